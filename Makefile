@@ -1,0 +1,35 @@
+# chagai: two commands do all set-up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+# The demo keeps its registry inside the checkout so it never touches a user's own registry.
+DEMO_DB := sqlite:///$(CURDIR)/out/demo-registry.sqlite
+
+.PHONY: demo test lint typecheck bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	mkdir -p out
+	CHAGAI_DATABASE_URL=$(DEMO_DB) $(VENV)/bin/chagai db init --reset
+	CHAGAI_DATABASE_URL=$(DEMO_DB) $(VENV)/bin/chagai projects
+	CHAGAI_DATABASE_URL=$(DEMO_DB) $(VENV)/bin/chagai show "Reco Diq" --at 2026-01-01
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/mypy
+
+test: lint
+	$(VENV)/bin/pytest -q
+
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) out build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Case files: the schema, its checks, named fiscal regimes and the bundled case library."""

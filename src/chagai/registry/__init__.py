@@ -1,0 +1,1 @@
+"""The project registry: SQL tables, migrations, import and export."""

@@ -1,0 +1,449 @@
+"""Reading and writing cases in the registry: atomic, idempotent imports that keep a history of every change.
+
+Every write goes through :func:`import_cases`: the cases are validated before anything is written, checked
+against the rest of the registry (names and aliases must stay unique), then written in one transaction with
+one change-log row per changed field. Importing the same case twice writes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import getpass
+import os
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chagai.cases.io import case_document, case_hash
+from chagai.cases.library import bundled_cases
+from chagai.cases.overrides import apply_overrides
+from chagai.cases.regimes import all_regimes
+from chagai.cases.schema import Case, normalise_name
+from chagai.errors import InputError, Issue, NotFoundError
+from chagai.registry import models as m
+from chagai.registry.db import Registry
+
+
+def current_actor() -> str:
+    """Who is making a change: ``CHAGAI_USER``, else the login name."""
+    try:
+        fallback = getpass.getuser()
+    except (KeyError, OSError):
+        fallback = "unknown"
+    return os.environ.get("CHAGAI_USER") or fallback
+
+
+@dataclass
+class ImportResult:
+    """What an import did, project by project."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    changes: int = 0
+    batch: str = ""
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Case -> rows
+
+
+def _doc(model: Any) -> dict[str, Any]:
+    data: dict[str, Any] = model.model_dump(mode="json", exclude_none=True)
+    return data
+
+
+def _project_row(case: Case, created_at: dt.datetime | None) -> m.Project:
+    now = dt.datetime.now(dt.UTC)
+    row = m.Project(
+        id=case.id,
+        name=case.name,
+        kind=case.kind,
+        commodities=list(case.commodities),
+        resource_label=case.resource_label,
+        description=case.description,
+        as_of=case.as_of,
+        country=case.location.country,
+        region=case.location.region,
+        district=case.location.district,
+        lat=case.location.lat,
+        lon=case.location.lon,
+        location=_doc(case.location),
+        money=_doc(case.money),
+        production=_doc(case.production) if case.production else None,
+        costs=_doc(case.costs) if case.costs else None,
+        fiscal_regime_id=case.fiscal.regime if case.fiscal else None,
+        fiscal=_doc(case.fiscal) if case.fiscal else None,
+        prices=[_doc(p) for p in case.prices],
+        decisions=[_doc(d) for d in case.decisions],
+        schema_version=case.schema_version,
+        content_hash=case_hash(case),
+        created_at=created_at or now,
+        updated_at=now,
+    )
+    row.aliases = [m.Alias(position=i, alias=a, normalised=normalise_name(a)) for i, a in enumerate(case.aliases)]
+    row.parties = [
+        m.Party(
+            id=p.id,
+            position=i,
+            name=p.name,
+            short_name=p.short_name,
+            kind=p.kind,
+            country=p.country,
+            government_level=p.government_level,
+            source=list(p.source),
+        )
+        for i, p in enumerate(case.parties)
+    ]
+    owners = [(p.id, o) for p in case.parties for o in p.owners]
+    row.party_owners = [
+        m.PartyOwner(position=i, party_id=pid, owner_party_id=o.party, share=o.share, document=_doc(o))
+        for i, (pid, o) in enumerate(owners)
+    ]
+    row.roles = [
+        m.Role(position=i, party_id=r.party, role=r.role, start_date=r.start, end_date=r.end, document=_doc(r))
+        for i, r in enumerate(case.roles)
+    ]
+    row.stakes = [
+        m.Stake(
+            position=i,
+            party_id=s.party,
+            share_exact=s.share.exact,
+            share_minimum=s.share.minimum,
+            share_maximum=s.share.maximum,
+            kind=s.kind,
+            start_date=s.start,
+            end_date=s.end,
+            funded_by=s.funded_by,
+            from_party=s.from_party,
+            document=_doc(s),
+        )
+        for i, s in enumerate(case.stakes)
+    ]
+    row.statuses = [
+        m.StatusEntry(position=i, status=e.status, start_date=e.start, document=_doc(e))
+        for i, e in enumerate(case.statuses)
+    ]
+    row.facilities = [
+        m.Facility(
+            id=f.id,
+            position=i,
+            lender_id=f.lender,
+            kind=f.kind,
+            instrument=f.instrument,
+            amount_usd_m=f.amount.canonical(),
+            rate=f.rate.canonical(),
+            status=f.status,
+            document=_doc(f),
+        )
+        for i, f in enumerate(case.financing)
+    ]
+    row.claims = [
+        m.Claim(
+            id=c.id,
+            position=i,
+            statement=c.statement,
+            metric=c.metric,
+            value=c.value,
+            high=c.high,
+            unit=c.unit,
+            year=c.year,
+            source=list(c.source),
+            confidence=c.confidence,
+            note=c.note,
+        )
+        for i, c in enumerate(case.claims)
+    ]
+    row.sources = [
+        m.Source(
+            id=s.id,
+            position=i,
+            title=s.title,
+            publisher=s.publisher,
+            date=s.date,
+            url=s.url,
+            confidence=s.confidence,
+            note=s.note,
+        )
+        for i, s in enumerate(case.sources)
+    ]
+    return row
+
+
+# ---------------------------------------------------------------------------------------------------------
+# rows -> Case
+
+
+def _columns(row: Any, names: Iterable[str]) -> dict[str, Any]:
+    return {n: getattr(row, n) for n in names if getattr(row, n) is not None}
+
+
+def case_from_row(row: m.Project) -> Case:
+    """Rebuild the case a project row was written from."""
+    owners: dict[str, list[dict[str, Any]]] = {}
+    for o in row.party_owners:
+        owners.setdefault(o.party_id, []).append(o.document)
+    parties = []
+    for p in row.parties:
+        party = _columns(p, ("id", "name", "short_name", "kind", "country", "government_level"))
+        party["source"] = list(p.source)
+        party["owners"] = owners.get(p.id, [])
+        parties.append(party)
+    data: dict[str, Any] = {
+        "schema_version": row.schema_version,
+        "id": row.id,
+        "name": row.name,
+        "aliases": [a.alias for a in row.aliases],
+        "kind": row.kind,
+        "commodities": list(row.commodities),
+        "resource_label": row.resource_label,
+        "description": row.description,
+        "as_of": row.as_of,
+        "location": row.location,
+        "money": row.money,
+        "statuses": [e.document for e in row.statuses],
+        "parties": parties,
+        "roles": [r.document for r in row.roles],
+        "stakes": [s.document for s in row.stakes],
+        "production": row.production,
+        "costs": row.costs,
+        "fiscal": row.fiscal,
+        "financing": [f.document for f in row.facilities],
+        "prices": list(row.prices),
+        "claims": [
+            _columns(c, ("id", "statement", "metric", "value", "high", "unit", "year", "source", "confidence", "note"))
+            for c in row.claims
+        ],
+        "decisions": list(row.decisions),
+        "sources": [
+            _columns(s, ("id", "title", "publisher", "date", "url", "confidence", "note")) for s in row.sources
+        ],
+    }
+    return Case.model_validate({k: v for k, v in data.items() if v is not None})
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Reading
+
+
+def project_ids(session: Session) -> list[str]:
+    """Ids of every stored project, sorted."""
+    return list(session.scalars(select(m.Project.id).order_by(m.Project.id)))
+
+
+def get_case(session: Session, project_id: str) -> Case:
+    """The stored case of a project (by exact id; see :func:`resolve` for names and aliases)."""
+    row = session.get(m.Project, project_id)
+    if row is None:
+        raise NotFoundError(_not_found_message(session, project_id))
+    return case_from_row(row)
+
+
+def all_cases(session: Session) -> list[Case]:
+    """Every stored case, by id."""
+    return [case_from_row(r) for r in session.scalars(select(m.Project).order_by(m.Project.id))]
+
+
+def _names(session: Session) -> dict[str, str]:
+    """Normalised id, name and alias -> project id, for every project."""
+    names: dict[str, str] = {}
+    for pid, name in session.execute(select(m.Project.id, m.Project.name)):
+        names[normalise_name(pid)] = pid
+        names[normalise_name(name)] = pid
+    for norm, pid in session.execute(select(m.Alias.normalised, m.Alias.project_id)):
+        names[norm] = pid
+    return names
+
+
+def _not_found_message(session: Session, query: str) -> str:
+    names = _names(session)
+    close = difflib.get_close_matches(normalise_name(query), list(names), n=3, cutoff=0.6)
+    suggestions = sorted({names[c] for c in close})
+    hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
+    known = ", ".join(project_ids(session)) or "(the registry is empty: run `chagai db init`)"
+    return f"no project matches {query!r}.{hint} Projects: {known}"
+
+
+def resolve(session: Session, query: str) -> str:
+    """The id of the project whose id, name or alias matches ``query`` (case, spaces and hyphens ignored).
+
+    Raises
+    ------
+    NotFoundError
+        If nothing matches; the message suggests close names and lists the projects.
+    """
+    pid = _names(session).get(normalise_name(query))
+    if pid is None:
+        raise NotFoundError(_not_found_message(session, query))
+    return pid
+
+
+def history(session: Session, project_id: str) -> list[m.Change]:
+    """The recorded changes of a project, oldest first."""
+    stmt = select(m.Change).where(m.Change.project_id == project_id).order_by(m.Change.id)
+    return list(session.scalars(stmt))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Writing
+
+
+def sync_regimes(session: Session) -> None:
+    """Store the bundled fiscal regime presets (insert new ones, refresh changed ones)."""
+    for regime in all_regimes():
+        doc = regime.model_dump(mode="json", exclude_none=True)
+        row = session.get(m.FiscalRegime, regime.id)
+        if row is None:
+            row = m.FiscalRegime(id=regime.id)
+            session.add(row)
+        row.name, row.family, row.version = regime.name, regime.family, regime.version
+        row.instrument, row.effective, row.ends, row.document = regime.instrument, regime.effective, regime.ends, doc
+
+
+def _flatten(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    if isinstance(value, dict) and value:
+        for key, inner in value.items():
+            yield from _flatten(inner, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list) and value:
+        for i, inner in enumerate(value):
+            yield from _flatten(inner, f"{path}[{i}]")
+    else:
+        yield path, value
+
+
+def diff_documents(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
+    """Changed leaves between two case documents: (path, old value, new value); absent is ``None``."""
+    before, after = dict(_flatten(old)), dict(_flatten(new))
+    paths = sorted(set(before) | set(after))
+    return [(p, before.get(p), after.get(p)) for p in paths if before.get(p) != after.get(p)]
+
+
+def _name_conflicts(session: Session, cases: Sequence[Case]) -> list[Issue]:
+    """Names or aliases a case would take from another project (stored or in the same batch)."""
+    taken = {k: v for k, v in _names(session).items() if v not in {c.id for c in cases}}
+    issues: list[Issue] = []
+    for case in cases:
+        labelled = [("id", case.id), ("name", case.name)] + [(f"aliases[{i}]", a) for i, a in enumerate(case.aliases)]
+        for path, text in labelled:
+            owner = taken.get(normalise_name(text))
+            if owner is not None and owner != case.id:
+                issues.append(
+                    Issue(
+                        f"{case.id}: {path}",
+                        text,
+                        "a name no other project uses",
+                        f"project {owner!r} is already known by this name: choose another, or edit that project",
+                    )
+                )
+        for _, text in labelled:
+            taken.setdefault(normalise_name(text), case.id)
+    return issues
+
+
+def import_cases(
+    registry: Registry, cases: Sequence[Case], actor: str | None = None, action: str = "import"
+) -> ImportResult:
+    """Write validated cases in one transaction; unchanged cases write nothing.
+
+    Raises
+    ------
+    InputError
+        If a case's id, name or alias belongs to another project; nothing is written then.
+    """
+    actor = actor or current_actor()
+    ids = [c.id for c in cases]
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        issue = Issue("id", repeated, "each project once per import", "import each project from one file only")
+        raise InputError([issue])
+    result = ImportResult(batch=uuid.uuid4().hex)
+    with registry.session() as session, session.begin():
+        conflicts = _name_conflicts(session, cases)
+        if conflicts:
+            raise InputError(conflicts)
+        sync_regimes(session)
+        session.flush()
+        for case in cases:
+            _write_case(session, case, actor, action, result)
+    return result
+
+
+def _write_case(session: Session, case: Case, actor: str, action: str, result: ImportResult) -> None:
+    existing = session.get(m.Project, case.id)
+    new_doc = case_document(case)
+    if existing is not None and existing.content_hash == case_hash(case):
+        result.unchanged.append(case.id)
+        return
+    now = dt.datetime.now(dt.UTC)
+    if existing is None:
+        changes = [m.Change(path="", old=None, new=new_doc, action="create")]
+        created_at = None
+        result.created.append(case.id)
+    else:
+        old_doc = case_document(case_from_row(existing))
+        changes = [m.Change(path=p, old=o, new=n, action="update") for p, o, n in diff_documents(old_doc, new_doc)]
+        created_at = existing.created_at
+        session.delete(existing)
+        session.flush()
+        result.updated.append(case.id)
+    session.add(_project_row(case, created_at))
+    for change in changes:
+        change.batch, change.project_id, change.at, change.actor = result.batch, case.id, now, f"{actor} ({action})"
+        session.add(change)
+    result.changes += len(changes)
+
+
+def edit_case(registry: Registry, project_id: str, assignments: Mapping[str, str], actor: str | None = None) -> Case:
+    """Change fields of a stored case (``path=value`` assignments), validate, and write with history.
+
+    Raises
+    ------
+    InputError
+        If an assignment names no field or makes the case invalid; nothing is written then.
+    """
+    with registry.session() as session:
+        case = get_case(session, project_id)
+    edited = apply_overrides(case, assignments)
+    import_cases(registry, [edited], actor, action="edit")
+    return edited
+
+
+def delete_project(registry: Registry, project_id: str, actor: str | None = None) -> None:
+    """Remove a project, recording its last content in the history."""
+    actor = actor or current_actor()
+    with registry.session() as session, session.begin():
+        row = session.get(m.Project, project_id)
+        if row is None:
+            raise NotFoundError(_not_found_message(session, project_id))
+        doc = case_document(case_from_row(row))
+        session.delete(row)
+        session.add(
+            m.Change(
+                batch=uuid.uuid4().hex,
+                project_id=project_id,
+                at=dt.datetime.now(dt.UTC),
+                actor=f"{actor} (delete)",
+                action="delete",
+                path="",
+                old=doc,
+                new=None,
+            )
+        )
+
+
+def init_registry(registry: Registry, reset: bool = False, actor: str | None = None) -> ImportResult:
+    """Load the bundled cases (and fiscal regimes) into the registry; ``reset`` empties it first."""
+    if reset:
+        with registry.session() as session, session.begin():
+            for row in session.scalars(select(m.Project)):
+                session.delete(row)
+            session.flush()
+            for model in (m.Change, m.Run):
+                for r in session.scalars(select(model)):
+                    session.delete(r)
+    return import_cases(registry, bundled_cases(), actor or "chagai", action="init")

@@ -1,0 +1,295 @@
+"""Every kind of bad input gives an error naming the field path, the value and what was expected, and writes
+nothing to the registry."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from sqlalchemy import inspect, select
+from typer.testing import CliRunner
+
+from chagai.cases.io import load_case_text
+from chagai.cli import app
+from chagai.errors import InputError
+from chagai.registry import models
+from chagai.registry.db import open_registry
+
+Mutation = Callable[[dict[str, Any]], None]
+
+
+def _set(path: list[Any], value: Any) -> Mutation:
+    def mutate(doc: dict[str, Any]) -> None:
+        node: Any = doc
+        for step in path[:-1]:
+            node = node[step]
+        node[path[-1]] = value
+
+    return mutate
+
+
+def _delete(path: list[Any]) -> Mutation:
+    def mutate(doc: dict[str, Any]) -> None:
+        node: Any = doc
+        for step in path[:-1]:
+            node = node[step]
+        del node[path[-1]]
+
+    return mutate
+
+
+def _duplicate_source(doc: dict[str, Any]) -> None:
+    doc["sources"].append(copy.deepcopy(doc["sources"][0]))
+
+
+# (kind, mutation or raw text, expected issue path, words the expectation must contain, value shown)
+BAD_INPUTS: list[tuple[str, Mutation | str, str, str, str]] = [
+    ("malformed YAML", "id: pocket-mine\nname: [unclosed\nkind: mine\n", "line 3, column 5", "well-formed YAML", ""),
+    ("document is a list", "- id: pocket-mine\n- name: x\n", "(document)", "a mapping of case fields", "list"),
+    ("empty document", "", "(document)", "a mapping of case fields", "nothing"),
+    ("missing field", _delete(["name"]), "name", "required", "(missing)"),
+    ("misspelt field", lambda d: d.update(nmae="x"), "nmae", "did you mean 'name'", "'x'"),
+    (
+        "text where a number goes",
+        _set(["production", "ore_reserve", "value"], "lots"),
+        "production.ore_reserve.value",
+        "a number",
+        "'lots'",
+    ),
+    (
+        "wrong unit",
+        _set(["production", "phases", 0, "throughput", "unit"], "US$m"),
+        "production.phases[0].throughput.unit",
+        "a unit of mass_rate",
+        "'US$m'",
+    ),
+    ("unknown claim unit", _set(["claims", 0, "unit"], "bananas"), "claims[0].unit", "a known unit", "'bananas'"),
+    ("negative tonnage", _set(["production", "ore_reserve", "value"], -5), "production.ore_reserve", ">= 0", "-5"),
+    (
+        "grade above 100%",
+        _set(["production", "grades", "copper", "value"], 150),
+        "production.grades.copper",
+        "between 0.0 and 1.0",
+        "150",
+    ),
+    (
+        "recovery above 1",
+        _set(["production", "recoveries", "copper", "value"], 1.2),
+        "production.recoveries.copper",
+        "between 0.0 and 1.0",
+        "1.2",
+    ),
+    (
+        "stakes summing to 103%",
+        _set(["stakes", 0, "share", "exact"], 0.63),
+        "stakes",
+        "sum to 100% on every date",
+        "103.00%",
+    ),
+    (
+        "stakes leaving a gap",
+        _set(["stakes", 1, "start"], "2027-06-01"),
+        "stakes",
+        "sum to 100% on every date",
+        "50.00% in force on 2027-01-01",
+    ),
+    (
+        "stake ends before it starts",
+        _set(["stakes", 0, "end"], "2017-01-01"),
+        "stakes[0]",
+        "end on or after start",
+        "2017-01-01",
+    ),
+    (
+        "status history out of order",
+        _set(["statuses", 2, "start"], "2019-01-01"),
+        "statuses[2].start",
+        "after the previous status",
+        "2019-01-01",
+    ),
+    (
+        "unknown fiscal regime",
+        _set(["fiscal", "regime"], "atlantis-1999"),
+        "fiscal.regime",
+        "reko-diq-2022",
+        "atlantis-1999",
+    ),
+    (
+        "unknown source id",
+        _set(["prices", 1, "price", "source"], ["nope"]),
+        "prices[1].price.source[0]",
+        "an entry in `sources`",
+        "nope",
+    ),
+    (
+        "figure without source or estimate",
+        _set(["costs", "opex_per_tonne_milled"], {"value": 10, "unit": "US$/t"}),
+        "costs.opex_per_tonne_milled",
+        "estimate: <reasoning>",
+        "'value': 10",
+    ),
+    ("id with spaces and capitals", _set(["id"], "Pocket Mine"), "id", "lower-case", "'Pocket Mine'"),
+    ("latitude out of range", _set(["location", "lat"], 123), "location.lat", "<= 90", "123"),
+    ("stake held by an unknown party", _set(["stakes", 3, "party"], "ghost"), "stakes[3].party", "`parties`", "ghost"),
+    ("repeated source id", _duplicate_source, "sources[1].id", "unique", "test-source"),
+    (
+        "status outside the vocabulary",
+        _set(["statuses", 0, "status"], "active"),
+        "statuses[0].status",
+        "'exploration'",
+        "'active'",
+    ),
+    ("unknown facility kind", _set(["financing", 0, "kind"], "bank"), "financing[0].kind", "'ECA'", "'bank'"),
+    ("impossible date", _set(["as_of"], "2026-13-45"), "as_of", "a date", "2026-13-45"),
+    (
+        "share range upside down",
+        _set(["stakes", 5, "share"], {"minimum": 0.2, "maximum": 0.1}),
+        "stakes[5].share",
+        "minimum <= maximum",
+        "0.2",
+    ),
+    (
+        "capex profile not summing to 1",
+        _set(["costs", "capex", 0, "profile", "shares"], [0.5, 0.6]),
+        "costs.capex[0].profile.shares",
+        "shares summing to 1",
+        "0.6",
+    ),
+    ("mine inputs on a gas field", _set(["kind"], "gas-field"), "production.type", "'gas_field'", "mine"),
+    (
+        "unknown fiscal override",
+        lambda d: d["fiscal"].update(overrides={"royalty_rate": 0.1}, overrides_estimate="x"),
+        "fiscal.overrides.royalty_rate",
+        "one of the fields",
+        "0.1",
+    ),
+    ("funded stake without its funder", _delete(["stakes", 3, "funded_by"]), "stakes[3]", "funded_by", "province"),
+    (
+        "web address without scheme",
+        _set(["sources", 0, "url"], "www.example.org"),
+        "sources[0].url",
+        "http",
+        "www.example.org",
+    ),
+    (
+        "sculpted loan without target DSCR",
+        _set(["financing", 0, "repayment"], "sculpted"),
+        "financing[0]",
+        "target_dscr",
+        "sculpted",
+    ),
+]
+
+
+def _bad_text(pocket_text: str, mutation: Mutation | str) -> str:
+    if isinstance(mutation, str):
+        return mutation
+    doc = yaml.safe_load(pocket_text)
+    mutation(doc)
+    return yaml.safe_dump(doc, sort_keys=False)
+
+
+def test_there_are_at_least_twenty_kinds() -> None:
+    assert len({kind for kind, *_ in BAD_INPUTS}) >= 20
+
+
+@pytest.mark.parametrize(("kind", "mutation", "path", "expected", "shown"), BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
+def test_bad_input_names_path_value_and_expectation(
+    pocket_text: str, kind: str, mutation: Mutation | str, path: str, expected: str, shown: str
+) -> None:
+    with pytest.raises(InputError) as info:
+        load_case_text(_bad_text(pocket_text, mutation), "bad.yaml")
+    issues = info.value.issues
+    matching = [i for i in issues if (i.path or "(document)") == path]
+    assert matching, f"{kind}: no issue at {path!r}; got {[i.path for i in issues]}"
+    text = str(matching[0])
+    assert expected in text, text
+    assert shown in text, text
+    assert "Fix:" in text
+    assert str(info.value).startswith("bad.yaml: ")
+
+
+def test_a_valid_case_has_no_issues(pocket_text: str) -> None:
+    assert load_case_text(pocket_text).id == "pocket-mine"
+
+
+def test_every_problem_is_reported_at_once(pocket_text: str) -> None:
+    doc = yaml.safe_load(pocket_text)
+    _set(["production", "ore_reserve", "value"], -5)(doc)
+    _set(["location", "lat"], 123)(doc)
+    _delete(["name"])(doc)
+    with pytest.raises(InputError) as info:
+        load_case_text(yaml.safe_dump(doc))
+    assert {"production.ore_reserve", "location.lat", "name"} <= {i.path for i in info.value.issues}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# nothing is half-written
+
+
+def _snapshot(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    registry = open_registry(url)
+    try:
+        tables = {}
+        with registry.session() as session:
+            for table in models.Base.metadata.sorted_tables:
+                rows = session.execute(select(table)).all()
+                tables[table.name] = sorted(tuple(map(repr, r)) for r in rows)
+        assert set(tables) <= set(inspect(registry.engine).get_table_names())
+        return tables
+    finally:
+        registry.close()
+
+
+@pytest.fixture(scope="module")
+def populated_registry(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A registry holding the bundled cases and the pocket mine."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('bad') / 'registry.sqlite'}"
+    runner = CliRunner()
+    env = {"CHAGAI_DATABASE_URL": url, "CHAGAI_USER": "setup"}
+    assert runner.invoke(app, ["db", "init"], env=env).exit_code == 0
+    fixture = Path(__file__).parents[1] / "fixtures" / "pocket-mine.yaml"
+    assert runner.invoke(app, ["import", str(fixture)], env=env).exit_code == 0
+    return url
+
+
+@pytest.mark.parametrize(("kind", "mutation", "path", "expected", "shown"), BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
+def test_bad_import_leaves_registry_unchanged(
+    populated_registry: str,
+    pocket_text: str,
+    tmp_path: Path,
+    kind: str,
+    mutation: Mutation | str,
+    path: str,
+    expected: str,
+    shown: str,
+) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text(
+        pocket_text.replace("pocket-mine", "second-mine").replace("Pocket", "Second").replace("Poket", "Secnd")
+    )
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(_bad_text(pocket_text, mutation))
+    before = _snapshot(populated_registry)
+    result = CliRunner().invoke(app, ["import", str(good), str(bad)], env={"CHAGAI_DATABASE_URL": populated_registry})
+    assert result.exit_code == 2, result.output
+    assert path in result.output
+    assert "Traceback" not in result.output
+    assert _snapshot(populated_registry) == before
+
+
+def test_a_name_taken_by_another_project_is_refused(populated_registry: str, pocket_text: str, tmp_path: Path) -> None:
+    clash = tmp_path / "clash.yaml"
+    clash.write_text(
+        pocket_text.replace("id: pocket-mine", "id: other-mine").replace("name: Pocket Mine", "name: Other")
+    )
+    before = _snapshot(populated_registry)
+    result = CliRunner().invoke(app, ["import", str(clash)], env={"CHAGAI_DATABASE_URL": populated_registry})
+    assert result.exit_code == 2
+    assert "already known by this name" in result.output
+    assert "pocket-mine" in result.output
+    assert _snapshot(populated_registry) == before

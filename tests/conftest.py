@@ -1,0 +1,98 @@
+"""Shared fixtures: case files, and registries on SQLite and on the PostgreSQL server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from chagai.registry.db import Registry, open_registry
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+POSTGRES_ADMIN_URL = os.environ.get("CHAGAI_TEST_POSTGRES_URL", "postgresql+psycopg://root@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test touches a user's own registry: the default database lives in the test's folder."""
+    monkeypatch.setenv("CHAGAI_DATABASE_URL", f"sqlite:///{tmp_path / 'default-registry.sqlite'}")
+    monkeypatch.setenv("CHAGAI_USER", "test-user")
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+@pytest.fixture
+def pocket_text() -> str:
+    return (FIXTURES / "pocket-mine.yaml").read_text(encoding="utf-8")
+
+
+def _postgres_reachable() -> bool:
+    engine = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        return True
+    except OperationalError:
+        return False
+    finally:
+        engine.dispose()
+
+
+def _start_postgres() -> None:
+    """Start the machine's PostgreSQL cluster if it is installed but stopped."""
+    clusters = Path("/etc/postgresql")
+    if not clusters.is_dir():
+        return
+    for version in sorted(p.name for p in clusters.iterdir()):
+        subprocess.run(
+            ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],
+            check=False,
+            capture_output=True,
+            timeout=60,
+        )
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The admin URL of a reachable PostgreSQL server (started if needed; skipped only when there is none)."""
+    if not _postgres_reachable():
+        _start_postgres()
+    if not _postgres_reachable():
+        pytest.skip(f"no PostgreSQL server at {POSTGRES_ADMIN_URL}")
+    return POSTGRES_ADMIN_URL
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A fresh database on the PostgreSQL server, dropped after the test."""
+    name = f"chagai_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = postgres_server.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def registry(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Registry]:
+    """An empty, migrated registry on each backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    reg = open_registry(url)
+    try:
+        yield reg
+    finally:
+        reg.close()

@@ -59,9 +59,13 @@ By = Annotated[str | None, typer.Option("--by", help="who makes the change (defa
 def _registry() -> Registry:
     """Open the registry, loading the bundled cases the first time it is used."""
     registry = open_registry()
-    if registry.is_empty():
-        err.print("[dim]The registry is empty: loading the bundled cases (chagai db init).[/dim]")
-        repo.init_registry(registry)
+    try:
+        if registry.is_empty():
+            err.print("[dim]The registry is empty: loading the bundled cases (chagai db init).[/dim]")
+            repo.init_registry(registry)
+    except BaseException:
+        registry.close()
+        raise
     return registry
 
 
@@ -104,8 +108,7 @@ def projects(
     if status is not None and status not in STATUSES:
         msg = f"{status!r} is not a status; expected one of {', '.join(STATUSES)}"
         raise typer.BadParameter(msg)
-    registry = _registry()
-    with registry.session() as session:
+    with _registry() as registry, registry.session() as session:
         cases = repo.all_cases(session)
     rows: list[dict[str, Any]] = []
     for case in cases:
@@ -170,8 +173,7 @@ def show(
 ) -> None:
     """Show one project: facts, owners on a date, loans, fiscal regime, claims and sources."""
     on = _date(at)
-    registry = _registry()
-    with registry.session() as session:
+    with _registry() as registry, registry.session() as session:
         case = repo.get_case(session, repo.resolve(session, project))
     if as_json:
         out.print_json(case.model_dump_json(exclude_none=True))
@@ -268,7 +270,8 @@ def import_(
 ) -> None:
     """Import case files into the registry in one transaction (a bad file writes nothing)."""
     cases = [load_case_file(p) for p in files]
-    result = repo.import_cases(_registry(), cases, by)
+    with _registry() as registry:
+        result = repo.import_cases(registry, cases, by)
     for label, ids in (("created", result.created), ("updated", result.updated), ("unchanged", result.unchanged)):
         if ids:
             out.print(f"{label}: {', '.join(ids)}")
@@ -293,8 +296,7 @@ def export(
     if all_ and fmt == "yaml":
         msg = "--all writes one document: use --format json, bods or geojson"
         raise typer.BadParameter(msg)
-    registry = _registry()
-    with registry.session() as session:
+    with _registry() as registry, registry.session() as session:
         cases = repo.all_cases(session) if all_ else [repo.get_case(session, repo.resolve(session, project or ""))]
     data: Any
     if fmt == "yaml":
@@ -326,18 +328,17 @@ def edit(
 ) -> None:
     """Change fields of a stored project; the change is validated and recorded in its history."""
     parsed = dict(parse_assignment(a) for a in assignments)
-    registry = _registry()
-    with registry.session() as session:
-        pid = repo.resolve(session, project)
-    repo.edit_case(registry, pid, parsed, by)
+    with _registry() as registry:
+        with registry.session() as session:
+            pid = repo.resolve(session, project)
+        repo.edit_case(registry, pid, parsed, by)
     out.print(f"updated {pid}: {', '.join(parsed)}")
 
 
 @app.command()
 def history(project: Annotated[str, typer.Argument(help="project id, name or alias")]) -> None:
     """Show who changed what in a project, and when."""
-    registry = _registry()
-    with registry.session() as session:
+    with _registry() as registry, registry.session() as session:
         pid = repo.resolve(session, project)
         changes = repo.history(session, pid)
     table = Table(title=f"History of {pid}")
@@ -371,21 +372,22 @@ def db_init(
     reset: Annotated[bool, typer.Option(help="remove every stored project and its history first")] = False,
 ) -> None:
     """Create the registry (if needed) and load the bundled cases and fiscal regimes."""
-    registry = open_registry()
-    result = repo.init_registry(registry, reset=reset)
+    with open_registry() as registry:
+        result = repo.init_registry(registry, reset=reset)
+        where = registry.engine.url.render_as_string(hide_password=True)
     out.print(
-        f"registry {registry.engine.url.render_as_string(hide_password=True)}: "
-        f"{len(result.created)} created, {len(result.updated)} updated, {len(result.unchanged)} unchanged"
+        f"registry {where}: {len(result.created)} created, {len(result.updated)} updated, "
+        f"{len(result.unchanged)} unchanged"
     )
 
 
 @db_app.command("info")
 def db_info() -> None:
     """Show where the registry is and what it holds."""
-    registry = open_registry()
-    with registry.session() as session:
+    with open_registry() as registry, registry.session() as session:
         ids = repo.project_ids(session)
-    out.print(f"url: {registry.engine.url.render_as_string(hide_password=True)}")
+        where = registry.engine.url.render_as_string(hide_password=True)
+    out.print(f"url: {where}")
     out.print(f"projects ({len(ids)}): {', '.join(ids)}")
 
 

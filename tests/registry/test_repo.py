@@ -65,7 +65,8 @@ def test_edit_records_who_when_and_what(registry: Registry, pocket_text: str) ->
     with registry.session() as session:
         changes = repo.history(session, "pocket-mine")
         case = repo.get_case(session, "pocket-mine")
-    assert case.costs is not None and case.costs.opex_per_tonne_milled is not None
+    assert case.costs is not None
+    assert case.costs.opex_per_tonne_milled is not None
     assert case.costs.opex_per_tonne_milled.value == 12.5
     edits = {c.path: c for c in changes if c.action == "update"}
     assert set(edits) == {"costs.opex_per_tonne_milled.value", "statuses[2].note"}

@@ -117,6 +117,12 @@ class Registry:
         """Release the engine's connections."""
         self.engine.dispose()
 
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
 
 def open_registry(url: str | None = None) -> Registry:
     """Open (and migrate) the registry at ``url`` or the configured default.

@@ -6,8 +6,10 @@ when the server on 127.0.0.1:5432 answers (``CHAGAI_BENCH_POSTGRES_URL`` overrid
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -109,8 +111,61 @@ def registry_section() -> None:
         print("(PostgreSQL not reachable: its column is left out)")
 
 
+KERNEL_TIMER = """
+import json, sys, time
+from chagai.cases.compile import compile_case
+from chagai.cases.library import bundled_case
+from chagai.core.model import run_single
+compiled = compile_case(bundled_case(sys.argv[1]))
+run_single(compiled, compiled.prices)  # compile (or load from cache) outside the timing
+n = int(sys.argv[2])
+start = time.perf_counter()
+for _ in range(n):
+    run_single(compiled, compiled.prices)
+print(json.dumps({"per_run": (time.perf_counter() - start) / n, "years": len(compiled.years)}))
+"""
+
+
+def _time_kernel(project: str, runs: int, compiled: bool) -> dict[str, float]:
+    env = dict(os.environ)
+    if not compiled:
+        env["NUMBA_DISABLE_JIT"] = "1"
+    done = subprocess.run(
+        [sys.executable, "-c", KERNEL_TIMER, project, str(runs)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def appraisal_section() -> None:
+    from chagai.cases.library import bundled_case
+    from chagai.services import appraise
+
+    print("\n## Deterministic appraisal")
+    print(
+        f"{'project':10s}{'years':>7s}{'kernel, compiled':>19s}{'kernel, Python':>17s}{'ratio':>9s}"
+        f"{'appraise (no solves)':>23s}{'appraise (all)':>17s}"
+    )
+    for project in ("reko-diq", "saindak", "sui"):
+        fast = _time_kernel(project, 2000, compiled=True)
+        slow = _time_kernel(project, 20, compiled=False)
+        case = bundled_case(project)
+        appraise(case, solve=False)
+        quick = best_of(lambda c=case: appraise(c, solve=False))
+        full = best_of(lambda c=case: appraise(c), repeat=3)
+        print(
+            f"{project:10s}{fast['years']:7.0f}{fast['per_run'] * 1e6:16.1f} us{slow['per_run'] * 1e3:14.2f} ms"
+            f"{slow['per_run'] / fast['per_run']:8.0f}x{quick * 1e3:20.1f} ms{full * 1e3:14.1f} ms"
+        )
+    print("(appraise (all) adds breakeven prices, METR and the progressivity curve: about 60 more model runs)")
+
+
 def main() -> int:
     print(f"chagai benchmarks, Python {sys.version.split()[0]}")
+    appraisal_section()
     registry_section()
     return 0
 

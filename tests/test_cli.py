@@ -130,3 +130,84 @@ def test_cli_on_postgres(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> 
     run("db", "init")
     assert "Reko Diq" in run("projects")
     assert "Barrick" in run("show", "Reco Dig", "--at", "2026-01-01")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# appraisal
+
+
+def test_appraise_the_founding_projects() -> None:
+    for project in ("reko-diq", "saindak", "sui"):
+        output = run("appraise", project)
+        for title in ("Summary", "Stakeholders", "Government receipts", "Claims against the model"):
+            assert title in output, (project, title)
+        assert "Government take" in output
+        assert "n/a" not in output.split("Government take (undiscounted)")[1][:40]
+    assert "Lenders" in run("appraise", "reko-diq")
+
+
+def test_appraise_json_reko_diq_revenue_near_the_claim() -> None:
+    data = run_json("appraise", "reko-diq", "--json")
+    assert isinstance(data, dict)
+    figures = {f["key"]: f for f in data["figures"]}
+    assert "year 0 = 2026" in figures["npv_pre_tax"]["basis"]
+    claims = {c["claim_id"]: c for c in data["claims"]}
+    annual = claims["exports-annual"]
+    assert annual["status"] == "agree"
+    assert 2.4 < annual["model_value"] < 3.2  # US$bn a year at the phase 1 nameplate, 2025 prices
+    assert data["lenders"]["min_dscr"] > 1.0
+    assert {s["party"] for s in data["stakeholders"]} >= {"barrick", "pakistan-minerals", "bmrl"}
+    assert len(data["annual"]["years"]) == len(data["annual"]["columns"]["gross_revenue [US$m]"])
+
+
+def test_appraise_values_the_buyers_stake_against_the_reported_price() -> None:
+    data = run_json("appraise", "reko-diq", "--sell", "15%:federal->manara@2027", "--json")
+    assert isinstance(data, dict)
+    manara = next(s for s in data["stakeholders"] if s["party"] == "manara")
+    assert manara["npv"] > 0
+    price = next(c for c in data["claims"] if c["claim_id"] == "manara-price-540")
+    assert price["model_value"] is not None
+    assert price["status"] in ("agree", "disagree")
+    assert "manara" in price["basis"]
+
+
+def test_scenario_and_set_move_the_answer() -> None:
+    base = run_json("appraise", "reko-diq", "--json")
+    worse = run_json("appraise", "reko-diq", "--json", "--scenario", "delay=2,overrun=1.2")
+    richer = run_json("appraise", "reko-diq", "--json", "--set", "prices.copper=12000")
+    assert isinstance(base, dict)
+    assert isinstance(worse, dict)
+    assert isinstance(richer, dict)
+
+    def fig(d: dict, key: str) -> float:
+        return next(f["value"] for f in d["figures"] if f["key"] == key)
+
+    assert fig(worse, "npv_post_tax") < fig(base, "npv_post_tax") < fig(richer, "npv_post_tax")
+    assert fig(worse, "first_production") == fig(base, "first_production") + 2
+
+
+def test_compare_shows_local_share() -> None:
+    output = run("compare", "saindak", "reko-diq")
+    assert "Provincial (local) share" in output
+    assert "Saindak" in output
+    assert "Reko Diq" in output
+    rows = run_json("compare", "saindak", "reko-diq", "sui", "--json")
+    assert isinstance(rows, list)
+    local = next(r for r in rows if r["key"] == "local_share")
+    assert all(0 < v < 1 for v in local["values"])
+
+
+def test_cashflow_prints_and_writes_csv(tmp_path: Path) -> None:
+    assert "gross revenue" in run("cashflow", "sui")
+    target = tmp_path / "reko.csv"
+    run("cashflow", "reko-diq", "-o", str(target))
+    header = target.read_text().splitlines()[0]
+    assert "gross_revenue [US$m]" in header
+    assert "government_provincial [US$m]" in header
+
+
+def test_appraisal_input_errors_are_clear() -> None:
+    assert "registry-only entry" in run("appraise", "duddar", code=2)
+    assert "SHARE:SELLER->BUYER@YEAR" in run("appraise", "reko-diq", "--sell", "lots", code=2)
+    assert "keys among" in run("appraise", "reko-diq", "--scenario", "speed=3", code=2)
+    assert "prices.nickel" in run("appraise", "reko-diq", "--set", "prices.nickel=3", code=2)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -15,7 +18,8 @@ from rich.panel import Panel
 from rich.table import Table
 from typer.core import TyperGroup
 
-from chagai import __version__
+from chagai import __version__, services
+from chagai.cases.compile import Scenario, StakeSale
 from chagai.cases.io import dump_case, load_case_file
 from chagai.cases.overrides import parse_assignment
 from chagai.cases.regimes import all_regimes
@@ -24,6 +28,7 @@ from chagai.errors import ChagaiError, InputError
 from chagai.registry import repo
 from chagai.registry.db import Registry, open_registry
 from chagai.registry.exporters import bods_statements, geojson, operator_label, resource_label
+from chagai.services import Appraisal
 
 err = Console(stderr=True)
 out = Console()
@@ -241,6 +246,226 @@ def show(
     for s in case.sources:
         sources.add_row(s.id, s.title, s.publisher, s.date or "", s.confidence or "", s.url or "")
     out.print(sources)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# appraisal
+
+
+ScenarioOpt = Annotated[
+    str | None,
+    typer.Option("--scenario", help="delay=YEARS,overrun=FACTOR,price=FACTOR,deck=NAME,availability=F,rate=R,year=Y"),
+]
+SetOpt = Annotated[
+    list[str] | None, typer.Option("--set", help="change a case input for this run: path=value (repeatable)")
+]
+SellOpt = Annotated[
+    list[str] | None,
+    typer.Option("--sell", help="a stake sale: SHARE:SELLER->BUYER@YEAR[=PRICE_US$m], e.g. 15%:federal->manara@2027"),
+]
+RateOpt = Annotated[float | None, typer.Option("--rate", help="discount rate, real (default 0.10)")]
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if unit == "fraction":
+        return f"{100 * value:.1f}%"
+    if unit == "year":
+        return f"{value:.0f}"
+    if unit == "ratio":
+        return f"{value:.2f}x"
+    if unit in ("US$m", "US$m/yr"):
+        return f"{value:,.0f} {unit}"
+    return f"{value:,.4g} {unit}"
+
+
+def _scenario(text: str | None, sells: list[str] | None, rate: float | None) -> Scenario:
+    scenario = Scenario.parse(text or "")
+    sales = tuple(StakeSale.parse(s) for s in sells or [])
+    changes: dict[str, Any] = {"sales": scenario.sales + sales}
+    if rate is not None:
+        changes["discount_rate"] = rate
+    return dataclasses.replace(scenario, **changes)
+
+
+def _load(project: str) -> Case:
+    with _registry() as registry, registry.session() as session:
+        return repo.get_case(session, repo.resolve(session, project))
+
+
+def _appraisal(
+    project: str, scenario: str | None, sets: list[str] | None, sells: list[str] | None, rate: float | None
+) -> Appraisal:
+    overrides = dict(parse_assignment(a) for a in sets or [])
+    return services.appraise(_load(project), _scenario(scenario, sells, rate), overrides)
+
+
+def _print_appraisal(a: Appraisal) -> None:
+    scenario = a.compiled.scenario
+    changes = [
+        f"delay {scenario.delay} yr" if scenario.delay else "",
+        f"capex x{scenario.overrun:g}" if scenario.overrun != 1 else "",
+    ]
+    changes += [f"prices x{scenario.price_factor:g}" if scenario.price_factor != 1 else ""]
+    changes += [f"sale {s.share:.0%} {s.seller}->{s.buyer} in {s.year}" for s in scenario.sales]
+    head = f"[bold]{a.case.name}[/bold] ({a.case.id}); price deck {scenario.deck}; " + (
+        ", ".join(c for c in changes if c) or "no scenario changes"
+    )
+    out.print(Panel(f"{head}\n[dim]{escape(a.basis)}[/dim]", title="Appraisal"))
+    summary = Table(title="Summary")
+    for name in ("Figure", "Value", "Basis"):
+        summary.add_column(name, overflow="fold")
+    for f in a.figures:
+        summary.add_row(f.label, _fmt(f.value, f.unit), escape(f.basis))
+    out.print(summary)
+    owners = Table(title=f"Stakeholders (NPV at {a.discount_rate:.0%})")
+    for name in ("Party", "Level", "NPV", "IRR", "Payback", "Paid in", "Received"):
+        owners.add_column(name, justify="right" if name not in ("Party", "Level") else "left")
+    for s in a.stakeholders:
+        owners.add_row(
+            s.label,
+            s.level,
+            _fmt(s.npv, "US$m"),
+            _fmt(s.irr, "fraction"),
+            _fmt(s.payback_year, "year"),
+            _fmt(s.paid_in, "US$m"),
+            _fmt(s.received, "US$m"),
+        )
+    out.print(owners)
+    governments = Table(title="Government receipts by government (US$m, undiscounted, and PV)")
+    for name in ("Item", "Federal", "Provincial"):
+        governments.add_column(name, justify="left" if name == "Item" else "right")
+    for label, federal, provincial in services.government_items(a):
+        governments.add_row(label, f"{federal:,.0f}", f"{provincial:,.0f}")
+    out.print(governments)
+    if a.lenders is not None:
+        ln = a.lenders
+        lenders = Table(title="Lenders")
+        for name in ("Measure", "Value"):
+            lenders.add_column(name)
+        rows = [
+            ("Debt drawn", _fmt(ln.total_debt, "US$m")),
+            ("Average rate", _fmt(ln.debt_rate, "fraction")),
+            ("Minimum DSCR", f"{_fmt(ln.min_dscr, 'ratio')} in {ln.min_dscr_year}"),
+            ("Average DSCR", _fmt(ln.average_dscr, "ratio")),
+            ("LLCR at first repayment", f"{_fmt(ln.llcr, 'ratio')} ({ln.llcr_year})"),
+            ("PLCR at first repayment", _fmt(ln.plcr, "ratio")),
+            ("Final maturity", str(ln.final_maturity)),
+            (
+                "Default",
+                f"in {ln.default_year} (shortfall up to {ln.max_shortfall:,.0f} US$m)"
+                if ln.default_year
+                else "none: CFADS covers debt service every year",
+            ),
+        ]
+        for row in rows:
+            lenders.add_row(*row)
+        out.print(lenders)
+    if a.claims:
+        claims = Table(title="Claims against the model")
+        for name in ("Claim", "Claimed", "Model", "Verdict", "Basis"):
+            claims.add_column(name, overflow="fold")
+        colour = {"agree": "green", "disagree": "red", "cannot check": "yellow"}
+        for c in a.claims:
+            model = "n/a" if c.model_value is None else f"{c.model_value:,.4g} {c.unit}"
+            claims.add_row(
+                escape(c.statement),
+                f"{c.claimed} {c.unit}",
+                model,
+                f"[{colour[c.status]}]{c.status}[/{colour[c.status]}]",
+                escape(c.basis),
+            )
+        out.print(claims)
+    for note in a.compiled.notes:
+        out.print(f"[dim]note: {escape(note)}[/dim]")
+
+
+@app.command()
+def appraise(
+    project: Annotated[str, typer.Argument(help="project id, name or alias")],
+    scenario: ScenarioOpt = None,
+    sets: SetOpt = None,
+    sells: SellOpt = None,
+    rate: RateOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the full result as JSON")] = False,
+) -> None:
+    """Appraise a project: what each government receives, what each owner earns, can the loans be repaid."""
+    result = _appraisal(project, scenario, sets, sells, rate)
+    if as_json:
+        sys.stdout.write(json.dumps(result.as_dict(), indent=2, allow_nan=False) + "\n")
+        return
+    _print_appraisal(result)
+
+
+@app.command()
+def compare(
+    projects: Annotated[list[str], typer.Argument(help="two or more project ids, names or aliases")],
+    scenario: ScenarioOpt = None,
+    rate: RateOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Compare projects side by side: local (provincial) share, government take, returns, lenders' cover."""
+    chosen = _scenario(scenario, None, rate)
+    results = services.compare([_load(p) for p in projects], chosen)
+    rows = services.comparison_rows(results)
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2, allow_nan=False) + "\n")
+        return
+    table = Table(title=f"Comparison (NPV at {chosen.discount_rate:.0%}, real)")
+    table.add_column("Measure")
+    for r in results:
+        table.add_column(r.case.name, justify="right")
+    for row in rows:
+        table.add_row(row["label"], *[_fmt(v, row["unit"]) if not isinstance(v, str) else v for v in row["values"]])
+    out.print(table)
+
+
+@app.command()
+def cashflow(
+    project: Annotated[str, typer.Argument(help="project id, name or alias")],
+    scenario: ScenarioOpt = None,
+    sets: SetOpt = None,
+    sells: SellOpt = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="write every line as CSV to this file")] = None,
+) -> None:
+    """The annual cash-flow table: production, revenue, costs, royalties, taxes, debt, dividends, governments."""
+    result = _appraisal(project, scenario, sets, sells, None)
+    frame = result.table()
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(output, float_format="%.6f")
+        err.print(f"wrote {output} ({len(frame)} years x {len(frame.columns)} columns)")
+        return
+    shown = [
+        "gross_revenue",
+        "opex",
+        "initial_capex",
+        "pre_tax_ncf",
+        "royalties_federal",
+        "royalties_provincial",
+        "income_tax",
+        "debt_service",
+        "dscr",
+        "equity_cash_flow",
+        "government_federal",
+        "government_provincial",
+    ]
+    table = Table(
+        title=f"{result.case.name}: annual cash flow (US$m, {result.case.money.basis} {result.case.money.base_year})"
+    )
+    table.add_column("Year")
+    for name in shown:
+        table.add_column(name.replace("_", " "), justify="right")
+    for i, year in enumerate(result.years):
+        if not np.any(np.abs(result.lines[:, i][np.isfinite(result.lines[:, i])]) > 1e-9):
+            continue
+        cells = []
+        for name in shown:
+            v = result.line(name)[i]
+            cells.append("" if not np.isfinite(v) else (f"{v:.2f}" if name == "dscr" else f"{v:,.0f}"))
+        table.add_row(str(year), *cells)
+    out.print(table)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -2,9 +2,11 @@
 
 One implementation serves registry edits (``chagai edit``) and scenario overrides. A path is a dotted list of
 field names; a list is indexed by position (``stakes[2]``) or, where its entries have ids, by id
-(``financing.us-exim``); ``[+]`` appends (``claims[+]={...}``). Values given as text are read as YAML, so
-``9000`` is a number, ``[a, b]`` a list and ``{value: 5, unit: "%"}`` a mapping. The changed case is validated
-in full; nothing changes unless it is valid.
+(``financing.us-exim``), prices by commodity (``prices.copper``, the base deck); ``[+]`` appends
+(``claims[+]={...}``). A plain number given for a quantity changes its value and keeps its unit and sources
+(``prices.copper=9000`` sets the base-deck copper price in the unit the case uses). Values given as text are
+read as YAML, so ``9000`` is a number, ``[a, b]`` a list and ``{value: 5, unit: "%"}`` a mapping. The changed
+case is validated in full; nothing changes unless it is valid.
 """
 
 from __future__ import annotations
@@ -59,9 +61,32 @@ def _fields(container: Any) -> str:
     if isinstance(container, dict):
         return ", ".join(sorted(container)) or "(none set)"
     if isinstance(container, list):
-        ids = [str(e["id"]) for e in container if isinstance(e, dict) and "id" in e]
+        ids = [str(e.get("id") or e.get("commodity")) for e in container if isinstance(e, dict)]
+        ids = [i for i in ids if i != "None"]
         return f"positions 0-{len(container) - 1}" + (f" or ids {', '.join(ids)}" if ids else "")
     return "(a single value)"
+
+
+def _entry_by_name(entries: list[Any], name: str, where: str) -> int:
+    """Position of the entry named ``name``: by id, or for prices by commodity (the base deck first)."""
+    by_id = [i for i, e in enumerate(entries) if isinstance(e, dict) and e.get("id") == name]
+    if by_id:
+        return by_id[0]
+    by_commodity = [i for i, e in enumerate(entries) if isinstance(e, dict) and e.get("commodity") == name]
+    by_commodity.sort(key=lambda i: entries[i].get("deck", "base") != "base")
+    if by_commodity:
+        return by_commodity[0]
+    raise InputError([Issue(where, name, f"an entry of the list ({_fields(entries)})", "correct the id")])
+
+
+def _assign(current: Any, value: Any) -> Any:
+    """A plain number given for a quantity (or a price) changes its value and keeps its unit."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and isinstance(current, dict):
+        if "value" in current and "unit" in current:
+            return {**current, "value": value}
+        if isinstance(current.get("price"), dict):
+            return {**current, "price": {**current["price"], "value": value}}
+    return value
 
 
 def _set(document: dict[str, Any], path: str, value: Any) -> None:
@@ -71,10 +96,7 @@ def _set(document: dict[str, Any], path: str, value: Any) -> None:
         last = depth == len(steps) - 1
         where = ".".join(str(s) for s in steps[: depth + 1])
         if isinstance(node, list) and isinstance(step, str):
-            matches = [i for i, e in enumerate(node) if isinstance(e, dict) and e.get("id") == step]
-            if not matches:
-                raise InputError([Issue(where, step, f"an entry of the list ({_fields(node)})", "correct the id")])
-            step = matches[0]
+            step = _entry_by_name(node, step, where)
         if isinstance(node, list) and isinstance(step, int):
             if step == -1:
                 if not last:
@@ -89,7 +111,8 @@ def _set(document: dict[str, Any], path: str, value: Any) -> None:
         else:
             raise InputError([Issue(where, step, f"one of {_fields(node)}", "correct the path")])
         if last:
-            node[step] = value
+            current = node.get(step) if isinstance(node, dict) else node[int(step)]
+            node[step] = _assign(current, value)
         else:
             node = node[step]
 

@@ -415,6 +415,11 @@ class Stake(Sourced):
     start: dt.date
     end: dt.date | None = Field(default=None, description="last day held; open when absent")
     funded_by: Slug | None = Field(default=None, description="who pays the holder's contributions")
+    carry_rate: Fraction | None = Field(
+        default=None,
+        description="for a funded stake: interest on the funder's contributions, repaid from the holder's "
+        "dividends; absent: the funder is not repaid",
+    )
     from_party: Slug | None = Field(default=None, description="for a proposed or dated transfer: the seller")
     note: str | None = None
 

@@ -1,0 +1,520 @@
+"""Compile a case (and a scenario) into the arrays of the annual model.
+
+Everything unit-bound happens here: quantities are converted to canonical units, schedules are laid on the year
+axis that starts at the valuation year, the fiscal regime's terms (with the case's overrides) become rates and
+codes, and dated stakes become a share per stake line and year. The model core sees only numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from chagai.cases.regimes import FiscalTerms, get_regime, terms_with_overrides
+from chagai.cases.schema import Case, GasProduction, MineProduction, Party, Quantity
+from chagai.core import kernel as k
+from chagai.errors import InputError, Issue
+
+MAX_YEARS = 120
+"""Longest horizon the model runs [yr]."""
+DELAY_MARGIN = 12
+"""Years added after the base end of production, so delays and outages still fit in the horizon [yr]."""
+DAYS_PER_YEAR = 365.25
+
+
+@dataclass(frozen=True)
+class StakeSale:
+    """A transfer of equity in a given year: ``share`` of the project from ``seller`` to ``buyer``.
+
+    ``seller`` is a party id or a group: ``federal``, ``provincial`` or ``private`` (every holder of that
+    level, pro rata). ``price`` (US$m, optional) is what the buyer pays the seller that year.
+    """
+
+    share: float
+    seller: str
+    buyer: str
+    year: int
+    price: float | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> StakeSale:
+        """Read ``15%:federal->manara@2027`` (optionally ``=540`` for a price in US$m)."""
+        body, _, price = text.partition("=")
+        try:
+            share_text, rest = body.split(":", 1)
+            parties, year_text = rest.rsplit("@", 1)
+            seller, buyer = parties.split("->", 1)
+            share = float(share_text.rstrip("%")) / (100 if share_text.strip().endswith("%") else 1)
+            sale = cls(share, seller.strip(), buyer.strip(), int(year_text), float(price) if price else None)
+        except ValueError:
+            issue = Issue(
+                "--sell",
+                text,
+                "SHARE:SELLER->BUYER@YEAR, e.g. 15%:federal->manara@2027 (optionally =PRICE in US$m)",
+                "write the sale in that form",
+            )
+            raise InputError([issue]) from None
+        if not 0 < sale.share <= 1:
+            raise InputError([Issue("--sell", text, "a share between 0% and 100%", "correct the share")])
+        return sale
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Changes to a case for one run: schedule, costs, prices, valuation basis and stake sales."""
+
+    delay: int = 0
+    overrun: float = 1.0
+    deck: str = "base"
+    price_factor: float = 1.0
+    commodity_factors: tuple[tuple[str, float], ...] = ()
+    availability: float = 1.0
+    sales: tuple[StakeSale, ...] = ()
+    valuation_year: int | None = None
+    discount_rate: float = 0.10
+
+    @classmethod
+    def parse(cls, text: str) -> Scenario:
+        """Read ``delay=2,overrun=1.2`` (also ``deck``, ``price``, ``availability``, ``rate``, ``year``)."""
+        values: dict[str, str] = {}
+        for part in filter(None, (p.strip() for p in text.split(","))):
+            key, sep, value = part.partition("=")
+            if not sep:
+                raise InputError([Issue("--scenario", part, "key=value", "write e.g. delay=2,overrun=1.2")])
+            values[key.strip()] = value.strip()
+        known = {"delay", "overrun", "deck", "price", "availability", "rate", "year"}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            issue = Issue("--scenario", unknown, f"keys among {', '.join(sorted(known))}", "correct the key")
+            raise InputError([issue])
+        try:
+            return cls(
+                delay=int(values.get("delay", 0)),
+                overrun=float(values.get("overrun", 1.0)),
+                deck=values.get("deck", "base"),
+                price_factor=float(values.get("price", 1.0)),
+                availability=float(values.get("availability", 1.0)),
+                discount_rate=float(values.get("rate", 0.10)),
+                valuation_year=int(values["year"]) if "year" in values else None,
+            )
+        except ValueError as exc:
+            raise InputError([Issue("--scenario", text, "numbers for the values", str(exc))]) from None
+
+
+@dataclass
+class Compiled:
+    """A case ready to run: kernel parameters plus the labels needed to read the results."""
+
+    case: Case
+    scenario: Scenario
+    params: k.Params
+    years: np.ndarray
+    commodities: list[str]
+    prices: np.ndarray  # (C, T) base price path [US$ per payable unit]
+    price_units: list[str]  # unit each commodity's price is shown in
+    price_display_factor: list[float]  # canonical price x factor = price in the display unit
+    parties: list[Party]
+    stake_lines: list[str]
+    terms: FiscalTerms | None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def valuation_year(self) -> int:
+        """Calendar year of year index 0."""
+        return int(self.years[0])
+
+
+def _q(quantity: Quantity | None, unit: str | None = None, default: float = 0.0) -> float:
+    if quantity is None:
+        return default
+    return quantity.to(unit) if unit else quantity.canonical()
+
+
+def _not_appraisable(case: Case, what: str) -> InputError:
+    return InputError(
+        [
+            Issue(
+                what,
+                None,
+                "production and cost inputs (a case with economics)",
+                f"{case.id} is a registry-only entry: add `production` and `costs` to appraise it",
+            )
+        ],
+        case.id,
+    )
+
+
+def _mine_capacity(prod: MineProduction, years: np.ndarray) -> np.ndarray:
+    capacity = np.zeros(len(years))
+    phases = sorted(prod.phases, key=lambda p: p.start_year)
+    previous = 0.0
+    for phase in phases:
+        level = phase.throughput.to("t/yr")
+        ramp = phase.ramp_up.factors if phase.ramp_up else []
+        for i, year in enumerate(years):
+            if year >= phase.start_year:
+                age = int(year - phase.start_year)
+                factor = ramp[age] if age < len(ramp) else 1.0
+                capacity[i] = previous + factor * (level - previous)
+        previous = level
+    return capacity
+
+
+def _horizon_mine(case: Case, prod: MineProduction, start: int) -> int:
+    years = np.arange(start, start + MAX_YEARS)
+    capacity = _mine_capacity(prod, years)
+    left = prod.ore_reserve.to("t")
+    for i, c in enumerate(capacity):
+        left -= c
+        if left <= 0:
+            return min(MAX_YEARS, i + 1 + DELAY_MARGIN)
+    return MAX_YEARS
+
+
+def _gas_profile(prod: GasProduction, years: np.ndarray, notes: list[str]) -> np.ndarray:
+    """Annual gas volumes [MMscf/yr] from the decline, exactly integrated over each calendar year."""
+    from chagai.core.decline import annual_volumes, fit_arps
+
+    decline = prod.decline
+    history_t = np.array([h.year for h in prod.history], dtype=float)
+    history_q = np.array([h.rate.to("MMscf/d") for h in prod.history])
+    if decline.fit:
+        b = {"exponential": 0.0, "harmonic": 1.0}.get(decline.model, decline.b)
+        reference = decline.reference_year or int(history_t[0])
+        fit = fit_arps(history_t - reference, history_q, b=b)
+        qi, di, b_used = fit.qi, fit.di, fit.b
+        notes.append(
+            f"gas decline fitted to {fit.n_points} history points: qi {qi:.0f} MMscf/d in {reference}, "
+            f"Di {di:.3f}/yr, b {b_used:.2f} (rmse {fit.rmse:.3f} in log rate)"
+        )
+    else:
+        reference = decline.reference_year or int(history_t[-1])
+        qi = _q(decline.qi, "MMscf/d")
+        di = _q(decline.di, "1/yr")
+        b_used = {"exponential": 0.0, "harmonic": 1.0}.get(decline.model, decline.b or 0.0)
+    offsets = years.astype(float) - reference
+    volumes = np.asarray(annual_volumes(qi, di, b_used, offsets, days_per_year=DAYS_PER_YEAR))  # MMscf/yr
+    limit = _q(prod.economic_limit, "MMscf/d") * DAYS_PER_YEAR
+    if limit > 0:
+        volumes = np.where(volumes >= limit, volumes, 0.0)
+    if prod.end_year is not None:
+        volumes = np.where(years <= prod.end_year, volumes, 0.0)
+    return volumes
+
+
+def _terms(case: Case) -> FiscalTerms | None:
+    if case.fiscal is None:
+        return None
+    return terms_with_overrides(get_regime(case.fiscal.regime), case.fiscal.overrides)
+
+
+def _level(party: Party) -> int:
+    if party.government_level == "federal":
+        return k.LEVEL_FEDERAL
+    if party.government_level == "provincial":
+        return k.LEVEL_PROVINCIAL
+    return k.LEVEL_PRIVATE
+
+
+def _prices(case: Case, scenario: Scenario, years: np.ndarray) -> tuple[np.ndarray, list[str], list[float]]:
+    factors = dict(scenario.commodity_factors)
+    prices = np.zeros((len(case.commodities), len(years)))
+    units: list[str] = []
+    display: list[float] = []
+    for c, commodity in enumerate(case.commodities):
+        entries = [p for p in case.prices if p.commodity == commodity]
+        chosen = next((p for p in entries if p.deck == scenario.deck), None)
+        if chosen is None:
+            decks = sorted({p.deck for p in case.prices}) or ["(none)"]
+            issue = Issue(
+                f"prices ({commodity})",
+                scenario.deck,
+                f"a price for {commodity} in deck {scenario.deck!r} (decks: {', '.join(decks)})",
+                f"add a price for {commodity} or choose another deck",
+            )
+            raise InputError([issue], case.id)
+        value = chosen.price.canonical() * scenario.price_factor * factors.get(commodity, 1.0)
+        prices[c, :] = value
+        units.append(chosen.price.unit)
+        display.append(1.0 / chosen.price.canonical() * chosen.price.value if chosen.price.value else 1.0)
+    return prices, units, display
+
+
+def _yields(case: Case, prod: MineProduction | GasProduction) -> tuple[np.ndarray, float]:
+    """Payable units per unit of throughput for each commodity, and product tonnes per unit of throughput."""
+    yields = np.zeros(len(case.commodities))
+    if isinstance(prod, MineProduction):
+        for c, commodity in enumerate(case.commodities):
+            grade = _q(prod.grades.get(commodity))
+            recovery = _q(prod.recoveries.get(commodity), default=1.0)
+            payability = _q(prod.payabilities.get(commodity), default=1.0)
+            yields[c] = grade * recovery * payability
+        primary = case.commodities[0]
+        recovered = _q(prod.grades.get(primary)) * _q(prod.recoveries.get(primary), default=1.0)
+        conc = _q(prod.concentrate_grade)
+        product = recovered / conc if conc > 0 else recovered
+        return yields, product
+    for c, commodity in enumerate(case.commodities):
+        price = next(p for p in case.prices if p.commodity == commodity)
+        if price.price.dimension == "price_per_energy":
+            if prod.heating_value is None:
+                issue = Issue(
+                    "production.heating_value",
+                    None,
+                    "a heating value when gas is priced per MMBtu",
+                    "add heating_value (MMBtu/Mscf or Btu/scf)",
+                )
+                raise InputError([issue], case.id)
+            yields[c] = prod.heating_value.to("MMBtu/Mscf") * 1e3  # MMBtu per MMscf
+        else:
+            yields[c] = 1e3  # Mscf per MMscf
+    return yields, 0.0
+
+
+def compile_case(case: Case, scenario: Scenario | None = None) -> Compiled:
+    """Compile ``case`` under ``scenario`` into kernel parameters.
+
+    Raises
+    ------
+    InputError
+        If the case has no economics, or the scenario asks for something the case cannot give.
+    """
+    scenario = scenario or Scenario()
+    prod, costs = case.production, case.costs
+    if prod is None or costs is None:
+        raise _not_appraisable(case, "production" if prod is None else "costs")
+    start = scenario.valuation_year or case.as_of.year
+    notes: list[str] = []
+
+    # --- years and throughput --------------------------------------------------------------------------
+    if isinstance(prod, MineProduction):
+        n_years = _horizon_mine(case, prod, start)
+        years = np.arange(start, start + n_years)
+        capacity = _mine_capacity(prod, years)
+        reserve = prod.ore_reserve.to("t")
+        kind = k.KIND_MINE
+        unstarted = [p.start_year for p in prod.phases if p.start_year >= start]
+        opex_unit = _q(costs.opex_per_tonne_milled, "US$/t")
+        sustaining_unit = _q(costs.sustaining_capex_per_tonne_milled, "US$/t")
+    else:
+        end = prod.end_year or start + 60
+        years = np.arange(start, max(end, start) + 2)
+        capacity = _gas_profile(prod, years, notes)
+        reserve = _q(prod.remaining_reserves, "MMscf", default=math.inf)
+        kind = k.KIND_GAS
+        unstarted = []
+        opex_unit = _q(costs.opex_per_gas_volume, "US$/Mscf") * 1e3
+        sustaining_unit = 0.0
+    n = len(years)
+
+    capex = np.zeros(n)
+    capex_years: list[int] = []
+    for item in costs.capex:
+        amount = item.amount.to("US$m")
+        for j, share in enumerate(item.profile.shares):
+            year = item.profile.start_year + j
+            if year >= start and share > 0:
+                capex[year - start] += amount * share
+                capex_years.append(year)
+            elif share > 0:
+                notes.append(f"capex of {item.phase} in {year} ({amount * share:,.0f} US$m) is sunk before {start}")
+    future = [y for y in capex_years if any(y <= u for u in unstarted)] + unstarted
+    shift_from = max(0, min(future) - start) if future else n
+
+    yields, product_yield = _yields(case, prod)
+    prices, price_units, display = _prices(case, scenario, years)
+
+    # --- fiscal -----------------------------------------------------------------------------------------
+    terms = _terms(case)
+    royalties = terms.royalties if terms else []
+    payee = {"federal": k.PAYEE_FEDERAL, "provincial": k.PAYEE_PROVINCIAL}
+    advance = terms.advance_royalty if terms else None
+    advance_first = (advance.first_year - start) if advance and advance.first_year else 0
+    schedule = np.array(advance.schedule if advance else [], dtype=float)
+    credit_start = 0.0
+    if advance is not None and advance_first < 0:
+        cap = advance.cap.to("US$m")
+        for j in range(-advance_first):
+            credit_start += min(schedule[min(j, len(schedule) - 1)], max(0.0, cap - credit_start))
+        notes.append(f"advance royalties paid before {start} ({credit_start:,.1f} US$m) are credited later")
+    depreciation = terms.depreciation if terms else None
+    dep_method = {
+        "straight-line": k.DEP_STRAIGHT_LINE,
+        "declining-balance": k.DEP_DECLINING_BALANCE,
+        "units-of-production": k.DEP_UNITS_OF_PRODUCTION,
+    }[depreciation.method if depreciation else "straight-line"]
+    dep_rate = _q(depreciation.rate if depreciation else None, default=1.0)
+    if depreciation and depreciation.rate is None and depreciation.life is not None:
+        dep_rate = 1.0 / max(depreciation.life.to("yr"), 1.0)
+    profit_share = terms.profit_share if terms else None
+
+    # --- financing --------------------------------------------------------------------------------------
+    loans = [f for f in case.financing if f.instrument == "loan"]
+    profile = {"annuity": k.REPAY_ANNUITY, "equal-principal": k.REPAY_EQUAL_PRINCIPAL, "sculpted": k.REPAY_SCULPTED}
+    first_base = int(np.argmax(capacity > 0)) if np.any(capacity > 0) else n
+    pre_production_capex = float(capex[:first_base].sum())
+    total_debt = sum(f.amount.to("US$m") for f in loans)
+    debt_fraction = min(1.0, total_debt / pre_production_capex) if pre_production_capex > 0 else 0.0
+
+    # --- ownership --------------------------------------------------------------------------------------
+    parties = list(case.parties)
+    lines, stake_share, kinds, holders, payers, carry, withholding = _stake_lines(case, scenario, years, parties)
+    party_index = {p.id: i for i, p in enumerate(parties)}
+
+    params = k.Params(
+        kind=kind,
+        capacity=capacity,
+        reserve=float(reserve),
+        yields=yields,
+        product_yield=float(product_yield),
+        selling_cost=_q(costs.selling_cost_per_tonne_product, "US$/t"),
+        opex_per_unit=float(opex_unit),
+        fixed_opex=_q(costs.fixed_opex, "US$m/yr"),
+        sustaining_per_unit=float(sustaining_unit),
+        sustaining_fixed=_q(costs.sustaining_capex, "US$m/yr"),
+        closure_cost=_q(costs.closure, "US$m"),
+        capex=capex,
+        shift_from=int(shift_from),
+        end_index=n - 1,
+        royalty_rate=np.array([r.rate.canonical() for r in royalties], dtype=float),
+        royalty_base=np.array([k.BASE_NSR if r.base == "nsr" else k.BASE_GROSS for r in royalties], dtype=np.int64),
+        royalty_payee=np.array([payee[r.payee] for r in royalties], dtype=np.int64),
+        advance_schedule=schedule,
+        advance_first=int(advance_first),
+        advance_cap=_q(advance.cap if advance else None, "US$m"),
+        advance_credit_start=float(credit_start),
+        advance_payee=payee[advance.payee] if advance else k.PAYEE_PROVINCIAL,
+        cit_rate=_q(terms.income_tax_rate if terms else None),
+        super_tax_rate=_q(terms.super_tax_rate if terms else None),
+        minimum_tax_rate=_q(terms.minimum_tax_rate if terms else None),
+        presumptive_rate=_q(terms.presumptive_tax_rate if terms else None),
+        income_tax_payee=payee[terms.income_tax_payee] if terms else k.PAYEE_FEDERAL,
+        dep_method=dep_method,
+        dep_rate=float(dep_rate),
+        loss_years=-1 if terms is None or terms.loss_carry_forward_years is None else terms.loss_carry_forward_years,
+        wht_dividend=_q(terms.dividend_withholding if terms else None),
+        wht_interest=_q(terms.interest_withholding if terms else None),
+        rent=_q(terms.rent if terms else None, "US$m/yr"),
+        ps_state_share=_q(profit_share.state_share if profit_share else None),
+        ps_pass_through=_q(profit_share.provincial_pass_through if profit_share else None),
+        ps_social=_q(profit_share.social_uplift if profit_share else None),
+        fac_amount=np.array([f.amount.to("US$m") for f in loans], dtype=float),
+        fac_rate=np.array([f.rate.canonical() for f in loans], dtype=float),
+        fac_grace=np.array([round(f.grace.to("yr")) for f in loans], dtype=np.int64),
+        fac_tenor=np.array([max(1, round(f.tenor.to("yr"))) for f in loans], dtype=np.int64),
+        fac_profile=np.array([profile[f.repayment] for f in loans], dtype=np.int64),
+        fac_target_dscr=np.array([f.target_dscr or 1.0 for f in loans], dtype=float),
+        fac_upfront_fee=np.array([_q(f.upfront_fee) for f in loans], dtype=float),
+        fac_commitment_fee=np.array([_q(f.commitment_fee) for f in loans], dtype=float),
+        debt_fraction=float(debt_fraction),
+        stake_share=stake_share,
+        stake_kind=np.array(kinds, dtype=np.int64),
+        stake_party=np.array([party_index[h] for h in holders], dtype=np.int64),
+        stake_payer=np.array([party_index[p] for p in payers], dtype=np.int64),
+        stake_carry_rate=np.array(carry, dtype=float),
+        stake_withholding=np.array(withholding, dtype=float),
+        party_level=np.array([_level(p) for p in parties], dtype=np.int64),
+    )
+    return Compiled(
+        case=case,
+        scenario=scenario,
+        params=params,
+        years=years,
+        commodities=list(case.commodities),
+        prices=prices,
+        price_units=price_units,
+        price_display_factor=display,
+        parties=parties,
+        stake_lines=lines,
+        terms=terms,
+        notes=notes,
+    )
+
+
+def _stake_lines(
+    case: Case, scenario: Scenario, years: np.ndarray, parties: list[Party]
+) -> tuple[list[str], np.ndarray, list[int], list[str], list[str], list[float], list[float]]:
+    """Stake lines (one per stake, plus buyers) with their share in each year (held on 1 July)."""
+    kind_code = {"paid": k.STAKE_PAID, "funded-by-another-party": k.STAKE_FUNDED, "free-carried": k.STAKE_FREE_CARRIED}
+    terms = _terms(case)
+    labels: list[str] = []
+    rows: list[np.ndarray] = []
+    kinds: list[int] = []
+    holders: list[str] = []
+    payers: list[str] = []
+    carry: list[float] = []
+    if terms is not None and terms.profit_share is not None:
+        lessee = next((r.party for r in case.roles if r.role == "lessee"), None)
+        if lessee is None:
+            issue = Issue("roles", None, "a lessee role with a profit-share regime", "add the lessee (contractor)")
+            raise InputError([issue], case.id)
+        labels, rows = [f"{lessee} (lessee, residual after the profit share)"], [np.ones(len(years))]
+        kinds, holders, payers, carry = [k.STAKE_PAID], [lessee], [lessee], [math.nan]
+    else:
+        for s in case.stakes:
+            if s.kind == "proposed":
+                continue
+            row = np.array([s.share.central if s.in_force(dt.date(int(y), 7, 1)) else 0.0 for y in years])
+            # the last recorded holdings continue beyond the end of the record
+            labels.append(f"{s.party} {s.kind} {s.share.central:.2%}")
+            rows.append(row)
+            kinds.append(kind_code[s.kind])
+            holders.append(s.party)
+            payers.append(s.funded_by or s.party)
+            carry.append(s.carry_rate.canonical() if s.carry_rate is not None else math.nan)
+    shares = np.array(rows) if rows else np.zeros((0, len(years)))
+    for sale in scenario.sales:
+        shares = _apply_sale(case, sale, years, parties, shares, holders, labels, kinds, payers, carry)
+    known = {p.id: p for p in parties}
+    withholding = [0.0 if known[h].kind == "government" else 1.0 for h in holders]
+    totals = shares.sum(axis=0)
+    if np.any(totals <= 0):
+        first_missing = int(years[int(np.argmax(totals <= 0))])
+        notes = f"no stake is recorded in force in {first_missing}"
+        issue = Issue("stakes", notes, "stakes in force in every year of the model", "extend the stake dates")
+        raise InputError([issue], case.id)
+    return labels, shares, kinds, holders, payers, carry, withholding
+
+
+def _apply_sale(
+    case: Case,
+    sale: StakeSale,
+    years: np.ndarray,
+    parties: list[Party],
+    shares: np.ndarray,
+    holders: list[str],
+    labels: list[str],
+    kinds: list[int],
+    payers: list[str],
+    carry: list[float],
+) -> np.ndarray:
+    known = {p.id: p for p in parties}
+    groups = {"federal": k.LEVEL_FEDERAL, "provincial": k.LEVEL_PROVINCIAL, "private": k.LEVEL_PRIVATE}
+    if sale.seller in groups:
+        sellers = [i for i, h in enumerate(holders) if _level(known[h]) == groups[sale.seller]]
+    else:
+        sellers = [i for i, h in enumerate(holders) if h == sale.seller]
+    if not sellers:
+        valid = sorted(set(holders) | set(groups))
+        issue = Issue("--sell", sale.seller, f"a holder or group: {', '.join(valid)}", "name who sells")
+        raise InputError([issue], case.id)
+    if sale.buyer not in known:
+        parties.append(Party(id=sale.buyer, name=sale.buyer, short_name=sale.buyer, kind="buyer"))
+        known[sale.buyer] = parties[-1]
+    from_year = years >= sale.year
+    held = shares[sellers][:, from_year].sum(axis=0)
+    if np.any(held + 1e-9 < sale.share):
+        issue = Issue("--sell", f"{sale.share:.2%}", f"at most the {held.min():.2%} the seller holds", "sell less")
+        raise InputError([issue], case.id)
+    for i in sellers:
+        shares[i, from_year] -= sale.share * shares[i, from_year] / held
+    buyer_row = np.where(from_year, sale.share, 0.0)
+    labels.append(f"{sale.buyer} paid {sale.share:.2%} (bought {sale.year} from {sale.seller})")
+    kinds.append(k.STAKE_PAID)
+    holders.append(sale.buyer)
+    payers.append(sale.buyer)
+    carry.append(math.nan)
+    return np.vstack([shares, buyer_row])

@@ -1,0 +1,1 @@
+"""The model core: pure functions of arrays (discounting, returns, decline curves) and the annual kernel."""

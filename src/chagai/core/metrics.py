@@ -1,0 +1,664 @@
+"""Discounting and return metrics: NPV, IRR, MIRR, payback, annuity payments and dated cash flows.
+
+Timing convention (:data:`TIMING_CONVENTION`, printed with every NPV): annual cash flows fall at the end of each
+year; the first flow is year 0, the valuation year, and is not discounted; the flow of year ``t`` is discounted
+by ``(1 + rate) ** -t``. Arrays of cash flows have time on the last axis: ``(n_years,)`` for one path,
+``(n_draws, n_years)`` for a Monte Carlo run (deterministic = one draw). Rates are decimals per year (0.08 for
+8 %). Money is in whatever unit the flows carry (US$ million in chagai); these functions never convert it.
+
+IRR rule (:func:`irr`)
+----------------------
+Cash flows that change sign more than once (a mine with a closure tail) can have several internal rates of
+return. :func:`irr` finds *every* real root of ``NPV(rate) = 0`` with ``rate`` in ``(-0.99, 10]``: it evaluates
+the NPV on a dense grid of rates (log-spaced in ``1 + rate`` over the whole range, plus a linear grid of step
+0.001 from -0.5 to 1), refines each sign change with :func:`scipy.optimize.brentq` to about 1e-14, looks for
+roots where the NPV touches zero without crossing (local minima of ``|NPV|``), and keeps only roots whose NPV is
+zero to 1e-9 of the present value of the absolute flows. It then picks
+
+1. the only root, when there is one;
+2. otherwise the smallest positive root, when there is a positive root;
+3. otherwise the root of smallest magnitude.
+
+When the flows do not change sign, or no root lies in the range, the value is NaN and the result says why.
+:func:`irr` never raises. For decisions, prefer NPV at a stated rate: an IRR of non-conventional flows is a
+convention, not a property of the project.
+
+The hot scalar helper :func:`npv_1d` is compiled with numba so a compiled Monte Carlo kernel can call it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+from scipy import optimize
+
+from chagai.core.jit import jit
+from chagai.errors import InputError, Issue
+
+F64 = npt.NDArray[np.float64]
+"""A float64 array."""
+
+TIMING_CONVENTION: Final = "end-year discounting, year 0 = valuation year (undiscounted)"
+"""The timing convention of every NPV in this module, to print next to the figure."""
+
+IRR_MIN_RATE: Final = -0.99
+"""Lower end (excluded) of the range searched for IRR roots [1/yr]."""
+IRR_MAX_RATE: Final = 10.0
+"""Upper end (included) of the range searched for IRR roots [1/yr]."""
+ROOT_RTOL: Final = 1e-9
+"""A root is accepted when ``|NPV(root)| <= ROOT_RTOL * PV(|flows|, root)`` [-]."""
+
+DAYS_PER_YEAR_XNPV: Final = 365.0
+"""Day count of :func:`xnpv` and :func:`xirr`: actual/365 from the earliest date [d/yr]."""
+
+
+def _scalar_or_array(value: F64) -> float | F64:
+    """Return a 0-d result as a Python float, anything else as the array."""
+    return float(value) if value.ndim == 0 else value
+
+
+def _rates(rate: npt.ArrayLike, name: str = "rate") -> F64:
+    """Return ``rate`` as a float array, raising when any rate is at or below -1."""
+    r = np.asarray(rate, dtype=np.float64)
+    bad = r <= -1.0
+    if np.any(bad):
+        raise InputError(
+            [
+                Issue(
+                    name,
+                    float(r[bad].flat[0]),
+                    "a rate above -1 per year, as a decimal (0.08 for 8 %)",
+                    "check the rate: a discount rate of -100 % or less has no meaning",
+                )
+            ]
+        )
+    return r
+
+
+def _flows(flows: npt.ArrayLike, name: str = "flows") -> F64:
+    """Return ``flows`` as a float array with at least one year on the last axis."""
+    f = np.asarray(flows, dtype=np.float64)
+    if f.ndim == 0 or f.shape[-1] == 0:
+        raise InputError(
+            [
+                Issue(
+                    name,
+                    flows,
+                    "an array of cash flows with time on the last axis, (n_years,) or (n_draws, n_years)",
+                    "pass at least one year of cash flows",
+                )
+            ]
+        )
+    return f
+
+
+# ---------------------------------------------------------------------------------------------------------
+# NPV
+
+
+def discount_factors(rate: npt.ArrayLike, n_years: int, *, first_period: float = 0.0) -> F64:
+    """End-year discount factors ``(1 + rate) ** -(first_period + t)`` for ``t = 0 .. n_years - 1``.
+
+    Parameters
+    ----------
+    rate
+        Discount rate, a scalar or an array (one rate per draw) [1/yr, decimal].
+    n_years
+        Number of years [-].
+    first_period
+        Discounting exponent of the first year: 0 for the chagai convention (year 0 undiscounted), 1 for
+        Excel's ``NPV`` (first flow discounted one period), 0.5 for mid-year discounting [yr].
+
+    Returns
+    -------
+    numpy.ndarray
+        Factors of shape ``np.shape(rate) + (n_years,)`` [-].
+    """
+    r = _rates(rate)
+    t = first_period + np.arange(n_years, dtype=np.float64)
+    return np.asarray(np.power(1.0 + r[..., np.newaxis], -t), dtype=np.float64)
+
+
+def npv(rate: npt.ArrayLike, flows: npt.ArrayLike, *, first_period: float = 0.0) -> float | F64:
+    """Net present value of annual cash flows, end-year discounting, year 0 undiscounted.
+
+    ``NPV = sum_t flows[..., t] * (1 + rate) ** -(first_period + t)``.
+
+    Parameters
+    ----------
+    rate
+        Discount rate: a scalar, or an array that broadcasts against the draw axes of ``flows``
+        (shape ``(n_draws,)`` for one rate per draw) [1/yr, decimal].
+    flows
+        Cash flows with time on the last axis, ``(n_years,)`` or ``(n_draws, n_years)``; index 0 is the
+        valuation year [money, e.g. US$m].
+    first_period
+        Discounting exponent of the first flow: 0 (default, year 0 undiscounted), 1 for Excel's ``NPV``,
+        0.5 for mid-year discounting [yr].
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The NPV: a float for one path at one rate, else an array of shape
+        ``broadcast(np.shape(rate), flows.shape[:-1])`` [money, as ``flows``].
+
+    Raises
+    ------
+    chagai.errors.InputError
+        When a rate is at or below -1, or ``flows`` holds no year.
+    """
+    f = _flows(flows)
+    factors = discount_factors(rate, f.shape[-1], first_period=first_period)
+    return _scalar_or_array(np.sum(f * factors, axis=-1))
+
+
+@jit
+def npv_1d(rate: float, flows: F64) -> float:
+    """NPV of one path of annual cash flows, compiled with numba (end-year discounting, year 0 undiscounted).
+
+    A plain loop (Horner's scheme) for compiled Monte Carlo kernels; equals :func:`npv` for a 1-D array.
+
+    Parameters
+    ----------
+    rate
+        Discount rate [1/yr, decimal]; NaN is returned when it is at or below -1.
+    flows
+        One path of cash flows, shape ``(n_years,)``, float64 [money].
+
+    Returns
+    -------
+    float
+        The NPV [money, as ``flows``].
+    """
+    if not rate > -1.0:
+        return math.nan
+    step = 1.0 / (1.0 + rate)
+    total = 0.0
+    for t in range(flows.shape[0] - 1, -1, -1):
+        total = total * step + flows[t]
+    return total
+
+
+# ---------------------------------------------------------------------------------------------------------
+# IRR
+
+
+@dataclass(frozen=True)
+class IrrResult:
+    """An internal rate of return with every root found and the reason for the choice.
+
+    Parameters
+    ----------
+    value
+        The IRR the documented rule picks (see the module docstring); NaN when there is none [1/yr, decimal].
+    roots
+        Every real root of ``NPV(rate) = 0`` found in ``(-0.99, 10]``, ascending [1/yr, decimal].
+    reason
+        Why this value: ``"one root in (-0.99, 10]"``, ``"several roots: smallest positive root taken"``,
+        ``"no sign change in the cash flows"``, ...
+    """
+
+    value: float
+    roots: tuple[float, ...]
+    reason: str
+
+    def __float__(self) -> float:
+        return self.value
+
+
+@jit
+def _scaled_npv_1d(rate: float, flows: F64) -> float:
+    """NPV times a positive factor: ``(1 + rate) ** (n - 1)`` below rate 0 (no overflow near -1), 1 above."""
+    acc = 0.0
+    if rate < 0.0:
+        s = 1.0 + rate
+        for t in range(flows.shape[0]):
+            acc = acc * s + flows[t]
+    else:
+        x = 1.0 / (1.0 + rate)
+        for t in range(flows.shape[0] - 1, -1, -1):
+            acc = acc * x + flows[t]
+    return acc
+
+
+@jit
+def _scaled_npv_grid(rates: F64, flows: F64) -> F64:
+    """:func:`_scaled_npv_1d` at each rate of ``rates`` (ascending), vectorised over the rates."""
+    m, n = rates.shape[0], flows.shape[0]
+    n_negative = 0
+    while n_negative < m and rates[n_negative] < 0.0:
+        n_negative += 1
+    factor = np.empty(m)
+    for i in range(m):
+        factor[i] = 1.0 + rates[i] if i < n_negative else 1.0 / (1.0 + rates[i])
+    out = np.zeros(m)
+    for t in range(n):
+        forward, backward = flows[t], flows[n - 1 - t]
+        for i in range(n_negative):
+            out[i] = out[i] * factor[i] + forward
+        for i in range(n_negative, m):
+            out[i] = out[i] * factor[i] + backward
+    return out
+
+
+def _rate_grid() -> F64:
+    """Rates at which the NPV is scanned for sign changes, ascending, from -0.99 to 10."""
+    geometric = np.expm1(np.linspace(math.log1p(IRR_MIN_RATE), math.log1p(IRR_MAX_RATE), 2001))
+    linear = np.linspace(-0.5, 1.0, 1501)
+    grid = np.unique(np.concatenate([geometric, linear, [0.0]]))
+    grid[0], grid[-1] = IRR_MIN_RATE, IRR_MAX_RATE
+    return grid
+
+
+_GRID: Final = _rate_grid()
+
+
+def _find_roots(g: Callable[[float], float], scale: Callable[[float], float], values: F64) -> tuple[list[float], int]:
+    """Every verified root of ``g`` on the grid range, given ``values = g(_GRID)``, and the count rejected.
+
+    ``g`` is the NPV times a positive factor and ``scale`` the same for the absolute flows, so
+    ``|g| / scale`` is the NPV relative to the size of the flows at that rate.
+    """
+    grid = _GRID
+    sign = np.sign(values)
+    crossings = [float(r) for r in grid[(values == 0.0) & (grid > IRR_MIN_RATE)]]
+    for i in np.flatnonzero(sign[:-1] * sign[1:] < 0):
+        try:
+            root = optimize.brentq(g, grid[i], grid[i + 1], xtol=1e-14, rtol=4 * np.finfo(float).eps, maxiter=200)
+        except (RuntimeError, ValueError):
+            continue
+        crossings.append(float(root))
+    # roots where the NPV touches zero without crossing: local minima of |g| with no sign change around them
+    mag = np.abs(values)
+    touching = (sign[:-2] == sign[1:-1]) & (sign[1:-1] == sign[2:]) & (mag[1:-1] < mag[:-2]) & (mag[1:-1] < mag[2:])
+    touches: list[float] = []
+    for i in np.flatnonzero(touching) + 1:
+        best = optimize.minimize_scalar(
+            lambda r: abs(g(r)), bounds=(grid[i - 1], grid[i + 1]), method="bounded", options={"xatol": 1e-13}
+        )
+        touches.append(float(best.x))
+
+    def is_root(r: float) -> bool:
+        return abs(g(r)) <= ROOT_RTOL * scale(r)
+
+    rejected = sum(not is_root(r) for r in crossings)  # a minimum of |NPV| that is not a root is no failure
+    roots: list[float] = []
+    for root in sorted(r for r in crossings + touches if is_root(r)):
+        if not roots or root - roots[-1] > 1e-9 * max(1.0, abs(root)):
+            roots.append(root)
+    return roots, rejected
+
+
+def _pick(roots: Sequence[float], rejected: int) -> IrrResult:
+    """Apply the IRR rule to the verified roots."""
+    note = f"; {rejected} candidate root(s) failed the NPV = 0 check" if rejected else ""
+    if not roots:
+        return IrrResult(math.nan, (), f"no root in ({IRR_MIN_RATE}, {IRR_MAX_RATE}]{note}")
+    found = tuple(roots)
+    if len(roots) == 1:
+        return IrrResult(roots[0], found, f"one root in ({IRR_MIN_RATE}, {IRR_MAX_RATE}]{note}")
+    positive = [r for r in roots if r > 0.0]
+    if positive:
+        return IrrResult(min(positive), found, f"several roots: smallest positive root taken{note}")
+    return IrrResult(
+        min(roots, key=abs), found, f"several roots, none positive: root of smallest magnitude taken{note}"
+    )
+
+
+def _screen(flows: npt.ArrayLike, name: str) -> tuple[F64 | None, str]:
+    """Return the flows as a contiguous 1-D float array, or None and the reason there can be no IRR."""
+    try:
+        f = np.ascontiguousarray(flows, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None, f"{name} are not numbers"
+    if f.ndim != 1:
+        return None, f"{name} must be one path of shape (n_years,), got shape {f.shape}; use irr_many for draws"
+    if not np.all(np.isfinite(f)):
+        return None, f"{name} hold NaN or infinite values"
+    if not (np.any(f > 0.0) and np.any(f < 0.0)):
+        return None, f"no sign change in the {name}"
+    # roots do not depend on the scale of the flows; at most 1 in size, the scaled NPV stays below n_years
+    return np.ascontiguousarray(f / np.max(np.abs(f))), ""
+
+
+def _roots_or_reason(
+    g: Callable[[float], float], scale: Callable[[float], float], values: Callable[[], F64]
+) -> IrrResult:
+    """Find, verify and pick the roots; any failure of the numerics becomes NaN with the reason."""
+    try:
+        with np.errstate(all="ignore"):
+            on_grid = values()
+            if not np.any(on_grid):
+                return IrrResult(math.nan, (), "the NPV is zero at every rate")
+            return _pick(*_find_roots(g, scale, on_grid))
+    except Exception as exc:  # the IRR functions never raise: the reason says what went wrong
+        return IrrResult(math.nan, (), f"root finding failed: {type(exc).__name__}: {exc}")
+
+
+def irr(flows: npt.ArrayLike) -> IrrResult:
+    """Internal rate of return of one path of annual cash flows, with every root and the reason for the pick.
+
+    Finds every real root of ``NPV(rate) = 0`` in ``(-0.99, 10]`` (end-year discounting, year 0 undiscounted)
+    and picks one by the rule in the module docstring: the only root; else the smallest positive root; else
+    the root of smallest magnitude. Each root satisfies ``|NPV(root)| <= 1e-9 * PV(|flows|, root)``.
+    Never raises: bad input or no root gives NaN with the reason.
+
+    Parameters
+    ----------
+    flows
+        Cash flows of one path, shape ``(n_years,)``, year 0 first [money].
+
+    Returns
+    -------
+    IrrResult
+        ``value`` [1/yr, decimal], ``roots`` and ``reason``.
+
+    """
+    f, reason = _screen(flows, "cash flows")
+    if f is None:
+        return IrrResult(math.nan, (), reason)
+    absolute = np.abs(f)
+    return _roots_or_reason(
+        lambda r: float(_scaled_npv_1d(r, f)),
+        lambda r: float(_scaled_npv_1d(r, absolute)),
+        lambda: _scaled_npv_grid(_GRID, f),
+    )
+
+
+def irr_many(flows: npt.ArrayLike) -> F64:
+    """IRR of each draw (the value of :func:`irr` per path; NaN where there is none).
+
+    Parameters
+    ----------
+    flows
+        Cash flows with time on the last axis, ``(n_draws, n_years)`` [money].
+
+    Returns
+    -------
+    numpy.ndarray
+        IRR per draw, shape ``flows.shape[:-1]`` [1/yr, decimal].
+    """
+    f = _flows(flows)
+    rows = f.reshape(-1, f.shape[-1])
+    out = np.array([irr(row).value for row in rows], dtype=np.float64)
+    return out.reshape(f.shape[:-1])
+
+
+# ---------------------------------------------------------------------------------------------------------
+# MIRR, payback, annuities
+
+
+def mirr(values: npt.ArrayLike, finance_rate: npt.ArrayLike, reinvest_rate: npt.ArrayLike) -> float | F64:
+    """Modified internal rate of return (numpy-financial's definition).
+
+    ``MIRR = (FV(positive flows at reinvest_rate) / PV(negative flows at finance_rate)) ** (1 / (n - 1)) - 1``,
+    computed as ``(|NPV_reinvest(positive)| / |NPV_finance(negative)|) ** (1 / (n - 1)) * (1 + reinvest_rate) - 1``.
+
+    Parameters
+    ----------
+    values
+        Cash flows with time on the last axis, ``(n_years,)`` or ``(n_draws, n_years)`` [money].
+    finance_rate
+        Rate paid on the money invested (the negative flows) [1/yr, decimal].
+    reinvest_rate
+        Rate earned on reinvested positive flows [1/yr, decimal].
+
+    Returns
+    -------
+    float or numpy.ndarray
+        MIRR per path; NaN for a path without both a positive and a negative flow [1/yr, decimal].
+    """
+    v = _flows(values, "values")
+    n = v.shape[-1]
+    numer = np.abs(np.asarray(npv(reinvest_rate, np.where(v > 0.0, v, 0.0)), dtype=np.float64))
+    denom = np.abs(np.asarray(npv(finance_rate, np.where(v < 0.0, v, 0.0)), dtype=np.float64))
+    ok = (numer > 0.0) & (denom > 0.0) & (n > 1)
+    log_ratio = np.log(np.where(ok, numer, 1.0)) - np.log(np.where(ok, denom, 1.0))  # no overflow of the ratio
+    growth = np.exp(log_ratio / max(n - 1, 1))
+    out = np.where(ok, growth * (1.0 + _rates(reinvest_rate, "reinvest_rate")) - 1.0, np.nan)
+    return _scalar_or_array(out)
+
+
+def payback_year(flows: npt.ArrayLike) -> float | F64:
+    """Payback time: years from the start until the cumulative cash flow turns non-negative.
+
+    The cumulative sum at index ``t`` is the position at the end of year ``t`` (time ``t``). Payback is the first
+    time the cumulative turns non-negative after having been negative, interpolated linearly within that year:
+    ``(t - 1) + (-cum[t - 1]) / flows[t]``. Flows of ``[-100, 50, 40, 20]`` pay back at 2.5. A cumulative that is
+    never negative pays back at 0; one that never turns non-negative again gives NaN. A later dip below zero (a
+    closure tail) does not change the answer.
+
+    Parameters
+    ----------
+    flows
+        Cash flows with time on the last axis, ``(n_years,)`` or ``(n_draws, n_years)`` [money].
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Payback time per path [yr].
+    """
+    f = _flows(flows)
+    cum = np.cumsum(f, axis=-1)
+    idx = np.arange(f.shape[-1])
+    negative = cum < 0.0
+    first_negative = np.argmax(negative, axis=-1)
+    after = (cum >= 0.0) & (idx > first_negative[..., np.newaxis])
+    t = np.argmax(after, axis=-1)
+    before = np.take_along_axis(cum, np.maximum(t - 1, 0)[..., np.newaxis], axis=-1)[..., 0]
+    flow = np.take_along_axis(f, t[..., np.newaxis], axis=-1)[..., 0]
+    ok = after.any(axis=-1)
+    within = -before / np.where(ok, flow, 1.0)
+    out = np.where(negative.any(axis=-1), np.where(ok, t - 1 + within, np.nan), 0.0)
+    out = np.where(np.isfinite(f).all(axis=-1), out, np.nan)
+    return _scalar_or_array(np.asarray(out, dtype=np.float64))
+
+
+def _broadcast(*values: npt.ArrayLike) -> list[F64]:
+    return [np.asarray(v, dtype=np.float64) for v in np.broadcast_arrays(*(np.asarray(v) for v in values))]
+
+
+def _growth(rate: F64, periods: F64) -> tuple[F64, F64]:
+    """``(1 + rate) ** periods`` and the annuity factor ``((1 + rate) ** periods - 1) / rate`` (``periods`` at 0).
+
+    Computed with ``expm1`` and ``log1p`` so that small rates keep full precision.
+    """
+    excess = np.expm1(periods * np.log1p(rate))
+    zero = rate == 0.0
+    return 1.0 + excess, np.where(zero, periods, excess / np.where(zero, 1.0, rate))
+
+
+def pmt(rate: npt.ArrayLike, nper: npt.ArrayLike, pv: npt.ArrayLike, fv: npt.ArrayLike = 0.0) -> float | F64:
+    """Level payment per period of an annuity, payments at the end of each period (numpy-financial's ``pmt``).
+
+    Sign convention of numpy-financial: money received is positive, money paid negative, so a loan of
+    ``pv = 15000`` gives a negative payment: ``pmt(0.08 / 12, 60, 15000) = -304.1459``.
+
+    Parameters
+    ----------
+    rate
+        Interest rate per period [1/period, decimal].
+    nper
+        Number of periods [-].
+    pv
+        Present value (the amount borrowed, positive) [money].
+    fv
+        Value left after the last payment (0 repays in full) [money].
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Payment per period, broadcast over the inputs [money/period].
+    """
+    r, n, p, f = _broadcast(_rates(rate), nper, pv, fv)
+    growth, annuity = _growth(r, n)
+    return _scalar_or_array(-(f + p * growth) / annuity)
+
+
+def _balance_owed(rate: F64, remaining: F64, payment: F64, fv: F64) -> F64:
+    """Balance owed with ``remaining`` payments to go: their present value and that of ``-fv``.
+
+    Discounting what is left (rather than growing the loan and subtracting what was paid) has no cancellation
+    late in the schedule.
+    """
+    excess = np.expm1(-remaining * np.log1p(rate))  # (1 + rate) ** -remaining - 1
+    zero = rate == 0.0
+    annuity = np.where(zero, remaining, -excess / np.where(zero, 1.0, rate))
+    return -fv * (1.0 + excess) - payment * annuity
+
+
+def ipmt(
+    rate: npt.ArrayLike, per: npt.ArrayLike, nper: npt.ArrayLike, pv: npt.ArrayLike, fv: npt.ArrayLike = 0.0
+) -> float | F64:
+    """Interest part of the annuity payment of period ``per`` (end-period payments, numpy-financial signs).
+
+    Parameters
+    ----------
+    rate
+        Interest rate per period [1/period, decimal].
+    per
+        Period, from 1 to ``nper``; NaN outside [-].
+    nper
+        Number of periods [-].
+    pv
+        Present value (the amount borrowed, positive) [money].
+    fv
+        Value left after the last payment [money].
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Interest paid in period ``per`` (negative for a loan) [money/period].
+    """
+    r, k, n, p, f = _broadcast(_rates(rate), per, nper, pv, fv)
+    payment = np.asarray(pmt(r, n, p, f), dtype=np.float64)
+    interest = -_balance_owed(r, n - k + 1.0, payment, f) * r
+    return _scalar_or_array(np.where((k >= 1.0) & (k <= n), interest, np.nan))
+
+
+def ppmt(
+    rate: npt.ArrayLike, per: npt.ArrayLike, nper: npt.ArrayLike, pv: npt.ArrayLike, fv: npt.ArrayLike = 0.0
+) -> float | F64:
+    """Principal part of the annuity payment of period ``per``: ``pmt - ipmt`` (numpy-financial signs).
+
+    Parameters
+    ----------
+    rate
+        Interest rate per period [1/period, decimal].
+    per
+        Period, from 1 to ``nper``; NaN outside [-].
+    nper
+        Number of periods [-].
+    pv
+        Present value (the amount borrowed, positive) [money].
+    fv
+        Value left after the last payment [money].
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Principal repaid in period ``per`` (negative for a loan) [money/period].
+    """
+    r, k, n, p, f = _broadcast(_rates(rate), per, nper, pv, fv)
+    payment = np.asarray(pmt(r, n, p, f), dtype=np.float64)
+    interest = np.asarray(ipmt(r, k, n, p, f), dtype=np.float64)
+    return _scalar_or_array(payment - interest)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Dated cash flows
+
+
+def _year_fractions(dates: npt.ArrayLike, flows: npt.ArrayLike) -> tuple[F64, F64]:
+    """Years from the earliest date (actual/365) and the flows, checked to match."""
+    try:
+        days = np.asarray(dates, dtype="datetime64[D]")
+    except (TypeError, ValueError) as exc:
+        raise InputError(
+            [Issue("dates", dates, "dates (datetime.date, numpy.datetime64 or 'YYYY-MM-DD')", f"fix the dates: {exc}")]
+        ) from exc
+    f = np.ascontiguousarray(flows, dtype=np.float64)
+    if days.ndim != 1 or f.ndim != 1 or days.size != f.size or f.size == 0:
+        raise InputError(
+            [
+                Issue(
+                    "dates, flows",
+                    f"{days.size} dates, {f.size} flows",
+                    "one date per cash flow, both one-dimensional and not empty",
+                    "give the same number of dates and flows",
+                )
+            ]
+        )
+    elapsed = (days - days.min()).astype(np.int64).astype(np.float64)
+    return elapsed / DAYS_PER_YEAR_XNPV, f
+
+
+def xnpv(rate: npt.ArrayLike, dates: npt.ArrayLike, flows: npt.ArrayLike) -> float | F64:
+    """Net present value of dated cash flows, actual/365 from the earliest date (which is undiscounted).
+
+    ``XNPV = sum_i flows[i] * (1 + rate) ** -((dates[i] - min(dates)) / 365 days)``; the input need not be
+    ordered.
+
+    Parameters
+    ----------
+    rate
+        Discount rate, scalar or array [1/yr, decimal].
+    dates
+        Date of each flow (``datetime.date``, ``numpy.datetime64`` or ``"YYYY-MM-DD"``).
+    flows
+        Cash flow at each date [money].
+
+    Returns
+    -------
+    float or numpy.ndarray
+        XNPV, a float for a scalar rate, else an array shaped like ``rate`` [money].
+    """
+    years, f = _year_fractions(dates, flows)
+    r = _rates(rate)
+    return _scalar_or_array(np.sum(f * np.power(1.0 + r[..., np.newaxis], -years), axis=-1))
+
+
+def _scaled_xnpv(rates: F64, years: F64, flows: F64) -> F64:
+    """XNPV at each rate times a positive factor (``(1 + rate) ** max(years)`` below rate 0)."""
+    r = rates[:, np.newaxis]
+    below = np.power(1.0 + np.minimum(r, 0.0), years.max() - years)
+    above = np.power(1.0 + np.maximum(r, 0.0), -years)
+    return np.asarray(np.where(r < 0.0, below, above) @ flows, dtype=np.float64)
+
+
+def xirr(dates: npt.ArrayLike, flows: npt.ArrayLike) -> IrrResult:
+    """Internal rate of return of dated cash flows (actual/365), picked by the same rule as :func:`irr`.
+
+    Flows on the same date are added together first. Never raises: bad input or no root gives NaN with the reason.
+
+    Parameters
+    ----------
+    dates
+        Date of each flow (``datetime.date``, ``numpy.datetime64`` or ``"YYYY-MM-DD"``), in any order.
+    flows
+        Cash flow at each date [money].
+
+    Returns
+    -------
+    IrrResult
+        ``value`` [1/yr, decimal], ``roots`` and ``reason``.
+    """
+    try:
+        years, f0 = _year_fractions(dates, flows)
+    except InputError as exc:
+        return IrrResult(math.nan, (), str(exc))
+    years, same_date = np.unique(years, return_inverse=True)  # flows on the same date net off
+    f, reason = _screen(np.bincount(same_date, weights=f0, minlength=years.size), "cash flows")
+    if f is None:
+        return IrrResult(math.nan, (), reason)
+    absolute = np.abs(f)
+    return _roots_or_reason(
+        lambda r: float(_scaled_xnpv(np.array([r]), years, f)[0]),
+        lambda r: float(_scaled_xnpv(np.array([r]), years, absolute)[0]),
+        lambda: _scaled_xnpv(_GRID, years, f),
+    )

@@ -1,0 +1,152 @@
+"""Invariants of the annual model on generated cases (hypothesis)."""
+
+from __future__ import annotations
+
+import numpy as np
+import yaml
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from chagai.cases.compile import Scenario, StakeSale, compile_case
+from chagai.cases.io import case_from_data
+from chagai.core import kernel as k
+from chagai.core.metrics import npv
+from chagai.core.model import run_single
+
+from ..conftest import FIXTURES
+
+POCKET = yaml.safe_load((FIXTURES / "pocket-mine.yaml").read_text(encoding="utf-8"))
+
+LEVIES = (
+    "royalties_federal",
+    "royalties_provincial",
+    "advance_royalty",
+    "income_tax",
+    "super_tax",
+    "presumptive_tax",
+    "rent",
+    "profit_share_state",
+    "social_uplift",
+    "interest_withholding",
+    "lenders_net",
+    "equity_cash_flow",
+)
+
+
+@st.composite
+def cases(draw: st.DrawFn) -> tuple[dict, Scenario]:
+    doc = yaml.safe_load(yaml.safe_dump(POCKET))
+    est = {"estimate": "generated"}
+    doc["production"]["ore_reserve"]["value"] = draw(st.floats(1, 60))
+    doc["production"]["grades"]["copper"]["value"] = draw(st.floats(0.05, 3))
+    doc["production"]["phases"][0]["throughput"]["value"] = draw(st.floats(0.5, 8))
+    doc["production"]["phases"][0]["start_year"] = draw(st.integers(2026, 2031))
+    if draw(st.booleans()):
+        doc["production"]["phases"][0]["ramp_up"] = {"factors": [draw(st.floats(0.2, 1.0))], **est}
+    doc["costs"]["opex_per_tonne_milled"]["value"] = draw(st.floats(1, 80))
+    doc["costs"]["closure"]["value"] = draw(st.floats(0, 50))
+    doc["costs"]["capex"][0]["amount"]["value"] = draw(st.floats(10, 800))
+    doc["costs"]["capex"][0]["profile"] = {"start_year": 2026, "shares": [0.5, 0.5], **est}
+    doc["prices"][0]["price"]["value"] = draw(st.floats(2000, 15000))
+    regime = draw(st.sampled_from(["reko-diq-2022", "pakistan-minerals-2013", "saindak-2022"]))
+    doc["fiscal"] = {"regime": regime}
+    if regime == "saindak-2022":
+        doc["roles"].append({"party": "minco", "role": "lessee", **est})
+    if draw(st.booleans()):
+        doc["fiscal"]["overrides"] = {"loss_carry_forward_years": draw(st.integers(0, 8))}
+        doc["fiscal"]["overrides_estimate"] = "generated"
+    loan = doc["financing"][0]
+    loan["amount"]["value"] = draw(st.floats(0, 600))
+    loan["rate"]["value"] = draw(st.floats(0, 15))
+    loan["grace"]["value"] = draw(st.integers(0, 4))
+    loan["tenor"]["value"] = draw(st.integers(1, 12))
+    loan["repayment"] = draw(st.sampled_from(["annuity", "equal-principal", "sculpted"]))
+    if loan["repayment"] == "sculpted":
+        loan["target_dscr"] = draw(st.floats(1.1, 2.0))
+    sales = ()
+    if draw(st.booleans()):
+        sales = (StakeSale(draw(st.floats(0.01, 0.4)), "minco", "newco", draw(st.integers(2027, 2035))),)
+    scenario = Scenario(
+        delay=draw(st.integers(0, 4)),
+        overrun=draw(st.floats(0.8, 2.0)),
+        availability=draw(st.floats(0.5, 1.0)),
+        sales=sales,
+        discount_rate=0.1,
+    )
+    return doc, scenario
+
+
+def _run(doc: dict, scenario: Scenario) -> tuple[np.ndarray, np.ndarray, object]:
+    compiled = compile_case(case_from_data(doc), scenario)
+    lines, parties = run_single(compiled, compiled.prices)
+    return lines, parties, compiled
+
+
+SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@given(cases())
+@SETTINGS
+def test_cash_is_conserved_every_year(generated: tuple[dict, Scenario]) -> None:
+    lines, parties, _ = _run(*generated)
+    receipts = sum(lines[k.L[name]] for name in LEVIES)
+    np.testing.assert_allclose(lines[k.L.pre_tax_ncf], receipts, atol=1e-7)
+    np.testing.assert_allclose(
+        parties.sum(axis=0) + lines[k.L.dividend_withholding], lines[k.L.equity_cash_flow], atol=1e-7
+    )
+    government = lines[k.L.government_federal] + lines[k.L.government_provincial]
+    private = sum(parties[p] for p, lvl in enumerate(_run(*generated)[2].params.party_level) if lvl == 0)
+    np.testing.assert_allclose(
+        lines[k.L.pre_tax_ncf], government + private + lines[k.L.lenders_net] + lines[k.L.community], atol=1e-7
+    )
+
+
+@given(cases())
+@SETTINGS
+def test_taxes_are_never_negative(generated: tuple[dict, Scenario]) -> None:
+    lines, _, _ = _run(*generated)
+    for name in ("income_tax", "super_tax", "presumptive_tax", "royalties_federal", "royalties_provincial"):
+        assert np.all(lines[k.L[name]] >= -1e-12), name
+
+
+@given(cases())
+@SETTINGS
+def test_debt_is_repaid_or_default_is_flagged(generated: tuple[dict, Scenario]) -> None:
+    lines, _, _ = _run(*generated)
+    repaid = lines[k.L.debt_balance][-1] < 1e-6
+    defaulted = np.any(lines[k.L.shortfall] > 1e-6)
+    drawn = lines[k.L.debt_drawdown].sum()
+    assert repaid or defaulted, f"balance {lines[k.L.debt_balance][-1]:.3f} of {drawn:.1f} left, no default flagged"
+    assert lines[k.L.principal].sum() <= drawn + lines[k.L.interest_capitalised].sum() + 1e-6
+
+
+@given(cases())
+@SETTINGS
+def test_stakes_sum_to_one_every_year(generated: tuple[dict, Scenario]) -> None:
+    _, _, compiled = _run(*generated)
+    np.testing.assert_allclose(compiled.params.stake_share.sum(axis=0), 1.0, atol=1e-9)
+
+
+@given(cases(), st.floats(0.0, 0.3), st.floats(0.001, 0.3))
+@SETTINGS
+def test_npv_falls_as_the_rate_rises_for_conventional_flows(
+    generated: tuple[dict, Scenario], rate: float, step: float
+) -> None:
+    """With every outflow before every inflow, NPV valued at the last outflow falls as the rate rises.
+
+    (Valued at year 0 it need not: with outflows in years 0 and 1, a higher rate also shrinks the year-1 outflow.)
+    """
+    doc, scenario = generated
+    doc["costs"]["closure"]["value"] = 0.0
+    lines, _, _ = _run(doc, scenario)
+    flows = lines[k.L.pre_tax_ncf]
+    nonzero = np.flatnonzero(np.abs(flows) > 1e-9)
+    assume(nonzero.size > 1 and flows[nonzero[0]] < 0)
+    signs = np.sign(flows[nonzero])
+    assume(np.count_nonzero(np.diff(signs)) == 1)  # one sign change: a conventional project
+    last_outflow = int(nonzero[np.flatnonzero(signs < 0)[-1]])
+
+    def value(r: float) -> float:
+        return float(npv(r, flows)) * (1 + r) ** last_outflow
+
+    assert value(rate + step) < value(rate)

@@ -487,20 +487,22 @@ def _solve_figures(a: Appraisal) -> list[Figure]:
     pre_factor = _root(lambda f: npv_line("pre_tax_ncf", f))
     post_factor = _root(lambda f: npv_line("post_tax_ncf", f))
     commodity = compiled.commodities[primary]
+    none = "; n/a: no price from 1% to 2000% of the deck's makes it zero (the other products cover the costs)"
     figures = [
         Figure(
             "breakeven_pre_tax",
             f"Breakeven {commodity} price before tax",
             pre_factor * base_price,
             unit,
-            f"{commodity} price (other prices as in the deck) at which the pre-tax NPV at {r:.0%} is zero",
+            f"{commodity} price (other prices as in the deck) at which the pre-tax NPV at {r:.0%} is zero"
+            + (none if _nan(pre_factor) else ""),
         ),
         Figure(
             "breakeven_post_tax",
             f"Breakeven {commodity} price after tax",
             post_factor * base_price,
             unit,
-            f"as above, for the after-tax unlevered NPV at {r:.0%}",
+            f"as above, for the after-tax unlevered NPV at {r:.0%}" + (none if _nan(post_factor) else ""),
         ),
     ]
     marginal = _root(lambda f: npv_line("post_tax_ncf", f, None))

@@ -145,3 +145,160 @@ def test_free_carried_and_funded_stakes(pocket_text: str) -> None:
     negative = result.line("equity_cash_flow") < 0
     assert np.all(flows["province"][negative] >= -1e-12)  # never contributes
     assert np.all(flows["federation"][negative] < 0)  # pays the funded stake's share
+
+
+def _hand(overrides: dict, extra: str = "", scenario: Scenario | None = None):  # type: ignore[no-untyped-def]
+    from chagai.cases.overrides import apply_overrides
+
+    case = apply_overrides(load_case_text(CASE + extra), overrides)
+    return appraise(case, scenario or Scenario(discount_rate=0.10), solve=False)
+
+
+EST = {"estimate": "test"}
+
+
+def test_declining_balance_and_units_of_production() -> None:
+    db = _hand(
+        {
+            "fiscal.overrides.depreciation": {
+                "method": "declining-balance",
+                "rate": {"value": 0.4, "unit": "fraction", **EST},
+                **EST,
+            }
+        }
+    )
+    pool, expected = 100.0, []
+    for _ in range(5):
+        expected.append(0.4 * pool)
+        pool -= expected[-1]
+    np.testing.assert_allclose(_row(db, "depreciation")[1:6], expected)
+    uop = _hand({"fiscal.overrides.depreciation": {"method": "units-of-production", **EST}})
+    # 2 Mt a year out of 10 Mt: 1/5, 1/4, 1/3, 1/2, 1 of what is left
+    np.testing.assert_allclose(_row(uop, "depreciation")[1:6], [20, 20, 20, 20, 20])
+
+
+def test_minimum_tax_and_super_tax() -> None:
+    result = _hand(
+        {
+            "fiscal.overrides.super_tax_rate": {"value": 0.10, "unit": "fraction", **EST},
+            "fiscal.overrides.minimum_tax_rate": {"value": 0.0125, "unit": "fraction", **EST},
+            "costs.opex_per_tonne_milled.value": 95,  # opex 190: taxable 200 - 10 - 190 - 25 = -25 (2027-30)
+        }
+    )
+    np.testing.assert_allclose(_row(result, "taxable_income")[1:5], [-25] * 4)
+    # losses: no income tax, but the minimum tax on turnover (1.25% of 200 = 2.5); no super tax
+    np.testing.assert_allclose(_row(result, "income_tax")[1:5], [2.5] * 4)
+    np.testing.assert_allclose(_row(result, "super_tax")[1:5], [0] * 4)
+    # 2031: taxable 0 (no depreciation left) -> minimum tax again
+    assert _row(result, "taxable_income")[5] == pytest.approx(0.0)
+
+
+def test_loss_carry_forward_limit() -> None:
+    # opex 120: taxable 2027-30 = 200 - 10 - 120 - 25 = 45; a loss in 2026 only if costs hit before revenue
+    unlimited = _hand({"costs.fixed_opex": {"value": 0, "unit": "US$m/yr", **EST}})
+    assert _row(unlimited, "losses_used").sum() == pytest.approx(0.0)
+    # capital spent in 2027 while producing is depreciated at once at 100%: a 300 loss in 2027 used later
+    big = _hand(
+        {
+            "fiscal.overrides.depreciation": {
+                "method": "straight-line",
+                "rate": {"value": 1, "unit": "fraction", **EST},
+                **EST,
+            },
+            "costs.capex[0].profile": {"start_year": 2027, "shares": [1.0], **EST},
+            "costs.capex[0].amount.value": 400,
+        }
+    )
+    # 2027: 200 - 10 - 40 - 400 = -250; 2028-31: 150 each; the loss is used 150 + 100
+    np.testing.assert_allclose(_row(big, "taxable_income")[1:6], [-250, 150, 150, 150, 150])
+    np.testing.assert_allclose(_row(big, "losses_used")[1:6], [0, 150, 100, 0, 0])
+    limited = _hand(
+        {
+            "fiscal.overrides.depreciation": {
+                "method": "straight-line",
+                "rate": {"value": 1, "unit": "fraction", **EST},
+                **EST,
+            },
+            "fiscal.overrides.loss_carry_forward_years": 1,
+            "costs.capex[0].profile": {"start_year": 2027, "shares": [1.0], **EST},
+            "costs.capex[0].amount.value": 400,
+        }
+    )
+    np.testing.assert_allclose(_row(limited, "losses_used")[1:6], [0, 150, 0, 0, 0])  # 100 expires
+
+
+def test_norwegian_cash_flow_tax_identity() -> None:
+    """Golden case (neqsim): full expensing at 78% -> tax = 0.78 * (R - opex - capex) = 390 for 1000/200/300."""
+    import json
+
+    from ..conftest import SHARED_DATA
+
+    golden = json.loads((SHARED_DATA / "golden_cases.json").read_text())["fiscal"][0]["example"]
+    result = _hand(
+        {
+            "production.ore_reserve.value": 2,  # one year of production, 2027
+            "prices.copper": golden["revenue"] / 20_000 * 1e6,  # 20,000 t -> revenue 1000
+            "costs.opex_per_tonne_milled.value": golden["opex"] / 2,  # 2 Mt -> opex 200
+            "costs.capex[0].amount.value": golden["capex"],
+            "costs.closure.value": 0,
+            "fiscal.overrides.income_tax_rate": {"value": 0.78, "unit": "fraction", **EST},
+            "fiscal.overrides.depreciation": {
+                "method": "straight-line",
+                "rate": {"value": 1, "unit": "fraction", **EST},
+                **EST,
+            },
+            "fiscal.overrides.royalties": [],
+        }
+    )
+    assert _row(result, "income_tax").sum() == pytest.approx(golden["total_tax"])
+
+
+def test_profit_share_with_presumptive_tax() -> None:
+    """Saindak 2022 terms: 6.5% royalty, 1% presumptive tax, 0.5% EPZ, rent 0.7, 53% of the surplus to the state
+    after a 6.5% social uplift, 60% of the state's share passed to the province."""
+    result = _hand(
+        {
+            "fiscal.regime": "saindak-2022",
+            "fiscal.overrides": {},
+            "roles[+]": {"party": "company", "role": "lessee", **EST},
+        }
+    )
+    gross = 200.0
+    levies = gross * (0.065 + 0.01 + 0.005) + 0.7
+    surplus = gross - 40 - levies
+    social = 0.065 * surplus
+    state = 0.53 * (surplus - social)
+    assert _row(result, "presumptive_tax")[1] == pytest.approx(2.0)
+    assert _row(result, "income_tax")[1] == pytest.approx(0.0)
+    assert _row(result, "profit_share_state")[1] == pytest.approx(state)
+    assert _row(result, "profit_share_provincial")[1] == pytest.approx(0.6 * state)
+    assert _row(result, "social_uplift")[1] == pytest.approx(social)
+    # the lessee keeps the rest: the company holds the residual, the stakes' owners get the profit share
+    company = next(s for s in result.stakeholders if s.party == "company")
+    assert company.received == pytest.approx(5 * (surplus - social - state))  # no dividend withholding in these terms
+
+
+def test_sculpted_loan_follows_cfads() -> None:
+    sculpted = LOAN.replace("repayment: annuity", "repayment: sculpted, target_dscr: 1.5").replace(
+        "tenor: {value: 2", "tenor: {value: 4"
+    )
+    small = appraise(load_case_text(CASE + sculpted), Scenario(), solve=False)
+    dscr = _row(small, "dscr")
+    paying = _row(small, "debt_service") > 1e-9
+    assert paying.sum() == 4
+    # a small loan: debt service follows CFADS, so the DSCR is (nearly) the same every repayment year
+    assert np.ptp(dscr[paying]) / dscr[paying].mean() < 0.02
+    # a loan larger than CFADS / target can carry is cut to that capacity: DSCR at the target, never below
+    big = sculpted.replace("amount: {value: 50", "amount: {value: 400")
+    from chagai.cases.overrides import apply_overrides
+
+    case = apply_overrides(load_case_text(CASE + big), {"costs.capex[0].amount.value": 400})
+    result = appraise(case, Scenario(), solve=False)
+    drawn = _row(result, "debt_drawdown").sum()
+    assert 100 < drawn < 400
+    dscr = _row(result, "dscr")[_row(result, "debt_service") > 1e-9]
+    assert dscr.min() >= 1.5 - 1e-6
+    assert dscr.max() < 1.5 * 1.15  # the interest tax shield lifts CFADS a little above the sizing base
+    assert result.line("debt_balance")[-1] == pytest.approx(0.0, abs=1e-9)
+    assert result.lenders is not None
+    assert result.lenders.default_year is None

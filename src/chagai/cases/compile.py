@@ -351,6 +351,14 @@ def compile_case(case: Case, scenario: Scenario | None = None) -> Compiled:
         dep_rate = 1.0 / max(depreciation.life.to("yr"), 1.0)
     profit_share = terms.profit_share if terms else None
 
+    end_index = n - 1
+    regime = get_regime(case.fiscal.regime) if case.fiscal else None
+    if regime is not None and regime.ends is not None and regime.ends.year < years[-1]:
+        end_index = max(-1, regime.ends.year - start)
+        notes.append(
+            f"production stops when the terms of {regime.id} end ({regime.ends}); what follows is not in the case"
+        )
+
     # --- financing --------------------------------------------------------------------------------------
     loans = [f for f in case.financing if f.instrument == "loan"]
     profile = {"annuity": k.REPAY_ANNUITY, "equal-principal": k.REPAY_EQUAL_PRINCIPAL, "sculpted": k.REPAY_SCULPTED}
@@ -378,7 +386,7 @@ def compile_case(case: Case, scenario: Scenario | None = None) -> Compiled:
         closure_cost=_q(costs.closure, "US$m"),
         capex=capex,
         shift_from=int(shift_from),
-        end_index=n - 1,
+        end_index=end_index,
         royalty_rate=np.array([r.rate.canonical() for r in royalties], dtype=float),
         royalty_base=np.array([k.BASE_NSR if r.base == "nsr" else k.BASE_GROSS for r in royalties], dtype=np.int64),
         royalty_payee=np.array([payee[r.payee] for r in royalties], dtype=np.int64),

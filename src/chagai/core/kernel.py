@@ -384,7 +384,7 @@ def run_path(
     cfads_pre = np.zeros(n)  # CFADS before the interest tax shield, for sculpting
     amount = params.fac_amount.copy()
     if n_fac > 0:
-        _pre_interest_cfads(params, out, first_production, cfads_pre)
+        _pre_interest_cfads(params, out, first_production, reserve_left, cfads_pre)
         _size_sculpted(params, cfads_pre, first_production, amount)
     total_commitment = 0.0
     for f in range(n_fac):
@@ -443,34 +443,10 @@ def run_path(
         out[L.debt_balance, t] = total_balance
 
     # --- income tax -------------------------------------------------------------------------------------
-    additions = np.zeros(n)
-    held = 0.0  # capital spent before production, placed in service when production starts
-    for t in range(n):
-        spend = out[L.initial_capex, t] + out[L.sustaining_capex, t] + out[L.interest_capitalised, t]
-        spend += out[L.fees, t] if t < first_production else 0.0
-        if t < first_production:
-            held += spend
-        else:
-            additions[t] += spend + held
-            held = 0.0
     dep = np.zeros(n)
-    _depreciation(params, additions, out[L.throughput], reserve_left, dep)
-    taxable = np.zeros(n)
+    taxable = _taxable_income(params, out, first_production, reserve_left, True, dep)
     for t in range(n):
         out[L.depreciation, t] = dep[t]
-        taxable[t] = (
-            out[L.gross_revenue, t]
-            - out[L.selling_costs, t]
-            - out[L.opex, t]
-            - out[L.royalties_federal, t]
-            - out[L.royalties_provincial, t]
-            - out[L.advance_royalty, t]
-            - out[L.rent, t]
-            - out[L.closure, t]
-            - dep[t]
-            - out[L.interest_paid, t]
-            - (out[L.fees, t] if t >= first_production else 0.0)
-        )
     _income_tax(params, taxable, out[L.gross_revenue], out)
 
     # --- profit share (Saindak-style), post-tax cash flow, CFADS, DSCR --------------------------------
@@ -550,11 +526,30 @@ def run_path(
 
 
 @jit
-def _pre_interest_cfads(params: Params, out: F64, first_production: int, cfads: F64) -> None:
-    """CFADS with taxes computed as if no interest were deducted (the base for sculpting debt)."""
+def _taxable_income(
+    params: Params, out: F64, first_production: int, reserve_left: F64, financing: bool, dep: F64
+) -> F64:
+    """Taxable income each year, and tax depreciation into ``dep``.
+
+    Capital spent before production (with capitalised interest and fees when ``financing``) is placed in service
+    in the first production year; later capital in the year it is spent. With ``financing`` false, financing
+    costs are left out altogether (the base on which debt is sculpted).
+    """
     n = out.shape[1]
+    additions = np.zeros(n)
+    held = 0.0
+    for t in range(n):
+        spend = out[L.initial_capex, t] + out[L.sustaining_capex, t]
+        if financing:
+            spend += out[L.interest_capitalised, t]
+            spend += out[L.fees, t] if t < first_production else 0.0
+        if t < first_production:
+            held += spend
+        else:
+            additions[t] += spend + held
+            held = 0.0
+    _depreciation(params, additions, out[L.throughput], reserve_left, dep)
     taxable = np.zeros(n)
-    scratch = np.zeros((N_LINES, n))
     for t in range(n):
         taxable[t] = (
             out[L.gross_revenue, t]
@@ -562,8 +557,23 @@ def _pre_interest_cfads(params: Params, out: F64, first_production: int, cfads: 
             - out[L.opex, t]
             - out[L.royalties_federal, t]
             - out[L.royalties_provincial, t]
+            - out[L.advance_royalty, t]
             - out[L.rent, t]
+            - out[L.closure, t]
+            - dep[t]
         )
+        if financing:
+            taxable[t] -= out[L.interest_paid, t] + (out[L.fees, t] if t >= first_production else 0.0)
+    return taxable
+
+
+@jit
+def _pre_interest_cfads(params: Params, out: F64, first_production: int, reserve_left: F64, cfads: F64) -> None:
+    """CFADS with taxes computed before any financing cost is deducted (the base for sculpting debt)."""
+    n = out.shape[1]
+    scratch = np.zeros((N_LINES, n))
+    dep = np.zeros(n)
+    taxable = _taxable_income(params, out, first_production, reserve_left, False, dep)
     _income_tax(params, taxable, out[L.gross_revenue], scratch)
     for t in range(first_production, n):
         cfads[t] = (

@@ -211,3 +211,43 @@ def test_appraisal_input_errors_are_clear() -> None:
     assert "SHARE:SELLER->BUYER@YEAR" in run("appraise", "reko-diq", "--sell", "lots", code=2)
     assert "keys among" in run("appraise", "reko-diq", "--scenario", "speed=3", code=2)
     assert "prices.nickel" in run("appraise", "reko-diq", "--set", "prices.nickel=3", code=2)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# risk
+
+
+def test_simulate_reports_loan_risk_and_owner_distributions() -> None:
+    output = run("simulate", "reko-diq", "--paths", "20000", "--seed", "7")
+    assert "seed 7" in output
+    assert "P(minimum DSCR < 1.0)" in output
+    assert "P(default" in output
+    assert "Barrick Gold" in output
+    assert "P(NPV < 0)" in output
+    data = run_json("simulate", "reko-diq", "--paths", "5000", "--seed", "7", "--json")
+    assert isinstance(data, dict)
+    assert data["seed"] == 7
+    assert data["paths"] == 5000
+    assert 0 <= data["probabilities"]["default"] <= 1
+    again = run_json("simulate", "reko-diq", "--paths", "5000", "--seed", "7", "--json", "--chunk-size", "1000")
+    assert isinstance(again, dict)
+    assert again["distributions"] == data["distributions"]
+
+
+def test_simulate_saves_draws(tmp_path: Path) -> None:
+    import pandas as pd
+
+    target = tmp_path / "draws.parquet"
+    run("simulate", "sui", "--paths", "3000", "--save-draws", str(target))
+    frame = pd.read_parquet(target)
+    assert len(frame) == 3000
+    assert {"npv_post_tax", "delay_years", "status"} <= set(frame.columns)
+
+
+def test_calibrate_prints_the_backtest_coverage() -> None:
+    from .conftest import SHARED_DATA
+
+    output = run("calibrate", "--data", str(SHARED_DATA))
+    assert "P10-P90" in output
+    assert "copper" in output
+    assert "all" in output

@@ -21,7 +21,7 @@ from typer.core import TyperGroup
 from chagai import __version__, services
 from chagai.cases.compile import Scenario, StakeSale
 from chagai.cases.io import dump_case, load_case_file
-from chagai.cases.overrides import parse_assignment
+from chagai.cases.overrides import apply_overrides, parse_assignment
 from chagai.cases.regimes import all_regimes
 from chagai.cases.schema import STATUSES, Case
 from chagai.errors import ChagaiError, InputError
@@ -466,6 +466,152 @@ def cashflow(
             cells.append("" if not np.isfinite(v) else (f"{v:.2f}" if name == "dscr" else f"{v:,.0f}"))
         table.add_row(str(year), *cells)
     out.print(table)
+
+
+@app.command()
+def simulate(
+    project: Annotated[str, typer.Argument(help="project id, name or alias")],
+    paths: Annotated[int, typer.Option("--paths", min=1, help="number of Monte Carlo paths")] = 100_000,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="random seed (the same seed gives the same result)")] = 7,
+    scenario: ScenarioOpt = None,
+    sets: SetOpt = None,
+    sells: SellOpt = None,
+    rate: RateOpt = None,
+    risk: Annotated[
+        str | None,
+        typer.Option("--risk", help="prices=on|off,security=on|off,schedule=on|off,trend=deck|calibrated,volatility=F"),
+    ] = None,
+    chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, help="paths per chunk (memory)")] = 100_000,
+    threads: Annotated[int | None, typer.Option("--threads", min=1, help="threads (default: all cores)")] = None,
+    save_draws: Annotated[Path | None, typer.Option("--save-draws", help="write every path to a parquet file")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
+) -> None:
+    """Monte Carlo of the whole model: distributions per stakeholder and the loans' chance of default.
+
+    Each path draws price paths, security outages, delay and capital overrun, and runs the full annual model.
+    """
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from chagai.risk.simulate import RiskSettings
+    from chagai.risk.simulate import save_draws as write_draws
+    from chagai.risk.simulate import simulate as run
+
+    overrides = dict(parse_assignment(a) for a in sets or [])
+    case = _load(project)
+    if overrides:
+        case = apply_overrides(case, overrides)
+    settings = RiskSettings.parse(risk or "")
+    with Progress(
+        TextColumn("simulating"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,} paths"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=as_json or paths < 200_000,
+    ) as bar:
+        task = bar.add_task("paths", total=paths)
+        sim = run(
+            case,
+            paths,
+            seed,
+            _scenario(scenario, sells, rate),
+            settings,
+            chunk_size=chunk_size,
+            threads=threads,
+            progress=lambda done, _total: bar.update(task, completed=done),
+        )
+    if save_draws is not None:
+        err.print(f"wrote {write_draws(sim, save_draws)}")
+    if as_json:
+        sys.stdout.write(json.dumps(sim.as_dict(), indent=2, allow_nan=False) + "\n")
+        return
+    a = sim.arrays
+    speed = a.n_paths / a.wall_seconds if a.wall_seconds > 0 else math.nan
+    profile = sim.profile.id if sim.profile else "none"
+    out.print(
+        Panel(
+            f"[bold]{sim.case.name}[/bold]: {escape(sim.basis)}\n"
+            f"risks: prices {'on' if settings.prices else 'off'} (trend {settings.price_trend}), security "
+            f"{'on' if settings.security else 'off'}, schedule {'on' if settings.schedule else 'off'}; "
+            f"profile {profile}\n"
+            f"{a.wall_seconds:.2f} s on {a.threads} thread(s), {speed:,.0f} paths/s, {a.chunks} chunk(s) of "
+            f"{a.chunk_size:,}; failed paths: {int((~sim.valid).sum())}",
+            title="Monte Carlo",
+        )
+    )
+    table = Table(title="Distributions over the paths")
+    for name in ("Measure", "Mean", "P10", "P50", "P90"):
+        table.add_column(name, justify="left" if name == "Measure" else "right")
+    for d in sim.distributions:
+        table.add_row(d.label, *[_fmt(v, d.unit) for v in (d.mean, d.p10, d.p50, d.p90)])
+    out.print(table)
+    owners = Table(title=f"NPV by stakeholder at {sim.compiled.scenario.discount_rate:.0%}")
+    for name in ("Party", "Level", "Mean", "P10", "P50", "P90", "P(NPV < 0)"):
+        owners.add_column(name, justify="left" if name in ("Party", "Level") else "right")
+    for s in sim.stakeholders:
+        owners.add_row(
+            s["label"], s["level"], *[_fmt(s[k_], "US$m") for k_ in ("mean", "p10", "p50", "p90")], f"{s['p_loss']:.1%}"
+        )
+    out.print(owners)
+    if sim.case.financing:
+        loans = Table(title="Loan package")
+        loans.add_column("Measure")
+        loans.add_column("Value", justify="right")
+        loans.add_row("P(minimum DSCR < 1.0)", f"{sim.probabilities['min_dscr_below_1']:.2%}")
+        loans.add_row("P(default: CFADS short of debt service)", f"{sim.probabilities['default']:.2%}")
+        first = ", ".join(f"{y}: {c:,}" for y, c in list(sim.default_years.items())[:8]) or "none"
+        loans.add_row("First default year (paths)", first)
+        out.print(loans)
+    out.print(f"P(project NPV after tax < 0): {sim.probabilities['npv_post_tax_below_zero']:.2%}")
+    for failure in sim.failures[:5]:
+        out.print(f"[yellow]failed path[/yellow] {failure}")
+
+
+@app.command()
+def calibrate(
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="folder with the World Bank Pink Sheet CSVs (default: CHAGAI_DATA_DIR)"),
+    ] = None,
+    fit_end: Annotated[int, typer.Option("--fit-end", help="last year of the backtest's fit")] = 2015,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="write the calibrated parameters (YAML)")
+    ] = None,
+) -> None:
+    """Fit the price models to the Pink Sheet and backtest them: share of later prices inside the P10-P90 band."""
+    from chagai.risk.calibrate import backtest, coverage_report, report, write_parameters
+    from chagai.risk.calibrate import calibrate as fit
+
+    models = fit(data)
+    params = Table(title=f"Price models ({escape(models.basis)})")
+    for name in ("Commodity", "Model", "kappa /yr", "Half-life", "sigma", "Drift", "Long-run (real 2025)"):
+        params.add_column(name, justify="left" if name in ("Commodity", "Model") else "right")
+    for row in report(models):
+        long_run = f"{row['long_run']:,.4g} {row['unit']}" if row["long_run"] else "-"
+        half = f"{row['half_life']:.1f} yr" if math.isfinite(row["half_life"]) else "-"
+        params.add_row(
+            row["commodity"],
+            row["kind"],
+            f"{row['kappa']:.3f}",
+            half,
+            f"{row['sigma']:.3f}",
+            f"{row['drift']:.3f}",
+            long_run,
+        )
+    out.print(params)
+    result = backtest(data, fit_end=fit_end)
+    cover = Table(title=f"Backtest: fit to {fit_end}, share of {fit_end + 1}-2026 prices inside the P10-P90 band")
+    for name in ("Commodity", "Years", "Inside", "Coverage", "Target"):
+        cover.add_column(name, justify="left" if name == "Commodity" else "right")
+    for row in coverage_report(result):
+        cover.add_row(row["commodity"], str(row["years"]), str(row["inside"]), f"{row['coverage']:.0%}", "80%")
+    out.print(cover)
+    for note in result.notes:
+        out.print(f"[dim]note: {escape(note)}[/dim]")
+    if output is not None:
+        write_parameters(models, output)
+        err.print(f"wrote {output}")
 
 
 # ---------------------------------------------------------------------------------------------------------

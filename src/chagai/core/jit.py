@@ -1,18 +1,46 @@
 """The one switch between compiled and plain-Python model code.
 
-Model functions are decorated with :func:`jit`: numba compiles them (and caches the machine code next to the
-source), unless ``NUMBA_DISABLE_JIT=1`` is set, in which case the very same functions run as plain Python. The
-benchmarks use that to time the uncompiled model; tests use it to check both agree.
+Model functions are decorated with :func:`jit`: numba compiles them and caches the machine code, unless
+``NUMBA_DISABLE_JIT=1`` is set, in which case the very same functions run as plain Python. The benchmarks use
+that to time the uncompiled model; tests use it to check both agree.
+
+numba invalidates a cached function only when its own file changes, not when a function it calls in another
+file does. The cache therefore lives in a folder named after a hash of every compiled module's source (in the
+user's cache directory, or ``CHAGAI_NUMBA_CACHE``): any change to the model code starts a fresh cache.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import numba
+import platformdirs
 
 Fn = TypeVar("Fn", bound=Callable[..., Any])
+
+_COMPILED_PACKAGES = ("core", "risk")
+
+
+def _source_digest() -> str:
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256(numba.__version__.encode())
+    for package in _COMPILED_PACKAGES:
+        for path in sorted((root / package).glob("*.py")):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _cache_dir() -> str:
+    base = os.environ.get("CHAGAI_NUMBA_CACHE") or platformdirs.user_cache_dir("chagai", appauthor=False)
+    return str(Path(base) / f"numba-{_source_digest()}")
+
+
+numba.config.CACHE_DIR = _cache_dir()  # type: ignore[attr-defined]
 
 
 def jit(fn: Fn) -> Fn:

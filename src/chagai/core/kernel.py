@@ -383,7 +383,10 @@ def run_path(
     level_payment = np.zeros(n_fac)
     cfads_pre = np.zeros(n)  # CFADS before the interest tax shield, for sculpting
     amount = params.fac_amount.copy()
-    if n_fac > 0:
+    any_sculpted = False
+    for f in range(n_fac):
+        any_sculpted = any_sculpted or params.fac_profile[f] == REPAY_SCULPTED
+    if any_sculpted:
         _pre_interest_cfads(params, out, first_production, reserve_left, cfads_pre)
         _size_sculpted(params, cfads_pre, first_production, amount)
     total_commitment = 0.0

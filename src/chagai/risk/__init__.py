@@ -1,0 +1,1 @@
+"""Risk: price paths, security and schedule disruptions, Monte Carlo and sensitivity."""

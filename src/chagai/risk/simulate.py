@@ -1,0 +1,342 @@
+"""The simulate service: a case, a scenario and risk settings in, distributions of every answer out."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from chagai import __version__
+from chagai.cases.compile import DELAY_MARGIN, Compiled, Scenario, compile_case
+from chagai.cases.io import case_hash
+from chagai.cases.schema import Case
+from chagai.core import kernel as k
+from chagai.errors import InputError, Issue, NotFoundError
+from chagai.risk import montecarlo as mc
+from chagai.risk.prices import PriceModels, bundled_price_models
+from chagai.risk.security import SecurityProfile, bundled_security_profiles, profile_for_case_kind
+
+PERCENTILES = (10, 50, 90)
+
+
+@dataclass(frozen=True)
+class RiskSettings:
+    """Which risks a run draws, and how prices trend.
+
+    ``price_trend``: ``deck`` keeps each price's expected level at the case's deck (mean reversion to the deck,
+    GBM with drift sigma^2/2); ``calibrated`` uses the calibrated long-run levels and drifts.
+    """
+
+    prices: bool = True
+    security: bool = True
+    schedule: bool = True
+    price_trend: str = "deck"
+    volatility_factor: float = 1.0
+    profile: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> RiskSettings:
+        """Read ``prices=off,security=on,trend=calibrated,volatility=1.5,profile=balochistan-mine``."""
+        values = dict(part.split("=", 1) for part in filter(None, (p.strip() for p in text.split(","))) if "=" in part)
+        known = {"prices", "security", "schedule", "trend", "volatility", "profile"}
+        unknown = sorted(set(values) - known)
+        if unknown or (text.strip() and not values):
+            issue = Issue("--risk", text, f"key=value pairs with keys among {', '.join(sorted(known))}", "fix it")
+            raise InputError([issue])
+
+        def flag(name: str) -> bool:
+            value = values.get(name, "on").lower()
+            if value not in ("on", "off", "true", "false", "1", "0"):
+                raise InputError([Issue(f"--risk {name}", value, "on or off", "write on or off")])
+            return value in ("on", "true", "1")
+
+        trend = values.get("trend", "deck")
+        if trend not in ("deck", "calibrated"):
+            raise InputError([Issue("--risk trend", trend, "deck or calibrated", "choose one")])
+        return cls(
+            prices=flag("prices"),
+            security=flag("security"),
+            schedule=flag("schedule"),
+            price_trend=trend,
+            volatility_factor=float(values.get("volatility", 1.0)),
+            profile=values.get("profile"),
+        )
+
+
+@dataclass
+class Distribution:
+    """Summary of one metric over the valid paths."""
+
+    key: str
+    label: str
+    unit: str
+    mean: float
+    p10: float
+    p50: float
+    p90: float
+    defined: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {k_: (None if isinstance(v, float) and math.isnan(v) else v) for k_, v in self.__dict__.items()}
+
+
+@dataclass
+class Simulation:
+    """The result of a Monte Carlo run, with everything needed to replay it."""
+
+    compiled: Compiled
+    risk: RiskSettings
+    profile: SecurityProfile | None
+    price_models: PriceModels | None
+    arrays: mc.SimulationArrays
+    distributions: list[Distribution] = field(default_factory=list)
+    stakeholders: list[dict[str, Any]] = field(default_factory=list)
+    probabilities: dict[str, float] = field(default_factory=dict)
+    default_years: dict[int, int] = field(default_factory=dict)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def case(self) -> Case:
+        """The simulated case."""
+        return self.compiled.case
+
+    @property
+    def valid(self) -> np.ndarray:
+        """Mask of the paths that ran without failure."""
+        mask: np.ndarray = self.arrays.status == mc.STATUS_OK
+        return mask
+
+    @property
+    def basis(self) -> str:
+        """How money is stated and discounted."""
+        s = self.compiled.scenario
+        return (
+            f"{self.arrays.n_paths:,} paths, seed {self.arrays.seed}; NPV at {s.discount_rate:.0%} real "
+            f"{self.case.money.base_year} US$m, year 0 = {self.compiled.valuation_year}"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        a = self.arrays
+        return {
+            "project": {"id": self.case.id, "name": self.case.name},
+            "chagai_version": __version__,
+            "inputs_hash": case_hash(self.case),
+            "seed": a.seed,
+            "paths": a.n_paths,
+            "chunk_size": a.chunk_size,
+            "threads": a.threads,
+            "wall_seconds": a.wall_seconds,
+            "risk": self.risk.__dict__,
+            "security_profile": self.profile.id if self.profile else None,
+            "basis": self.basis,
+            "distributions": [d.as_dict() for d in self.distributions],
+            "stakeholders": self.stakeholders,
+            "probabilities": self.probabilities,
+            "first_default_year": {str(y): c for y, c in self.default_years.items()},
+            "failures": {"count": int((~self.valid).sum()), "examples": self.failures},
+        }
+
+    def draws(self) -> Any:
+        """Every path's inputs and results as a pandas DataFrame (one row per path)."""
+        import pandas as pd
+
+        a = self.arrays
+        data: dict[str, Any] = {"path": np.arange(a.n_paths), "status": a.status}
+        for i, name in enumerate(mc.INPUTS):
+            data[name] = a.inputs[:, i]
+        for i, (name, _, _) in enumerate(mc.METRICS):
+            data[name] = a.metrics[:, i]
+        for p, party in enumerate(self.compiled.parties):
+            if np.any(np.nan_to_num(a.party_npv[:, p])):
+                data[f"npv_{party.id}"] = a.party_npv[:, p]
+        data["first_default_year"] = a.default_year
+        return pd.DataFrame(data)
+
+
+def _price_process(compiled: Compiled, models: PriceModels | None, settings: RiskSettings) -> mc.PriceProcess:
+    n_c = len(compiled.commodities)
+    kind = np.zeros(n_c, dtype=np.int64)
+    kappa, sigma, drift, level = (np.zeros(n_c) for _ in range(4))
+    chol = np.eye(n_c)
+    if models is not None and settings.prices:
+        if not (math.isfinite(settings.volatility_factor) and settings.volatility_factor >= 0):
+            raise InputError([Issue("--risk volatility", settings.volatility_factor, "a number >= 0", "use 1")])
+        chosen = models.for_commodities(compiled.commodities)
+        chol = chosen.cholesky()
+        for c, commodity in enumerate(compiled.commodities):
+            m = chosen.models[commodity]
+            sigma[c] = m.sigma * settings.volatility_factor
+            if m.kind == "gbm":
+                kind[c] = 1
+                drift[c] = m.drift if settings.price_trend == "calibrated" else 0.5 * sigma[c] ** 2
+            else:
+                kappa[c] = m.kappa
+                deck = compiled.prices[c, 0]
+                if settings.price_trend == "calibrated" and m.long_run and deck > 0:
+                    level[c] = math.log(m.long_run / deck)
+    return mc.PriceProcess(kind, kappa, sigma, drift, level, np.ascontiguousarray(chol))
+
+
+def _security_vector(profile: SecurityProfile | None, settings: RiskSettings) -> np.ndarray:
+    values = dict.fromkeys(mc.SEC_FIELDS, 0.0)
+    values["overrun_median"] = 1.0
+    values["delay_years"] = 1.0
+    if profile is not None:
+        p = profile.values()
+        if settings.security:
+            for name in (
+                "p_calm_to_active",
+                "p_active_to_calm",
+                "start_active_probability",
+                "event_rate_calm",
+                "event_rate_active",
+                "outage_days_mean",
+                "outage_loss",
+                "severe_probability",
+                "severe_days_mean",
+            ):
+                values[name] = p[name]
+        if settings.schedule:
+            for name in (
+                "p_calm_to_active",
+                "p_active_to_calm",
+                "start_active_probability",
+                "delay_probability_calm",
+                "delay_probability_active",
+                "delay_years",
+                "overrun_median",
+                "overrun_sigma",
+                "overrun_delay_correlation",
+            ):
+                values[name] = p[name]
+    return np.array([values[name] for name in mc.SEC_FIELDS], dtype=np.float64)
+
+
+def risk_inputs(
+    compiled: Compiled, settings: RiskSettings, models: PriceModels | None, profile: SecurityProfile | None
+) -> mc.RiskInputs:
+    """The compiled case's random inputs under ``settings``."""
+    params = compiled.params
+    capacity = params.capacity
+    first_production = int(np.argmax(capacity > 0)) if np.any(capacity > 0) else len(capacity)
+    start = params.shift_from
+    construction = max(0, first_production - start) if start < len(capacity) else 0
+    return mc.RiskInputs(
+        prices=_price_process(compiled, models, settings),
+        security=_security_vector(profile, settings),
+        construction_start=int(start),
+        construction_years=int(construction),
+        max_delay=max(0, DELAY_MARGIN - 2),  # the horizon keeps DELAY_MARGIN years after the base end
+    )
+
+
+def _distribution(key: str, label: str, unit: str, values: np.ndarray) -> Distribution:
+    finite = values[np.isfinite(values)].astype(np.float64)
+    if finite.size == 0:
+        return Distribution(key, label, unit, math.nan, math.nan, math.nan, math.nan, 0)
+    p10, p50, p90 = np.percentile(finite, PERCENTILES)
+    return Distribution(key, label, unit, float(finite.mean()), float(p10), float(p50), float(p90), int(finite.size))
+
+
+def summarise(sim: Simulation) -> None:
+    """Fill the distributions, per-stakeholder results, probabilities and failure report of a run."""
+    a, valid = sim.arrays, sim.valid
+    metrics = a.metrics[valid]
+    sim.distributions = [
+        _distribution(name, label, unit, metrics[:, i]) for i, (name, unit, label) in enumerate(mc.METRICS)
+    ]
+    levels = {k.LEVEL_PRIVATE: "private", k.LEVEL_FEDERAL: "federal", k.LEVEL_PROVINCIAL: "provincial"}
+    sim.stakeholders = []
+    for p, party in enumerate(sim.compiled.parties):
+        values = a.party_npv[valid, p]
+        if not np.any(np.abs(np.nan_to_num(values)) > 1e-9):
+            continue
+        d = _distribution(f"npv_{party.id}", f"NPV of {party.label}", "US$m", values)
+        sim.stakeholders.append(
+            {
+                "party": party.id,
+                "label": party.label,
+                "level": levels[int(sim.compiled.params.party_level[p])],
+                **{key: value for key, value in d.as_dict().items() if key not in ("key", "label")},
+                "p_loss": float(np.mean(values < 0)),
+            }
+        )
+    n_valid = max(int(valid.sum()), 1)
+    has_debt = np.isfinite(metrics[:, mc.M_MIN_DSCR])
+    defaults = a.default_year[valid]
+    sim.probabilities = {
+        "npv_post_tax_below_zero": float(np.mean(metrics[:, mc.M_NPV_POST] < 0)) if valid.any() else math.nan,
+        "min_dscr_below_1": float(np.sum(metrics[has_debt, mc.M_MIN_DSCR] < 1.0)) / n_valid if has_debt.any() else 0.0,
+        "default": float(np.mean(defaults >= 0)) if valid.any() else math.nan,
+    }
+    years, counts = np.unique(defaults[defaults >= 0], return_counts=True)
+    sim.default_years = {int(y): int(c) for y, c in zip(years, counts, strict=True)}
+    failed = np.flatnonzero(~valid)
+    sim.failures = [
+        {
+            "path": int(i),
+            "status": mc.STATUS_TEXT.get(int(a.status[i]), str(int(a.status[i]))),
+            **{name: float(a.inputs[i, j]) for j, name in enumerate(mc.INPUTS)},
+        }
+        for i in failed[:20]
+    ]
+
+
+def simulate(
+    case: Case,
+    n_paths: int = 10_000,
+    seed: int = 7,
+    scenario: Scenario | None = None,
+    settings: RiskSettings | None = None,
+    chunk_size: int = 100_000,
+    threads: int | None = None,
+    progress: Callable[[int, int], Any] | None = None,
+    price_models: PriceModels | None = None,
+    profile: SecurityProfile | None = None,
+) -> Simulation:
+    """Monte Carlo of the whole annual model of ``case`` (see :mod:`chagai.risk.montecarlo`).
+
+    ``price_models`` and ``profile`` default to the bundled calibrations (the profile for the case's kind).
+    """
+    settings = settings or RiskSettings()
+    scenario = scenario or Scenario()
+    compiled = compile_case(case, scenario)
+    models = price_models if price_models is not None else bundled_price_models()
+    if profile is None and (settings.security or settings.schedule):
+        profiles = bundled_security_profiles()
+        if settings.profile is None:
+            profile = profile_for_case_kind(case.kind)
+        elif settings.profile in profiles:
+            profile = profiles[settings.profile]
+        else:
+            msg = f"unknown security profile {settings.profile!r}; valid profiles: {', '.join(sorted(profiles))}"
+            raise NotFoundError(msg)
+    inputs = risk_inputs(compiled, settings, models if settings.prices else None, profile)
+    arrays = mc.run_simulation(
+        compiled.params,
+        np.ascontiguousarray(compiled.prices[:, 0]),
+        inputs,
+        scenario.discount_rate,
+        compiled.valuation_year,
+        n_paths,
+        seed,
+        chunk_size=chunk_size,
+        threads=threads,
+        progress=progress,
+    )
+    sim = Simulation(compiled, settings, profile, models if settings.prices else None, arrays)
+    summarise(sim)
+    return sim
+
+
+def save_draws(sim: Simulation, path: Path) -> Path:
+    """Write every path's inputs and results to a parquet file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sim.draws().to_parquet(path, index=False)
+    return path

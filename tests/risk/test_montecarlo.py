@@ -1,0 +1,114 @@
+"""The Monte Carlo engine: reproducible, consistent with the deterministic model, honest about failures."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from chagai.cases.compile import Scenario
+from chagai.cases.library import bundled_case
+from chagai.risk import montecarlo as mc
+from chagai.risk.security import bundled_security_profiles
+from chagai.risk.simulate import RiskSettings, simulate
+from chagai.services import appraise
+
+
+@pytest.fixture(scope="module")
+def reko():  # type: ignore[no-untyped-def]
+    return bundled_case("reko-diq")
+
+
+def _same(a: mc.SimulationArrays, b: mc.SimulationArrays) -> None:
+    np.testing.assert_array_equal(a.status, b.status)
+    np.testing.assert_array_equal(a.metrics, b.metrics)
+    np.testing.assert_array_equal(a.party_npv, b.party_npv)
+    np.testing.assert_array_equal(a.default_year, b.default_year)
+    np.testing.assert_array_equal(a.inputs, b.inputs)
+
+
+def test_results_depend_only_on_the_seed(reko) -> None:  # type: ignore[no-untyped-def]
+    one = simulate(reko, 30_000, seed=11, chunk_size=10_000, threads=1).arrays
+    two = simulate(reko, 30_000, seed=11, chunk_size=30_000, threads=2).arrays
+    _same(one, two)
+    other = simulate(reko, 30_000, seed=12, chunk_size=10_000, threads=2).arrays
+    assert not np.array_equal(one.metrics, other.metrics)
+
+
+def test_chunk_sizes_of_ten_thousand_and_a_hundred_thousand_agree(reko) -> None:  # type: ignore[no-untyped-def]
+    small = simulate(reko, 200_000, seed=3, chunk_size=10_000).arrays
+    large = simulate(reko, 200_000, seed=3, chunk_size=100_000).arrays
+    _same(small, large)
+
+
+def test_zero_volatility_equals_the_deterministic_appraisal(reko) -> None:  # type: ignore[no-untyped-def]
+    scenario = Scenario(discount_rate=0.10)
+    sim = simulate(
+        reko,
+        2_000,
+        seed=5,
+        scenario=scenario,
+        settings=RiskSettings(security=False, schedule=False, volatility_factor=0.0),
+    )
+    base = appraise(reko, scenario, solve=False)
+    metrics = sim.arrays.metrics.astype(np.float64)
+    # the stored metrics are float32: compare the mean to float32 precision, then one path exactly in float64
+    assert metrics[:, mc.M_NPV_POST].mean() == pytest.approx(base.figure("npv_post_tax").value, rel=1e-6)
+    assert np.ptp(metrics[:, mc.M_NPV_POST]) == 0.0
+    compiled = sim.compiled
+    from chagai.risk.simulate import risk_inputs
+
+    inputs = risk_inputs(compiled, sim.risk, sim.price_models, None)
+    n = len(compiled.years)
+    out_metrics = np.empty((1, mc.N_METRICS))
+    party = np.empty((1, compiled.params.party_level.shape[0]))
+    mc.simulate_chunk(
+        compiled.params,
+        np.ascontiguousarray(compiled.prices[:, 0]),
+        inputs.prices.kind,
+        inputs.prices.kappa,
+        inputs.prices.sigma,
+        inputs.prices.drift,
+        inputs.prices.level,
+        inputs.prices.cholesky,
+        inputs.security,
+        inputs.construction_start,
+        inputs.construction_years,
+        inputs.max_delay,
+        5,
+        0,
+        1.1 ** -np.arange(n, dtype=np.float64),
+        int(compiled.years[0]),
+        out_metrics,
+        party,
+        np.empty(1, dtype=np.int8),
+        np.empty(1, dtype=np.int64),
+        np.empty((1, mc.N_FIXED_INPUTS)),
+    )
+    assert out_metrics[0, mc.M_NPV_POST] == pytest.approx(base.figure("npv_post_tax").value, abs=1e-9, rel=1e-12)
+    assert out_metrics[0, mc.M_PV_PROV] == pytest.approx(base.figure("government_provincial_pv").value, abs=1e-9)
+
+
+def test_a_failing_path_is_counted_and_reported_never_zeroed(reko) -> None:  # type: ignore[no-untyped-def]
+    profile = dataclasses.replace(bundled_security_profiles()["balochistan-mine"], overrun_sigma=400.0)
+    sim = simulate(reko, 5_000, seed=9, settings=RiskSettings(), profile=profile)
+    failed = ~sim.valid
+    assert failed.any(), "an overrun of exp(400 z) overflows on some paths"
+    assert np.all(np.isnan(sim.arrays.metrics[failed]))
+    report = sim.as_dict()["failures"]
+    assert report["count"] == int(failed.sum())
+    example = report["examples"][0]
+    assert example["status"] in mc.STATUS_TEXT.values()
+    assert {"capex_factor", "delay_years", "path"} <= set(example)
+    # statistics use only the valid paths
+    assert sim.distributions[0].defined == int((~failed).sum())
+
+
+def test_risks_move_the_distribution(reko) -> None:  # type: ignore[no-untyped-def]
+    calm = simulate(reko, 20_000, seed=1, settings=RiskSettings(security=False, schedule=False))
+    risky = simulate(reko, 20_000, seed=1)
+    assert risky.probabilities["default"] >= calm.probabilities["default"]
+    assert risky.arrays.inputs[:, 0].mean() > 0  # delays happen
+    assert calm.arrays.inputs[:, 0].max() == 0
+    assert 0.5 < risky.arrays.inputs[:, 2].mean() < 1.0  # availability below one

@@ -7,6 +7,7 @@ when the server on 127.0.0.1:5432 answers (``CHAGAI_BENCH_POSTGRES_URL`` overrid
 from __future__ import annotations
 
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -163,9 +164,161 @@ def appraisal_section() -> None:
     print("(appraise (all) adds breakeven prices, METR and the progressivity curve: about 60 more model runs)")
 
 
+MC_TIMER = """
+import json, resource, sys, time
+import numpy as np
+from chagai.cases.library import bundled_case
+from chagai.risk.simulate import simulate
+mode, paths = sys.argv[1], int(sys.argv[2])
+case = bundled_case("reko-diq")
+simulate(case, 2_000, seed=1)  # compile (or load the cache) outside the timing
+if mode == "full":
+    start = time.perf_counter()
+    sim = simulate(case, paths, seed=7, chunk_size=100_000)
+    wall = time.perf_counter() - start
+    years = len(sim.compiled.years)
+    failed = int((sim.arrays.status != 0).sum())
+elif mode == "floor":
+    from chagai.risk import montecarlo as mc
+    from chagai.risk.simulate import RiskSettings, risk_inputs
+    from chagai.cases.compile import compile_case
+    from chagai.risk.prices import bundled_price_models
+    from chagai.risk.security import profile_for_case_kind
+    compiled = compile_case(case)
+    ri = risk_inputs(compiled, RiskSettings(), bundled_price_models(), profile_for_case_kind(case.kind))
+    pp = ri.prices
+    args = (compiled.params, np.ascontiguousarray(compiled.prices[:, 0]), pp.kind, pp.kappa, pp.sigma, pp.drift,
+            pp.level, pp.cholesky, ri.security, ri.construction_start, ri.construction_years, ri.max_delay, 7)
+    mc.draw_only_chunk(*args, 0, np.empty(1000))
+    start = time.perf_counter()
+    for first in range(0, paths, 100_000):
+        mc.draw_only_chunk(*args, first, np.empty(min(100_000, paths - first)))
+    wall = time.perf_counter() - start
+    years = len(compiled.years)
+    failed = 0
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"wall": wall, "years": years, "peak_mb": peak, "failed": failed}))
+"""
+
+UNCOMPILED_TIMER = """
+import json, sys, time
+import numpy as np
+from chagai.cases.library import bundled_case
+from chagai.risk.simulate import simulate
+case = bundled_case("reko-diq")
+paths = int(sys.argv[1])
+start = time.perf_counter()
+simulate(case, paths, seed=7, chunk_size=paths, threads=1)
+print(json.dumps({"per_path": (time.perf_counter() - start) / paths}))
+"""
+
+
+def _run_json(script: str, *args: str, env: dict[str, str] | None = None) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, env=env or dict(os.environ), check=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _monaco_per_case(cases: int) -> float:
+    """Seconds per case when monaco drives the same compiled model one case at a time."""
+    import monaco
+    import numpy as np
+    from scipy.stats import uniform
+
+    from chagai.cases.compile import compile_case
+    from chagai.cases.library import bundled_case
+    from chagai.risk import montecarlo as mc
+    from chagai.risk.prices import bundled_price_models
+    from chagai.risk.security import profile_for_case_kind
+    from chagai.risk.simulate import RiskSettings, risk_inputs
+
+    case = bundled_case("reko-diq")
+    compiled = compile_case(case)
+    ri = risk_inputs(compiled, RiskSettings(), bundled_price_models(), profile_for_case_kind(case.kind))
+    pp = ri.prices
+    n = len(compiled.years)
+    discount = 1.1 ** -np.arange(n, dtype=np.float64)
+    parties = compiled.params.party_level.shape[0]
+
+    def preprocess(c: monaco.Case) -> tuple[int, float]:
+        return (c.ncase, c.invals["u"].val)
+
+    def run(ncase: int, _u: float) -> tuple[float]:
+        metrics = np.empty((1, mc.N_METRICS))
+        mc.simulate_chunk(
+            compiled.params,
+            np.ascontiguousarray(compiled.prices[:, 0]),
+            pp.kind,
+            pp.kappa,
+            pp.sigma,
+            pp.drift,
+            pp.level,
+            pp.cholesky,
+            ri.security,
+            ri.construction_start,
+            ri.construction_years,
+            ri.max_delay,
+            7,
+            ncase,
+            discount,
+            int(compiled.years[0]),
+            metrics,
+            np.empty((1, parties)),
+            np.empty(1, dtype=np.int8),
+            np.empty(1, dtype=np.int64),
+            np.empty((1, mc.N_FIXED_INPUTS)),
+        )
+        return (float(metrics[0, mc.M_NPV_POST]),)
+
+    def postprocess(c: monaco.Case, npv: float) -> None:
+        c.addOutVal("npv_post_tax", npv)
+
+    fcns = {"preprocess": preprocess, "run": run, "postprocess": postprocess}
+    sim = monaco.Sim("chagai", ndraws=cases, fcns=fcns, seed=7, singlethreaded=True, verbose=False)
+    sim.addInVar("u", dist=uniform, distkwargs={"loc": 0, "scale": 1})
+    run(0, 0.0)
+    start = time.perf_counter()
+    sim.runSim()
+    return (time.perf_counter() - start) / cases
+
+
+def montecarlo_section() -> None:
+    print("\n## Monte Carlo of the full Reko Diq model (prices, security regime, outages, delay, overrun)")
+    sizes = [10_000, 100_000, 1_000_000]
+    if os.environ.get("CHAGAI_BENCH_BIG"):
+        sizes.append(10_000_000)
+    header = f"{'paths':>11s}{'wall':>10s}{'paths/s':>13s}{'path-years/s':>15s}"
+    header += f"{'peak memory':>14s}{'floor':>10s}{'run/floor':>11s}"
+    print(header)
+    full_1e6 = math.nan
+    for paths in sizes:
+        full = _run_json(MC_TIMER, "full", str(paths))
+        floor = _run_json(MC_TIMER, "floor", str(paths))
+        if paths == 1_000_000:
+            full_1e6 = full["wall"]
+        print(
+            f"{paths:11,d}{full['wall']:9.2f}s{paths / full['wall']:13,.0f}"
+            f"{paths * full['years'] / full['wall']:15,.0f}"
+            f"{full['peak_mb']:11,.0f} MB{floor['wall']:9.2f}s{full['wall'] / floor['wall']:10.1f}x"
+        )
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
+    uncompiled = _run_json(UNCOMPILED_TIMER, "200", env=env)["per_path"]
+    monaco_case = _monaco_per_case(2_000)
+    print(f"\n{'peer (10^6 paths, extrapolated)':40s}{'wall':>12s}{'chagai is':>14s}")
+    print(f"{'chagai compiled, parallel':40s}{full_1e6:11.1f}s{'':>14s}")
+    for label, per_path in (
+        ("same code uncompiled, path by path", uncompiled),
+        ("monaco driving the model case by case", monaco_case),
+    ):
+        print(f"{label:40s}{per_path * 1e6:11.0f}s{per_path * 1e6 / full_1e6:12.0f}x faster")
+    print("(uncompiled: 200 paths timed; monaco: 2,000 cases timed, single-threaded, model call compiled)")
+
+
 def main() -> int:
     print(f"chagai benchmarks, Python {sys.version.split()[0]}")
     appraisal_section()
+    montecarlo_section()
     registry_section()
     return 0
 

@@ -425,6 +425,7 @@ def compile_case(case: Case, scenario: Scenario | None = None) -> Compiled:
         stake_carry_rate=np.array(carry, dtype=float),
         stake_withholding=np.array(withholding, dtype=float),
         party_level=np.array([_level(p) for p in parties], dtype=np.int64),
+        government_parties=np.array([i for i, p in enumerate(parties) if _level(p) != k.LEVEL_PRIVATE], dtype=np.int64),
     )
     return Compiled(
         case=case,

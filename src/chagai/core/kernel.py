@@ -196,6 +196,7 @@ class Params(NamedTuple):
     stake_carry_rate: F64  # (S,) interest on a carry; NaN: contributions not repaid
     stake_withholding: F64  # (S,) 1 where dividend withholding applies
     party_level: I64  # (P,) LEVEL_*
+    government_parties: I64  # indices of the parties whose level is federal or provincial
 
 
 @jit
@@ -518,11 +519,12 @@ def run_path(
             federal += taxes
         else:
             provincial += taxes
-        for p in range(party_net.shape[0]):
-            if params.party_level[p] == LEVEL_FEDERAL:
-                federal += party_net[p, t]
-            elif params.party_level[p] == LEVEL_PROVINCIAL:
-                provincial += party_net[p, t]
+        for p in range(params.government_parties.shape[0]):
+            g = params.government_parties[p]
+            if params.party_level[g] == LEVEL_FEDERAL:
+                federal += party_net[g, t]
+            else:
+                provincial += party_net[g, t]
         out[L.government_federal, t] = federal
         out[L.government_provincial, t] = provincial
         out[L.community, t] = out[L.social_uplift, t]

@@ -12,6 +12,44 @@ if TYPE_CHECKING:
     from chagai.cases.compile import Compiled
 
 
+def run_with(
+    params: k.Params, prices: np.ndarray, availability: np.ndarray, capex_factor: float, delay: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Run one path with explicit inputs (for sensitivity analyses that vary them one by one).
+
+    Parameters
+    ----------
+    params
+        Kernel parameters (vary costs or grades with ``params._replace(...)``).
+    prices
+        (C, T) prices [US$ per payable unit].
+    availability
+        (T,) share of capacity that can run [fraction].
+    capex_factor
+        Multiplier on initial and expansion capital [-].
+    delay
+        Years the schedule slips [yr].
+
+    Returns
+    -------
+    lines, party_net
+        (N_LINES, T) the annual table and (P, T) each party's net equity cash flow [US$m].
+    """
+    n = availability.shape[0]
+    lines = np.zeros((k.N_LINES, n))
+    party_net = np.zeros((params.party_level.shape[0], n))
+    k.run_path(
+        params,
+        np.ascontiguousarray(prices, dtype=np.float64),
+        np.ascontiguousarray(availability, dtype=np.float64),
+        float(capex_factor),
+        int(delay),
+        lines,
+        party_net,
+    )
+    return lines, party_net
+
+
 def run_single(compiled: Compiled, prices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Run one path with the scenario's delay, overrun and availability and the given price paths.
 
@@ -29,18 +67,6 @@ def run_single(compiled: Compiled, prices: np.ndarray) -> tuple[np.ndarray, np.n
     party_net
         (P, T) each party's net equity cash flow [US$m].
     """
-    params = compiled.params
     n = len(compiled.years)
-    lines = np.zeros((k.N_LINES, n))
-    party_net = np.zeros((params.party_level.shape[0], n))
     availability = np.full(n, compiled.scenario.availability)
-    k.run_path(
-        params,
-        np.ascontiguousarray(prices, dtype=np.float64),
-        availability,
-        float(compiled.scenario.overrun),
-        int(compiled.scenario.delay),
-        lines,
-        party_net,
-    )
-    return lines, party_net
+    return run_with(compiled.params, prices, availability, compiled.scenario.overrun, compiled.scenario.delay)

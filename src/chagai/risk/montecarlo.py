@@ -148,14 +148,18 @@ def _draw_path(
     active_years = 0
     pauses = 0
     lost_total = 0.0
+    zero_calm = math.exp(-sec[S_RATE_CALM])
+    zero_active = math.exp(-sec[S_RATE_ACTIVE])
     for t in range(n):
         if t > 0:
             u = rng.uniform(state)
             active = u >= sec[S_P10] if active else u < sec[S_P01]
         if active:
             active_years += 1
-        rate = sec[S_RATE_ACTIVE] if active else sec[S_RATE_CALM]
-        events = rng.poisson(state, rate)
+        if active:
+            events = rng.poisson(state, sec[S_RATE_ACTIVE], zero_active)
+        else:
+            events = rng.poisson(state, sec[S_RATE_CALM], zero_calm)
         lost = 0.0
         for _ in range(events):
             if rng.uniform(state) < sec[S_SEVERE]:
@@ -443,3 +447,53 @@ def run_simulation(
 def max_threads() -> int:
     """Most threads numba can use here (``NUMBA_NUM_THREADS``, else the machine's cores)."""
     return int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+
+
+@parallel_jit
+def draw_only_chunk(
+    params: k.Params,
+    base_price: np.ndarray,
+    pp_kind: np.ndarray,
+    pp_kappa: np.ndarray,
+    pp_sigma: np.ndarray,
+    pp_drift: np.ndarray,
+    pp_level: np.ndarray,
+    chol: np.ndarray,
+    sec: np.ndarray,
+    construction_start: int,
+    construction_years: int,
+    max_delay: int,
+    seed: int,
+    first_path: int,
+    checksum: np.ndarray,
+) -> None:
+    """Draw the random inputs of paths ``first_path ..`` and nothing else: the floor a run cannot go below.
+
+    ``checksum[j]`` keeps a number from each path so the work cannot be optimised away.
+    """
+    n_c = base_price.shape[0]
+    n = params.capacity.shape[0]
+    for j in prange(checksum.shape[0]):
+        price = np.empty((n_c, n))
+        availability = np.empty(n)
+        inputs = np.empty(N_FIXED_INPUTS)
+        capex_factor, delay = _draw_path(
+            params,
+            base_price,
+            pp_kind,
+            pp_kappa,
+            pp_sigma,
+            pp_drift,
+            pp_level,
+            chol,
+            sec,
+            construction_start,
+            construction_years,
+            max_delay,
+            seed,
+            first_path + j,
+            price,
+            availability,
+            inputs,
+        )
+        checksum[j] = capex_factor + delay + price[n_c - 1, n - 1] + availability[n - 1]

@@ -73,12 +73,15 @@ def normals(state: np.ndarray, out: np.ndarray) -> None:
 
 
 @jit
-def poisson(state: np.ndarray, rate: float) -> int:
-    """A Poisson count with mean ``rate`` (inversion; meant for small rates, as event counts per year are)."""
+def poisson(state: np.ndarray, rate: float, zero_probability: float) -> int:
+    """A Poisson count with mean ``rate``; ``zero_probability`` is exp(-rate), computed once by the caller.
+
+    Inversion: meant for small rates, as event counts per year are.
+    """
     if rate <= 0:
         return 0
     u = uniform(state)
-    p = math.exp(-rate)
+    p = zero_probability
     cumulative = p
     k = 0
     while u > cumulative and k < 1000:

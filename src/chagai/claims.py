@@ -284,22 +284,30 @@ _NOT_MODELLED = {
 }
 
 
+def _claimed(claim: Claim) -> str:
+    return f"{claim.value:g}" + (f"-{claim.high:g}" if claim.high is not None else "")
+
+
+def _cannot_check(claim: Claim, reason: str) -> ClaimCheck:
+    return ClaimCheck(
+        claim.id,
+        claim.statement,
+        claim.metric,
+        _claimed(claim),
+        claim.unit,
+        "cannot check",
+        None,
+        None,
+        reason,
+        list(claim.source),
+    )
+
+
 def _verdict(claim: Claim, measure: Measure, first_year: int) -> ClaimCheck:
     dimension = DIMENSIONS[measure.dimension]
-    claimed = f"{claim.value:g}" + (f"-{claim.high:g}" if claim.high is not None else "")
+    claimed = _claimed(claim)
     if claim.unit not in dimension.factors:
-        return ClaimCheck(
-            claim.id,
-            claim.statement,
-            claim.metric,
-            claimed,
-            claim.unit,
-            "cannot check",
-            None,
-            None,
-            f"the claim's unit {claim.unit} is not a unit of {measure.dimension}",
-            list(claim.source),
-        )
+        return _cannot_check(claim, f"the claim's unit {claim.unit} is not a unit of {measure.dimension}")
     factor = dimension.factor(claim.unit)
     model = measure.value / factor
     low, high = claim.value, claim.high if claim.high is not None else claim.value
@@ -343,21 +351,7 @@ def check_claims(appraisal: Appraisal) -> list[ClaimCheck]:
         else:
             result = checker(appraisal, claim)
         if isinstance(result, str):
-            claimed = f"{claim.value:g}" + (f"-{claim.high:g}" if claim.high is not None else "")
-            out.append(
-                ClaimCheck(
-                    claim.id,
-                    claim.statement,
-                    claim.metric,
-                    claimed,
-                    claim.unit,
-                    "cannot check",
-                    None,
-                    None,
-                    result,
-                    list(claim.source),
-                )
-            )
+            out.append(_cannot_check(claim, result))
         else:
             out.append(_verdict(claim, result, int(appraisal.years[0])))
     return out

@@ -15,7 +15,45 @@ from sqlalchemy.exc import OperationalError
 from chagai.registry.db import Registry, open_registry
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def _find_shared_data() -> Path | None:
+    """The third-party data folder: CHAGAI_SHARED_DATA, else a ``shared/data`` beside the checkout or above it."""
+    override = os.environ.get("CHAGAI_SHARED_DATA")
+    if override:
+        return Path(override)
+    for folder in Path(__file__).resolve().parents:
+        candidate = folder / "shared" / "data"
+        if (candidate / "golden_cases.json").is_file():
+            return candidate
+    return None
+
+
+_FOUND = _find_shared_data()
+SHARED_DATA = _FOUND or Path(__file__).resolve().parents[2] / "shared" / "data"
+"""Known answers and calibration data (read in place, never copied into the project)."""
+
+# Modules that read the third-party data when they are imported: without the data they cannot even be collected.
+NEEDS_SHARED_DATA = [
+    "core/test_metrics.py",
+    "core/test_decline.py",
+    "risk/test_prices.py",
+    "risk/test_security.py",
+    "risk/test_sensitivity.py",
+]
+collect_ignore = [] if _FOUND else NEEDS_SHARED_DATA
+
+
+def pytest_report_header() -> str:
+    if _FOUND:
+        return f"third-party data: {SHARED_DATA}"
+    return (
+        "third-party data NOT FOUND (set CHAGAI_SHARED_DATA): the golden-value and calibration tests in "
+        + ", ".join(NEEDS_SHARED_DATA)
+        + " are not collected"
+    )
+
+
 POSTGRES_ADMIN_URL = os.environ.get("CHAGAI_TEST_POSTGRES_URL", "postgresql+psycopg://root@127.0.0.1:5432/postgres")
 
 

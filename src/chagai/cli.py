@@ -614,6 +614,154 @@ def calibrate(
         err.print(f"wrote {output}")
 
 
+def _input_text(value: float, unit: str) -> str:
+    """A factor's value in its unit (sensitivity)."""
+    if unit == "yr":
+        return f"{value:.0f} yr"
+    if unit in ("fraction", "1/yr"):
+        return f"{100 * value:.1f}%"
+    return f"{value:.3f}x"
+
+
+def _price_text(value: float, unit: str, deck: float) -> str:
+    """A breakeven price; +-inf when it lies outside the prices searched (sensitivity)."""
+    from chagai.risk.sensitivity import BREAKEVEN_BRACKET
+
+    if value == -math.inf:
+        return f"< {BREAKEVEN_BRACKET[0] * deck:,.4g} {unit}"
+    if value == math.inf:
+        return f"> {BREAKEVEN_BRACKET[1] * deck:,.4g} {unit}"
+    return _fmt(value, unit)
+
+
+@app.command()
+def sensitivity(
+    project: Annotated[str, typer.Argument(help="project id, name or alias")],
+    scenario: ScenarioOpt = None,
+    sets: SetOpt = None,
+    rate: RateOpt = None,
+    sobol_n: Annotated[
+        int, typer.Option("--sobol-n", min=2, help="Sobol base sample size, a power of two (runs: N x (factors + 2))")
+    ] = 512,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="seed of the Sobol sample and of the risk draws")] = 7,
+    draws: Annotated[
+        int, typer.Option("--draws", min=1, help="draws of the non-price risks for the breakeven distribution")
+    ] = 500,
+    as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
+) -> None:
+    """What drives the answer: tornado, Sobol indices, breakeven price distribution and info-gap robustness.
+
+    Every input is varied over its own range of uncertainty (price models, security profile, stated estimates).
+    """
+    from chagai.cases.compile import compile_case
+    from chagai.risk.sensitivity import SobolResult, sensitivity_report
+
+    overrides = dict(parse_assignment(a) for a in sets or [])
+    case = _load(project)
+    if overrides:
+        case = apply_overrides(case, overrides)
+    compiled = compile_case(case, _scenario(scenario, None, rate))
+    report = sensitivity_report(compiled, sobol_n=sobol_n, seed=seed, breakeven_draws=draws)
+    if as_json:
+        sys.stdout.write(json.dumps(report.as_dict(), indent=2, allow_nan=False) + "\n")
+        return
+    ev = report.evaluator
+    r = ev.rate
+    out.print(
+        Panel(
+            f"[bold]{case.name}[/bold] ({case.id}): US$ million, {case.money.basis} {case.money.base_year} dollars; "
+            f"NPV at {r:.0%}, year 0 = {compiled.valuation_year}, end-year flows\n"
+            f"{report.runs:,} model runs in {report.seconds:.2f} s",
+            title="Sensitivity",
+        )
+    )
+    factors = Table(title="Uncertain inputs (base = the appraisal's value)")
+    for name in ("Factor", "Base", "Low", "High", "Range from"):
+        factors.add_column(name, justify="right" if name in ("Base", "Low", "High") else "left", overflow="fold")
+    for f in ev.factors.values():
+        factors.add_row(
+            f.label,
+            _input_text(f.base, f.unit),
+            _input_text(f.low, f.unit),
+            _input_text(f.high, f.unit),
+            escape(f.source[:160] + ("..." if len(f.source) > 160 else "")),
+        )
+    out.print(factors)
+    for output in dict.fromkeys(b.output for b in report.tornado):
+        label, unit = ev.output_label(output)
+        bars = [b for b in report.tornado if b.output == output]
+        table = Table(title=f"Tornado: {label} (base {_fmt(bars[0].base, unit)})")
+        for name in ("Factor", "Low .. high input", "At low", "At high", "Swing"):
+            table.add_column(name, justify="left" if name == "Factor" else "right")
+        for b in bars:
+            table.add_row(
+                b.label,
+                f"{_input_text(b.low_value, b.unit)} .. {_input_text(b.high_value, b.unit)}",
+                _fmt(b.at_low, unit),
+                _fmt(b.at_high, unit),
+                _fmt(b.swing, unit),
+            )
+        out.print(table)
+    for output, result in report.sobol.items():
+        label, _ = ev.output_label(output)
+        if not isinstance(result, SobolResult):
+            out.print(f"[yellow]Sobol indices of {label}: not computed[/yellow] ({escape(result)})")
+            continue
+        table = Table(title=f"Sobol indices: {label} ({escape(result.basis)}; {result.seconds:.2f} s)")
+        for name in ("Factor", "S1 (first order)", "+-", "ST (total)", "+-"):
+            table.add_column(name, justify="left" if name == "Factor" else "right")
+        for row in result.indices:
+            table.add_row(
+                ev.factors[row.factor].label,
+                f"{row.S1:.3f}",
+                f"{row.S1_conf:.3f}",
+                f"{row.ST:.3f}",
+                f"{row.ST_conf:.3f}",
+            )
+        out.print(table)
+    be = report.breakeven
+    table = Table(title=f"Breakeven {be.commodity} price after tax ({be.n:,} draws, {be.seconds:.2f} s)")
+    for name in ("Deck", "No risk", "P10", "P50", "P90", "Mean", "With a breakeven"):
+        table.add_column(name, justify="right")
+    table.add_row(
+        _fmt(be.deck_price, be.unit),
+        *[_price_text(v, be.unit, be.deck_price) for v in (be.deterministic, be.p10, be.p50, be.p90)],
+        _fmt(be.mean, be.unit),
+        f"{be.defined:,} of {be.n:,}",
+    )
+    out.print(table)
+    out.print(f"[dim]{escape(be.basis)}[/dim]")
+    for output in dict.fromkeys(g.output for g in report.info_gap):
+        label, unit = ev.output_label(output)
+        rows = [g for g in report.info_gap if g.output == output]
+        first = rows[0]
+        table = Table(
+            title=f"Information gap: {label} {first.criterion} ({_fmt(first.critical, unit)}); "
+            "robustness of each input, least robust first"
+        )
+        for name in ("Rank", "Factor", "Horizon", "Side", "Input there", "Margin used", "Swing over range"):
+            table.add_column(name, justify="left" if name in ("Factor", "Side") else "right")
+        for g in rows:
+            crosses = math.isfinite(g.horizon)
+            table.add_row(
+                str(g.rank),
+                g.label,
+                f"{g.horizon:.1%}" if crosses else "none in range",
+                g.direction or "",
+                _input_text(g.input_at_horizon, g.unit) if crosses else "",
+                f"{g.margin_used:.0%}" if math.isfinite(g.margin_used) else "n/a",
+                _fmt(g.swing, unit),
+            )
+        out.print(table)
+    if "min_dscr" not in {g.output for g in report.info_gap}:
+        out.print("[dim]Minimum DSCR: no debt service in the base case, no tornado or info-gap rows.[/dim]")
+    out.print(
+        "[dim]Info-gap (Ben-Haim), one input at a time: horizon = smallest fractional deviation of the input from "
+        "its base at which the output crosses the critical level, within the input's range.[/dim]"
+    )
+    out.print(f"{report.runs:,} model runs in {report.seconds:.2f} s")
+
+
 # ---------------------------------------------------------------------------------------------------------
 # files in and out
 

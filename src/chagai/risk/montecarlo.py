@@ -356,9 +356,18 @@ class SimulationArrays:
     status: np.ndarray  # (n,) int8
     default_year: np.ndarray  # (n,) int16 (-1: none)
     inputs: np.ndarray  # (n, N_FIXED_INPUTS) float32
+    metric_sums: np.ndarray = field(default_factory=lambda: np.zeros(N_METRICS))  # float64, finite values only
+    metric_counts: np.ndarray = field(default_factory=lambda: np.zeros(N_METRICS, dtype=np.int64))
+    party_sums: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    party_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     wall_seconds: float = 0.0
     chunks: int = 0
     notes: list[str] = field(default_factory=list)
+
+    def exact_means(self) -> tuple[np.ndarray, np.ndarray]:
+        """Means of each metric and each party's NPV over the valid paths, accumulated in float64."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return self.metric_sums / self.metric_counts, self.party_sums / self.party_counts
 
 
 def run_simulation(
@@ -392,6 +401,8 @@ def run_simulation(
         default_year=np.empty(n_paths, dtype=np.int16),
         inputs=np.empty((n_paths, N_FIXED_INPUTS), dtype=np.float32),
     )
+    out.party_sums = np.zeros(n_parties)
+    out.party_counts = np.zeros(n_parties, dtype=np.int64)
     previous = numba.get_num_threads()
     if threads:
         numba.set_num_threads(min(threads, max_threads()))
@@ -435,6 +446,14 @@ def run_simulation(
                 out.inputs[first : first + m] = inputs[:m]
             out.status[first : first + m] = status[:m]
             out.default_year[first : first + m] = default_year[:m]
+            ok = status[:m] == STATUS_OK
+            for values, sums, counts in (
+                (metrics[:m][ok], out.metric_sums, out.metric_counts),
+                (party_npv[:m][ok], out.party_sums, out.party_counts),
+            ):
+                finite = np.isfinite(values)
+                sums += np.where(finite, values, 0.0).sum(axis=0)
+                counts += finite.sum(axis=0)
             out.chunks += 1
             if progress is not None:
                 progress(first + m, n_paths)

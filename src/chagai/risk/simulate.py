@@ -236,20 +236,23 @@ def risk_inputs(
     )
 
 
-def _distribution(key: str, label: str, unit: str, values: np.ndarray) -> Distribution:
+def _distribution(key: str, label: str, unit: str, values: np.ndarray, mean: float) -> Distribution:
+    """Percentiles from the stored (float32) values; the mean as accumulated in float64 during the run."""
     finite = values[np.isfinite(values)].astype(np.float64)
     if finite.size == 0:
         return Distribution(key, label, unit, math.nan, math.nan, math.nan, math.nan, 0)
     p10, p50, p90 = np.percentile(finite, PERCENTILES)
-    return Distribution(key, label, unit, float(finite.mean()), float(p10), float(p50), float(p90), int(finite.size))
+    return Distribution(key, label, unit, float(mean), float(p10), float(p50), float(p90), int(finite.size))
 
 
 def summarise(sim: Simulation) -> None:
     """Fill the distributions, per-stakeholder results, probabilities and failure report of a run."""
     a, valid = sim.arrays, sim.valid
     metrics = a.metrics[valid]
+    metric_means, party_means = a.exact_means()
     sim.distributions = [
-        _distribution(name, label, unit, metrics[:, i]) for i, (name, unit, label) in enumerate(mc.METRICS)
+        _distribution(name, label, unit, metrics[:, i], metric_means[i])
+        for i, (name, unit, label) in enumerate(mc.METRICS)
     ]
     levels = {k.LEVEL_PRIVATE: "private", k.LEVEL_FEDERAL: "federal", k.LEVEL_PROVINCIAL: "provincial"}
     sim.stakeholders = []
@@ -257,7 +260,7 @@ def summarise(sim: Simulation) -> None:
         values = a.party_npv[valid, p]
         if not np.any(np.abs(np.nan_to_num(values)) > 1e-9):
             continue
-        d = _distribution(f"npv_{party.id}", f"NPV of {party.label}", "US$m", values)
+        d = _distribution(f"npv_{party.id}", f"NPV of {party.label}", "US$m", values, party_means[p])
         sim.stakeholders.append(
             {
                 "party": party.id,

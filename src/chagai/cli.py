@@ -362,6 +362,16 @@ def _print_appraisal(a: Appraisal) -> None:
         for row in rows:
             lenders.add_row(*row)
         out.print(lenders)
+    if a.progressivity:
+        unit = a.compiled.price_units[0]
+        curve = Table(title=f"Progressivity: government take as the {a.compiled.commodities[0]} price changes")
+        for name in (f"Price ({unit})", "Pre-tax IRR", f"AETR at {a.discount_rate:.0%}"):
+            curve.add_column(name, justify="right")
+        for point in a.progressivity[::2]:
+            price = point["price"]
+            shown = f"{price:,.0f}" if price >= 100 else f"{price:.3g}"
+            curve.add_row(shown, _fmt(point["pre_tax_irr"], "fraction"), _fmt(point["aetr"], "fraction"))
+        out.print(curve)
     if a.claims:
         claims = Table(title="Claims against the model")
         for name in ("Claim", "Claimed", "Model", "Verdict", "Basis"):

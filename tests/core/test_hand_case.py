@@ -302,3 +302,39 @@ def test_sculpted_loan_follows_cfads() -> None:
     assert result.line("debt_balance")[-1] == pytest.approx(0.0, abs=1e-9)
     assert result.lenders is not None
     assert result.lenders.default_year is None
+
+
+def test_equal_principal_and_gearing_cap() -> None:
+    loan = LOAN.replace("repayment: annuity", "repayment: equal-principal").replace(
+        "tenor: {value: 2", "tenor: {value: 4"
+    )
+    result = appraise(load_case_text(CASE + loan), Scenario(), solve=False)
+    np.testing.assert_allclose(_row(result, "principal")[1:5], [12.5] * 4)
+    np.testing.assert_allclose(_row(result, "interest_paid")[1:5], [5.0, 3.75, 2.5, 1.25])
+    capped = loan.replace(
+        "repayment: equal-principal",
+        "repayment: equal-principal, max_gearing: {value: 0.3, unit: fraction, estimate: test}",
+    )
+    result = appraise(load_case_text(CASE + capped), Scenario(), solve=False)
+    assert _row(result, "debt_drawdown").sum() == pytest.approx(30.0)  # 30% of the 100 of capital
+
+
+def test_advance_royalties_are_paid_then_credited() -> None:
+    """Reko Diq 2022 terms: advance royalties 5, 7.5, 10 a year from 2023 to production, credited afterwards."""
+    result = _hand(
+        {
+            "fiscal.regime": "reko-diq-2022",
+            "fiscal.overrides": {},
+            "production.phases[0].start_year": 2029,
+            "costs.capex[0].profile": {"start_year": 2028, "shares": [1.0], **EST},
+        }
+    )
+    years = list(result.years)
+    advance = dict(zip(years, result.line("advance_royalty"), strict=True))
+    # 2023-25 paid 5 + 7.5 + 10 = 22.5 before the valuation year; then 10 a year until production, up to the cap
+    # of 50 in all: 10, 10 and the last 7.5 in 2028; nothing once production starts in 2029
+    assert [advance[y] for y in (2026, 2027, 2028, 2029)] == [10, 10, 7.5, 0]
+    # all 50 are credited against the provincial royalty (5% of NSR = 10 a year) over 2029-2033
+    assert result.line("advance_royalty_credit").sum() == pytest.approx(50.0)
+    royalties = [result.line("royalties_provincial")[years.index(y)] for y in range(2029, 2034)]
+    np.testing.assert_allclose(royalties, [0, 0, 0, 0, 0], atol=1e-12)

@@ -366,6 +366,10 @@ def compile_case(case: Case, scenario: Scenario | None = None) -> Compiled:
     pre_production_capex = float(capex[:first_base].sum())
     total_debt = sum(f.amount.to("US$m") for f in loans)
     debt_fraction = min(1.0, total_debt / pre_production_capex) if pre_production_capex > 0 else 0.0
+    caps = [f.max_gearing.canonical() for f in loans if f.max_gearing is not None]
+    if caps and min(caps) < debt_fraction:
+        debt_fraction = min(caps)
+        notes.append(f"loans capped at {debt_fraction:.0%} of pre-production capital (max_gearing)")
 
     # --- ownership --------------------------------------------------------------------------------------
     parties = list(case.parties)

@@ -599,6 +599,9 @@ class Facility(Sourced):
     tenor: Duration = Field(description="repayment period after the grace period")
     repayment: Literal["annuity", "equal-principal", "sculpted"]
     target_dscr: float | None = Field(default=None, gt=0)
+    max_gearing: Fraction | None = Field(
+        default=None, description="most of the pre-production capital the loans may fund (debt / capital)"
+    )
     status: Literal["proposed", "approved", "committed", "signed", "drawn"] = "approved"
     note: str | None = None
 

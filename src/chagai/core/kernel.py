@@ -352,7 +352,7 @@ def run_path(
         )
 
     # --- royalties, advance royalties and their credit -----------------------------------------------
-    paid_advance = 0.0
+    paid_advance = params.advance_credit_start  # paid before year 0: counts against the cap
     credit = params.advance_credit_start
     for t in range(n):
         for r in range(params.royalty_rate.shape[0]):

@@ -231,7 +231,10 @@ def test_simulate_reports_loan_risk_and_owner_distributions() -> None:
     assert 0 <= data["probabilities"]["default"] <= 1
     again = run_json("simulate", "reko-diq", "--paths", "5000", "--seed", "7", "--json", "--chunk-size", "1000")
     assert isinstance(again, dict)
-    assert again["distributions"] == data["distributions"]
+    # per-path results are bit-identical whatever the chunk size; means are summed in chunk order (float64)
+    for one, two in zip(again["distributions"], data["distributions"], strict=True):
+        assert {k: v for k, v in one.items() if k != "mean"} == {k: v for k, v in two.items() if k != "mean"}
+        assert one["mean"] == pytest.approx(two["mean"], rel=1e-12)
 
 
 def test_simulate_saves_draws(tmp_path: Path) -> None:

@@ -557,11 +557,17 @@ def simulate(
         table.add_row(d.label, *[_fmt(v, d.unit) for v in (d.mean, d.p10, d.p50, d.p90)])
     out.print(table)
     owners = Table(title=f"NPV by stakeholder at {sim.compiled.scenario.discount_rate:.0%}")
-    for name in ("Party", "Level", "Mean", "P10", "P50", "P90", "P(NPV < 0)"):
+    for name in ("Party", "Level", "Mean", "P10", "P50", "P90", "P(NPV < 0)", "IRR P10 / P50 / P90"):
         owners.add_column(name, justify="left" if name in ("Party", "Level") else "right")
     for s in sim.stakeholders:
+        irr = s.get("irr")
+        irr_text = " / ".join(_fmt(irr[q], "fraction") for q in ("p10", "p50", "p90")) if irr else "n/a"
         owners.add_row(
-            s["label"], s["level"], *[_fmt(s[k_], "US$m") for k_ in ("mean", "p10", "p50", "p90")], f"{s['p_loss']:.1%}"
+            s["label"],
+            s["level"],
+            *[_fmt(s[k_], "US$m") for k_ in ("mean", "p10", "p50", "p90")],
+            f"{s['p_loss']:.1%}",
+            irr_text,
         )
     out.print(owners)
     if sim.case.financing:

@@ -117,3 +117,34 @@ def test_risks_move_the_distribution(reko) -> None:  # type: ignore[no-untyped-d
     assert risky.arrays.inputs[:, 0].mean() > 0  # delays happen
     assert calm.arrays.inputs[:, 0].max() == 0
     assert 0.5 < risky.arrays.inputs[:, 2].mean() < 1.0  # availability below one
+
+
+def test_fast_irr_follows_the_documented_rule() -> None:
+    from chagai.core.metrics import irr
+
+    cases = [
+        [-150000, 15000, 25000, 35000, 45000, 60000],
+        [-100, 100, 0, -7],
+        [-5, 10.5, 1, -8, 1],
+        [-100, 39, 59, 55, 20],
+        [10, 20, -5],
+        [-1, -2, -3],
+    ]
+    for flows in cases:
+        fast = mc.irr_fast(np.array(flows, dtype=np.float64))
+        reference = irr(np.array(flows, dtype=np.float64)).value
+        if flows[0] > 0:
+            assert np.isnan(fast)  # nothing invested
+        elif np.isnan(reference):
+            assert np.isnan(fast)
+        else:
+            assert fast == pytest.approx(reference, abs=1e-8), flows
+
+
+def test_irr_percentiles_come_from_a_stated_sample(reko) -> None:  # type: ignore[no-untyped-def]
+    sim = simulate(reko, 3_000, seed=2, irr_sample=1_000)
+    assert sim.irr_paths == 1_000
+    irr = next(d for d in sim.distributions if d.key == "irr_post_tax")
+    assert 0.05 < irr.p50 < 0.5
+    barrick = next(s for s in sim.stakeholders if s["party"] == "barrick")
+    assert barrick["irr"]["p10"] <= barrick["irr"]["p50"] <= barrick["irr"]["p90"]

@@ -99,6 +99,7 @@ class Simulation:
     probabilities: dict[str, float] = field(default_factory=dict)
     default_years: dict[int, int] = field(default_factory=dict)
     failures: list[dict[str, Any]] = field(default_factory=list)
+    irr_paths: int = 0
 
     @property
     def case(self) -> Case:
@@ -137,6 +138,7 @@ class Simulation:
             "basis": self.basis,
             "distributions": [d.as_dict() for d in self.distributions],
             "stakeholders": self.stakeholders,
+            "irr_sample_paths": self.irr_paths,
             "probabilities": self.probabilities,
             "first_default_year": {str(y): c for y, c in self.default_years.items()},
             "failures": {"count": int((~self.valid).sum()), "examples": self.failures},
@@ -302,6 +304,7 @@ def simulate(
     progress: Callable[[int, int], Any] | None = None,
     price_models: PriceModels | None = None,
     profile: SecurityProfile | None = None,
+    irr_sample: int = 20_000,
 ) -> Simulation:
     """Monte Carlo of the whole annual model of ``case`` (see :mod:`chagai.risk.montecarlo`).
 
@@ -335,7 +338,48 @@ def simulate(
     )
     sim = Simulation(compiled, settings, profile, models if settings.prices else None, arrays)
     summarise(sim)
+    _irr_sample(sim, inputs, seed, irr_sample)
     return sim
+
+
+def _irr_sample(sim: Simulation, inputs: mc.RiskInputs, seed: int, size: int) -> None:
+    """IRR percentiles from the first ``size`` valid paths (an IRR per path costs a root search)."""
+    paths = np.flatnonzero(sim.valid)[:size].astype(np.int64)
+    sim.irr_paths = int(paths.size)
+    if paths.size == 0:
+        return
+    compiled, pp = sim.compiled, inputs.prices
+    project = np.empty(paths.size)
+    parties = np.empty((paths.size, compiled.params.party_level.shape[0]))
+    mc.irr_chunk(
+        compiled.params,
+        np.ascontiguousarray(compiled.prices[:, 0]),
+        pp.kind,
+        pp.kappa,
+        pp.sigma,
+        pp.drift,
+        pp.level,
+        pp.cholesky,
+        inputs.security,
+        inputs.construction_start,
+        inputs.construction_years,
+        inputs.max_delay,
+        seed,
+        paths,
+        project,
+        parties,
+    )
+    label = f"project IRR after tax (first {paths.size:,} valid paths)"
+    sim.distributions.append(_distribution("irr_post_tax", label, "fraction", project, float(np.nanmean(project))))
+    index = {party.id: p for p, party in enumerate(compiled.parties)}
+    for row in sim.stakeholders:
+        values = parties[:, index[row["party"]]]
+        finite = values[np.isfinite(values)]
+        if finite.size:
+            p10, p50, p90 = np.percentile(finite, PERCENTILES)
+            row["irr"] = {"p10": float(p10), "p50": float(p50), "p90": float(p90), "defined": int(finite.size)}
+        else:
+            row["irr"] = None
 
 
 def save_draws(sim: Simulation, path: Path) -> Path:

@@ -370,7 +370,9 @@ def _irr_sample(sim: Simulation, inputs: mc.RiskInputs, seed: int, size: int) ->
         parties,
     )
     label = f"project IRR after tax (first {paths.size:,} valid paths)"
-    sim.distributions.append(_distribution("irr_post_tax", label, "fraction", project, float(np.nanmean(project))))
+    finite = project[np.isfinite(project)]
+    mean = float(finite.mean()) if finite.size else math.nan
+    sim.distributions.append(_distribution("irr_post_tax", label, "fraction", project, mean))
     index = {party.id: p for p, party in enumerate(compiled.parties)}
     for row in sim.stakeholders:
         values = parties[:, index[row["party"]]]

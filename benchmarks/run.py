@@ -186,9 +186,7 @@ elif mode == "floor":
     from chagai.risk.security import profile_for_case_kind
     compiled = compile_case(case)
     ri = risk_inputs(compiled, RiskSettings(), bundled_price_models(), profile_for_case_kind(case.kind))
-    pp = ri.prices
-    args = (compiled.params, np.ascontiguousarray(compiled.prices[:, 0]), pp.kind, pp.kappa, pp.sigma, pp.drift,
-            pp.level, pp.cholesky, ri.security, ri.construction_start, ri.construction_years, ri.max_delay, 7)
+    args = (compiled.params, ri.arrays(compiled.prices[:, 0]), 7)
     mc.draw_only_chunk(*args, 0, np.empty(1000))
     start = time.perf_counter()
     for first in range(0, paths, 100_000):
@@ -236,7 +234,7 @@ def _monaco_per_case(cases: int) -> float:
     case = bundled_case("reko-diq")
     compiled = compile_case(case)
     ri = risk_inputs(compiled, RiskSettings(), bundled_price_models(), profile_for_case_kind(case.kind))
-    pp = ri.prices
+    arrays = ri.arrays(compiled.prices[:, 0])
     n = len(compiled.years)
     discount = 1.1 ** -np.arange(n, dtype=np.float64)
     parties = compiled.params.party_level.shape[0]
@@ -248,17 +246,7 @@ def _monaco_per_case(cases: int) -> float:
         metrics = np.empty((1, mc.N_METRICS))
         mc.simulate_chunk(
             compiled.params,
-            np.ascontiguousarray(compiled.prices[:, 0]),
-            pp.kind,
-            pp.kappa,
-            pp.sigma,
-            pp.drift,
-            pp.level,
-            pp.cholesky,
-            ri.security,
-            ri.construction_start,
-            ri.construction_years,
-            ri.max_delay,
+            arrays,
             7,
             ncase,
             discount,

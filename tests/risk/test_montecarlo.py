@@ -70,17 +70,7 @@ def test_zero_volatility_equals_the_deterministic_appraisal(reko) -> None:  # ty
     party = np.empty((1, compiled.params.party_level.shape[0]))
     mc.simulate_chunk(
         compiled.params,
-        np.ascontiguousarray(compiled.prices[:, 0]),
-        inputs.prices.kind,
-        inputs.prices.kappa,
-        inputs.prices.sigma,
-        inputs.prices.drift,
-        inputs.prices.level,
-        inputs.prices.cholesky,
-        inputs.security,
-        inputs.construction_start,
-        inputs.construction_years,
-        inputs.max_delay,
+        inputs.arrays(compiled.prices[:, 0]),
         5,
         0,
         1.1 ** -np.arange(n, dtype=np.float64),

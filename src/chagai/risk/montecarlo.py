@@ -27,7 +27,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numba
 import numpy as np
@@ -109,6 +109,22 @@ class PriceProcess:
     cholesky: np.ndarray  # (C, C)
 
 
+class RiskArrays(NamedTuple):
+    """The random inputs' parameters as the compiled code takes them (see :class:`RiskInputs`)."""
+
+    base_price: np.ndarray  # (C,) the deck's price [US$ per payable unit]
+    kind: np.ndarray  # (C,) 0 mean-reverting, 1 GBM
+    kappa: np.ndarray
+    sigma: np.ndarray
+    drift: np.ndarray
+    level: np.ndarray
+    cholesky: np.ndarray  # (C, C)
+    security: np.ndarray  # (len(SEC_FIELDS),)
+    construction_start: int
+    construction_years: int
+    max_delay: int
+
+
 @dataclass(frozen=True)
 class RiskInputs:
     """Everything random about a run, ready for the compiled kernel."""
@@ -119,21 +135,28 @@ class RiskInputs:
     construction_years: int  # years of construction in the base schedule
     max_delay: int  # cap on the total delay [yr], so the schedule stays in the horizon
 
+    def arrays(self, base_price: np.ndarray) -> RiskArrays:
+        """The parameters for the compiled code, with the deck's prices of year 0."""
+        p = self.prices
+        return RiskArrays(
+            np.ascontiguousarray(base_price, dtype=np.float64),
+            p.kind,
+            p.kappa,
+            p.sigma,
+            p.drift,
+            p.level,
+            p.cholesky,
+            self.security,
+            self.construction_start,
+            self.construction_years,
+            self.max_delay,
+        )
+
 
 @jit
 def _draw_path(
     params: k.Params,
-    base_price: np.ndarray,
-    pp_kind: np.ndarray,
-    pp_kappa: np.ndarray,
-    pp_sigma: np.ndarray,
-    pp_drift: np.ndarray,
-    pp_level: np.ndarray,
-    chol: np.ndarray,
-    sec: np.ndarray,
-    construction_start: int,
-    construction_years: int,
-    max_delay: int,
+    risk: RiskArrays,
     seed: int,
     path: int,
     price: np.ndarray,
@@ -142,6 +165,11 @@ def _draw_path(
 ) -> tuple[float, int]:
     """Draw one path's inputs into ``price`` (C, T) and ``availability`` (T,); return (capex factor, delay)."""
     n_c, n = price.shape
+    sec = risk.security
+    base_price, chol = risk.base_price, risk.cholesky
+    pp_kind, pp_kappa, pp_sigma, pp_drift, pp_level = risk.kind, risk.kappa, risk.sigma, risk.drift, risk.level
+    construction_start, construction_years = risk.construction_start, risk.construction_years
+    max_delay = risk.max_delay
     state = rng.path_state(seed, path)
     # security regime and outages
     active = rng.uniform(state) < sec[S_START]
@@ -270,17 +298,7 @@ def _path_metrics(
 @parallel_jit
 def simulate_chunk(
     params: k.Params,
-    base_price: np.ndarray,
-    pp_kind: np.ndarray,
-    pp_kappa: np.ndarray,
-    pp_sigma: np.ndarray,
-    pp_drift: np.ndarray,
-    pp_level: np.ndarray,
-    chol: np.ndarray,
-    sec: np.ndarray,
-    construction_start: int,
-    construction_years: int,
-    max_delay: int,
+    risk: RiskArrays,
     seed: int,
     first_path: int,
     discount: np.ndarray,
@@ -293,7 +311,7 @@ def simulate_chunk(
 ) -> None:
     """Run paths ``first_path .. first_path + len(status) - 1``; row j of each output is path first_path + j."""
     n_paths = status.shape[0]
-    n_c = base_price.shape[0]
+    n_c = risk.base_price.shape[0]
     n = discount.shape[0]
     n_parties = party_npv.shape[1]
     for j in prange(n_paths):
@@ -303,17 +321,7 @@ def simulate_chunk(
         party = np.empty((n_parties, n))
         capex_factor, delay = _draw_path(
             params,
-            base_price,
-            pp_kind,
-            pp_kappa,
-            pp_sigma,
-            pp_drift,
-            pp_level,
-            chol,
-            sec,
-            construction_start,
-            construction_years,
-            max_delay,
+            risk,
             seed,
             first_path + j,
             price,
@@ -352,7 +360,8 @@ class SimulationArrays:
     chunk_size: int
     threads: int
     metrics: np.ndarray  # (n, N_METRICS) float32
-    party_npv: np.ndarray  # (n, P) float32
+    party_npv: np.ndarray  # (n, len(parties)) float32
+    parties: np.ndarray  # indices (in the compiled case's parties) of the columns of party_npv
     status: np.ndarray  # (n,) int8
     default_year: np.ndarray  # (n,) int16 (-1: none)
     inputs: np.ndarray  # (n, N_FIXED_INPUTS) float32
@@ -390,23 +399,26 @@ def run_simulation(
     n_years = params.capacity.shape[0]
     discount = (1.0 + discount_rate) ** -np.arange(n_years, dtype=np.float64)
     n_parties = params.party_level.shape[0]
+    # only parties that hold, fund or buy a stake have equity flows: store their NPVs, not every lender's zeros
+    tracked = np.unique(np.concatenate([params.stake_party, params.stake_payer])).astype(np.int64)
     out = SimulationArrays(
         seed=seed,
         n_paths=n_paths,
         chunk_size=chunk_size,
         threads=threads or numba.get_num_threads(),
         metrics=np.empty((n_paths, N_METRICS), dtype=np.float32),
-        party_npv=np.empty((n_paths, n_parties), dtype=np.float32),
+        party_npv=np.empty((n_paths, tracked.size), dtype=np.float32),
+        parties=tracked,
         status=np.empty(n_paths, dtype=np.int8),
         default_year=np.empty(n_paths, dtype=np.int16),
         inputs=np.empty((n_paths, N_FIXED_INPUTS), dtype=np.float32),
     )
-    out.party_sums = np.zeros(n_parties)
-    out.party_counts = np.zeros(n_parties, dtype=np.int64)
+    out.party_sums = np.zeros(tracked.size)
+    out.party_counts = np.zeros(tracked.size, dtype=np.int64)
     previous = numba.get_num_threads()
     if threads:
         numba.set_num_threads(min(threads, max_threads()))
-    pp = risk.prices
+    arrays = risk.arrays(base_price)
     metrics = np.empty((chunk_size, N_METRICS))
     party_npv = np.empty((chunk_size, n_parties))
     status = np.empty(chunk_size, dtype=np.int8)
@@ -418,17 +430,7 @@ def run_simulation(
             m = min(chunk_size, n_paths - first)
             simulate_chunk(
                 params,
-                base_price,
-                pp.kind,
-                pp.kappa,
-                pp.sigma,
-                pp.drift,
-                pp.level,
-                pp.cholesky,
-                risk.security,
-                risk.construction_start,
-                risk.construction_years,
-                risk.max_delay,
+                arrays,
                 seed,
                 first,
                 discount,
@@ -442,14 +444,14 @@ def run_simulation(
             # an invalid draw keeps its offending input (which may not fit float32: it is stored as inf)
             with np.errstate(over="ignore"):
                 out.metrics[first : first + m] = metrics[:m]
-                out.party_npv[first : first + m] = party_npv[:m]
+                out.party_npv[first : first + m] = party_npv[:m][:, tracked]
                 out.inputs[first : first + m] = inputs[:m]
             out.status[first : first + m] = status[:m]
             out.default_year[first : first + m] = default_year[:m]
             ok = status[:m] == STATUS_OK
             for values, sums, counts in (
                 (metrics[:m][ok], out.metric_sums, out.metric_counts),
-                (party_npv[:m][ok], out.party_sums, out.party_counts),
+                (party_npv[:m][ok][:, tracked], out.party_sums, out.party_counts),
             ):
                 finite = np.isfinite(values)
                 sums += np.where(finite, values, 0.0).sum(axis=0)
@@ -471,17 +473,7 @@ def max_threads() -> int:
 @parallel_jit
 def draw_only_chunk(
     params: k.Params,
-    base_price: np.ndarray,
-    pp_kind: np.ndarray,
-    pp_kappa: np.ndarray,
-    pp_sigma: np.ndarray,
-    pp_drift: np.ndarray,
-    pp_level: np.ndarray,
-    chol: np.ndarray,
-    sec: np.ndarray,
-    construction_start: int,
-    construction_years: int,
-    max_delay: int,
+    risk: RiskArrays,
     seed: int,
     first_path: int,
     checksum: np.ndarray,
@@ -490,7 +482,7 @@ def draw_only_chunk(
 
     ``checksum[j]`` keeps a number from each path so the work cannot be optimised away.
     """
-    n_c = base_price.shape[0]
+    n_c = risk.base_price.shape[0]
     n = params.capacity.shape[0]
     for j in prange(checksum.shape[0]):
         price = np.empty((n_c, n))
@@ -498,17 +490,7 @@ def draw_only_chunk(
         inputs = np.empty(N_FIXED_INPUTS)
         capex_factor, delay = _draw_path(
             params,
-            base_price,
-            pp_kind,
-            pp_kappa,
-            pp_sigma,
-            pp_drift,
-            pp_level,
-            chol,
-            sec,
-            construction_start,
-            construction_years,
-            max_delay,
+            risk,
             seed,
             first_path + j,
             price,
@@ -577,24 +559,14 @@ def irr_fast(flows: np.ndarray) -> float:
 @parallel_jit
 def irr_chunk(
     params: k.Params,
-    base_price: np.ndarray,
-    pp_kind: np.ndarray,
-    pp_kappa: np.ndarray,
-    pp_sigma: np.ndarray,
-    pp_drift: np.ndarray,
-    pp_level: np.ndarray,
-    chol: np.ndarray,
-    sec: np.ndarray,
-    construction_start: int,
-    construction_years: int,
-    max_delay: int,
+    risk: RiskArrays,
     seed: int,
     paths: np.ndarray,
     project_irr: np.ndarray,
     party_irr: np.ndarray,
 ) -> None:
     """Re-run the given paths (same draws) and compute the after-tax project IRR and each party's IRR."""
-    n_c = base_price.shape[0]
+    n_c = risk.base_price.shape[0]
     n = params.capacity.shape[0]
     n_parties = party_irr.shape[1]
     for j in prange(paths.shape[0]):
@@ -605,17 +577,7 @@ def irr_chunk(
         party = np.empty((n_parties, n))
         capex_factor, delay = _draw_path(
             params,
-            base_price,
-            pp_kind,
-            pp_kappa,
-            pp_sigma,
-            pp_drift,
-            pp_level,
-            chol,
-            sec,
-            construction_start,
-            construction_years,
-            max_delay,
+            risk,
             seed,
             paths[j],
             price,

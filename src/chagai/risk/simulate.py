@@ -154,9 +154,8 @@ class Simulation:
             data[name] = a.inputs[:, i]
         for i, (name, _, _) in enumerate(mc.METRICS):
             data[name] = a.metrics[:, i]
-        for p, party in enumerate(self.compiled.parties):
-            if np.any(np.nan_to_num(a.party_npv[:, p])):
-                data[f"npv_{party.id}"] = a.party_npv[:, p]
+        for column, p in enumerate(a.parties):
+            data[f"npv_{self.compiled.parties[p].id}"] = a.party_npv[:, column]
         data["first_default_year"] = a.default_year
         return pd.DataFrame(data)
 
@@ -250,7 +249,7 @@ def _distribution(key: str, label: str, unit: str, values: np.ndarray, mean: flo
 def summarise(sim: Simulation) -> None:
     """Fill the distributions, per-stakeholder results, probabilities and failure report of a run."""
     a, valid = sim.arrays, sim.valid
-    metrics = a.metrics[valid]
+    metrics = a.metrics if valid.all() else a.metrics[valid]  # no copy when every path ran
     metric_means, party_means = a.exact_means()
     sim.distributions = [
         _distribution(name, label, unit, metrics[:, i], metric_means[i])
@@ -258,11 +257,12 @@ def summarise(sim: Simulation) -> None:
     ]
     levels = {k.LEVEL_PRIVATE: "private", k.LEVEL_FEDERAL: "federal", k.LEVEL_PROVINCIAL: "provincial"}
     sim.stakeholders = []
-    for p, party in enumerate(sim.compiled.parties):
-        values = a.party_npv[valid, p]
+    for column, p in enumerate(a.parties):
+        party = sim.compiled.parties[p]
+        values = a.party_npv[valid, column] if not valid.all() else a.party_npv[:, column]
         if not np.any(np.abs(np.nan_to_num(values)) > 1e-9):
             continue
-        d = _distribution(f"npv_{party.id}", f"NPV of {party.label}", "US$m", values, party_means[p])
+        d = _distribution(f"npv_{party.id}", f"NPV of {party.label}", "US$m", values, party_means[column])
         sim.stakeholders.append(
             {
                 "party": party.id,
@@ -348,22 +348,12 @@ def _irr_sample(sim: Simulation, inputs: mc.RiskInputs, seed: int, size: int) ->
     sim.irr_paths = int(paths.size)
     if paths.size == 0:
         return
-    compiled, pp = sim.compiled, inputs.prices
+    compiled = sim.compiled
     project = np.empty(paths.size)
     parties = np.empty((paths.size, compiled.params.party_level.shape[0]))
     mc.irr_chunk(
         compiled.params,
-        np.ascontiguousarray(compiled.prices[:, 0]),
-        pp.kind,
-        pp.kappa,
-        pp.sigma,
-        pp.drift,
-        pp.level,
-        pp.cholesky,
-        inputs.security,
-        inputs.construction_start,
-        inputs.construction_years,
-        inputs.max_delay,
+        inputs.arrays(compiled.prices[:, 0]),
         seed,
         paths,
         project,

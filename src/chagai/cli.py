@@ -778,6 +778,29 @@ def sensitivity(
     out.print(f"{report.runs:,} model runs in {report.seconds:.2f} s")
 
 
+@app.command("export-xlsx")
+def export_xlsx(
+    project: Annotated[str, typer.Argument(help="project id, name or alias")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="the workbook to write (.xlsx)")],
+    scenario: ScenarioOpt = None,
+    sets: SetOpt = None,
+    sells: SellOpt = None,
+    rate: RateOpt = None,
+    paths: Annotated[int, typer.Option("--paths", min=0, help="also a Monte Carlo sheet with this many paths")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="random seed of the Monte Carlo")] = 7,
+) -> None:
+    """Write the appraisal as an Excel workbook: assumptions with sources, cash flow, stakeholders, debt, claims."""
+    from chagai.report.xlsx import write_workbook
+
+    result = _appraisal(project, scenario, sets, sells, rate)
+    simulation = None
+    if paths:
+        from chagai.risk.simulate import simulate as run
+
+        simulation = run(result.case, paths, seed, result.compiled.scenario)
+    err.print(f"wrote {write_workbook(result, output, simulation)}")
+
+
 # ---------------------------------------------------------------------------------------------------------
 # files in and out
 

@@ -1,0 +1,1 @@
+"""Reports: the Excel workbook and (to come) the self-contained HTML report."""

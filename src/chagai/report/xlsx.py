@@ -1,0 +1,193 @@
+"""An Excel workbook of an appraisal, for negotiators who audit numbers in a spreadsheet.
+
+Sheets: Summary (every headline figure with its basis), Assumptions (every input with its unit and sources),
+Cash flow (the annual table, one row per year), Stakeholders, Governments, Debt, Claims, Sources and, when a
+simulation is given, Monte Carlo. Units are in the headers, numbers are formatted, panes are frozen. Values are
+written as numbers (not text), exactly as the appraisal computed them.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from chagai import __version__
+from chagai.cases.checks import source_references
+from chagai.cases.io import case_hash
+from chagai.cases.schema import Quantity
+from chagai.services import Appraisal, government_items
+
+HEADER = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="2F4F6F")
+NUMBER_FORMATS = {
+    "US$m": "#,##0.00",
+    "US$m/yr": "#,##0.00",
+    "fraction": "0.0%",
+    "ratio": "0.00",
+    "year": "0",
+    "yr": "0",
+}
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _sheet(book: Workbook, title: str, headers: list[str], rows: list[list[Any]], formats: dict[int, str]) -> Worksheet:
+    sheet = book.create_sheet(title)
+    sheet.append(headers)
+    for cell in sheet[1]:
+        cell.font = HEADER
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for row in rows:
+        sheet.append([_clean(v) for v in row])
+    for column, number_format in formats.items():
+        for cells in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
+            for cell in cells:
+                cell.number_format = number_format
+    for i, header in enumerate(headers, start=1):
+        width = max([len(str(header))] + [len(str(r[i - 1])) for r in rows[:200] if i - 1 < len(r)])
+        sheet.column_dimensions[get_column_letter(i)].width = min(max(10, width + 2), 60)
+    sheet.freeze_panes = "B2"
+    return sheet
+
+
+def _quantities(model: Any, path: str = "") -> list[tuple[str, Quantity]]:
+    from pydantic import BaseModel
+
+    found: list[tuple[str, Quantity]] = []
+    if isinstance(model, Quantity):
+        return [(path, model)]
+    if isinstance(model, BaseModel):
+        for name in type(model).model_fields:
+            found += _quantities(getattr(model, name), f"{path}.{name}" if path else name)
+    elif isinstance(model, list):
+        for i, item in enumerate(model):
+            found += _quantities(item, f"{path}[{i}]")
+    elif isinstance(model, dict):
+        for key, item in model.items():
+            found += _quantities(item, f"{path}.{key}")
+    return found
+
+
+def write_workbook(appraisal: Appraisal, path: Path, simulation: Any | None = None) -> Path:
+    """Write the appraisal (and optionally a simulation's summary) to ``path`` (.xlsx)."""
+    a = appraisal
+    case = a.case
+    book = Workbook()
+    book.remove(book.active)
+
+    summary_rows: list[list[Any]] = [
+        ["Project", f"{case.name} ({case.id})", "", ""],
+        ["Basis", a.basis, "", ""],
+        ["chagai version", __version__, "", ""],
+        ["Inputs hash", case_hash(case), "", ""],
+    ]
+    summary_rows += [[f.label, f.value, f.unit, f.basis] for f in a.figures]
+    summary = _sheet(book, "Summary", ["Figure", "Value", "Unit", "Basis"], summary_rows, {})
+    for row in range(6, len(summary_rows) + 2):
+        unit = summary.cell(row=row, column=3).value
+        summary.cell(row=row, column=2).number_format = NUMBER_FORMATS.get(str(unit), "#,##0.####")
+
+    assumptions = [[path, q.value, q.unit, ", ".join(q.source), q.estimate or ""] for path, q in _quantities(case)]
+    _sheet(book, "Assumptions", ["Input", "Value", "Unit", "Sources", "Estimate (reasoning)"], assumptions, {})
+
+    table = a.table()
+    headers = ["Year", *table.columns]
+    rows = [[int(year), *[float(v) for v in table.loc[year]]] for year in table.index]
+    formats = {i + 2: ("0.00" if "[ratio]" in c else "#,##0.00") for i, c in enumerate(table.columns)}
+    _sheet(book, "Cash flow", headers, rows, formats)
+
+    stakeholder_rows = [
+        [s.label, s.level, s.kind, s.npv, s.irr, s.payback_year, s.paid_in, s.received, s.irr_note]
+        for s in a.stakeholders
+    ]
+    _sheet(
+        book,
+        "Stakeholders",
+        [
+            "Party",
+            "Level",
+            "Kind",
+            f"NPV at {a.discount_rate:.0%} [US$m]",
+            "IRR [fraction]",
+            "Payback [year]",
+            "Paid in [US$m]",
+            "Received [US$m]",
+            "IRR note",
+        ],
+        stakeholder_rows,
+        {4: "#,##0.00", 5: "0.0%", 6: "0", 7: "#,##0.00", 8: "#,##0.00"},
+    )
+    government_rows = [[label, federal, provincial] for label, federal, provincial in government_items(a)]
+    _sheet(
+        book,
+        "Governments",
+        ["Item", "Federal [US$m]", "Provincial [US$m]"],
+        government_rows,
+        {2: "#,##0.00", 3: "#,##0.00"},
+    )
+
+    if a.lenders is not None:
+        ln = a.lenders
+        debt_rows: list[list[Any]] = [
+            ["Debt drawn [US$m]", ln.total_debt],
+            ["Average rate [fraction]", ln.debt_rate],
+            ["Minimum DSCR [ratio]", ln.min_dscr],
+            ["Year of minimum DSCR", ln.min_dscr_year],
+            ["Average DSCR [ratio]", ln.average_dscr],
+            ["LLCR at first repayment [ratio]", ln.llcr],
+            ["PLCR at first repayment [ratio]", ln.plcr],
+            ["Final maturity [year]", ln.final_maturity],
+            ["First default year", ln.default_year],
+        ]
+        debt_rows += [
+            [f"Facility {f['id']} ({f['lender']}, {f['kind']}, {f['repayment']}) [US$m]", f["amount"]]
+            for f in ln.facilities
+        ]
+        _sheet(book, "Debt", ["Measure", "Value"], debt_rows, {2: "#,##0.00"})
+
+    claim_rows = [
+        [c.statement, c.claimed, c.unit, c.model_value, c.status, c.basis, ", ".join(c.source)] for c in a.claims
+    ]
+    _sheet(book, "Claims", ["Claim", "Claimed", "Unit", "Model", "Verdict", "Basis", "Sources"], claim_rows, {})
+
+    cited = {ident for _, ids in source_references(case) for ident in ids}
+    source_rows = [
+        [s.id, s.title, s.publisher, s.date or "", s.confidence or "", s.url or "", "yes" if s.id in cited else ""]
+        for s in case.sources
+    ]
+    _sheet(
+        book, "Sources", ["Id", "Title", "Publisher", "Date", "Confidence", "Link", "Cited by inputs"], source_rows, {}
+    )
+
+    if simulation is not None:
+        sim_rows: list[list[Any]] = [[d.label, d.unit, d.mean, d.p10, d.p50, d.p90] for d in simulation.distributions]
+        sim_rows += [
+            [f"NPV of {s['label']}", "US$m", s["mean"], s["p10"], s["p50"], s["p90"]] for s in simulation.stakeholders
+        ]
+        sim_rows += [
+            [name.replace("_", " "), "probability", value, None, None, None]
+            for name, value in simulation.probabilities.items()
+        ]
+        sim_rows.append([simulation.basis, "", None, None, None, None])
+        _sheet(
+            book,
+            "Monte Carlo",
+            ["Measure", "Unit", "Mean", "P10", "P50", "P90"],
+            sim_rows,
+            {3: "#,##0.00", 4: "#,##0.00", 5: "#,##0.00", 6: "#,##0.00"},
+        )
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path

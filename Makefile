@@ -23,6 +23,7 @@ demo: $(STAMP)
 	CHAGAI_DATABASE_URL=$(DEMO_DB) $(VENV)/bin/chagai compare saindak reko-diq sui
 	CHAGAI_DATABASE_URL=$(DEMO_DB) $(VENV)/bin/chagai cashflow reko-diq -o out/reko-diq-cashflow.csv
 	CHAGAI_DATABASE_URL=$(DEMO_DB) $(VENV)/bin/chagai export-xlsx reko-diq -o out/reko-diq.xlsx --paths 20000
+	CHAGAI_DATABASE_URL=$(DEMO_DB) $(VENV)/bin/chagai report reko-diq -o out/reko-diq.html --paths 20000
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks

@@ -778,6 +778,31 @@ def sensitivity(
     out.print(f"{report.runs:,} model runs in {report.seconds:.2f} s")
 
 
+@app.command()
+def report(
+    project: Annotated[str, typer.Argument(help="project id, name or alias")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="the HTML file to write")],
+    scenario: ScenarioOpt = None,
+    sets: SetOpt = None,
+    sells: SellOpt = None,
+    rate: RateOpt = None,
+    paths: Annotated[int, typer.Option("--paths", min=0, help="Monte Carlo paths (0: none)")] = 20_000,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="random seed of the Monte Carlo")] = 7,
+) -> None:
+    """Write one self-contained HTML report: answers, charts, claims and every assumption's source."""
+    from chagai.report.html import write_report
+    from chagai.risk.sensitivity import tornado
+
+    result = _appraisal(project, scenario, sets, sells, rate)
+    simulation = None
+    if paths:
+        from chagai.risk.simulate import simulate as run
+
+        simulation = run(result.case, paths, seed, result.compiled.scenario)
+    bars = tornado(result.compiled)
+    err.print(f"wrote {write_report(result, output, simulation, bars)}")
+
+
 @app.command("export-xlsx")
 def export_xlsx(
     project: Annotated[str, typer.Argument(help="project id, name or alias")],

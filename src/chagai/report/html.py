@@ -1,0 +1,283 @@
+"""One self-contained HTML page of an appraisal: answers first, then the charts and every assumption's source.
+
+plotly's JavaScript is embedded once (no network needed to open the page). Every chart takes its title and the
+unit of its axis from the results it plots (line names and units of :data:`chagai.core.kernel.LINES`, figure
+units), never from a string typed here; user text (claims, sources, names) is escaped by jinja2.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+from jinja2 import Environment, PackageLoader, select_autoescape
+from plotly.offline import get_plotlyjs
+
+from chagai import __version__
+from chagai.cases.io import case_hash
+from chagai.core import kernel as k
+from chagai.registry.exporters import operator_label, resource_label
+from chagai.services import Appraisal, government_items
+
+UNITS = dict(k.LINES)
+
+
+def _label(line: str) -> str:
+    return line.replace("_", " ")
+
+
+def _axis(line: str) -> str:
+    return f"{_label(line)} [{UNITS[line]}]"
+
+
+def _html(fig: go.Figure, chart_id: str) -> str:
+    fig.update_layout(margin={"l": 70, "r": 30, "t": 60, "b": 60}, height=420, template="plotly_white")
+    return str(pio.to_html(fig, full_html=False, include_plotlyjs=False, div_id=chart_id, config={"responsive": True}))
+
+
+def _ownership(a: Appraisal) -> go.Figure:
+    params, years = a.compiled.params, a.years
+    fig = go.Figure()
+    shares: dict[str, np.ndarray] = {}
+    for line in range(params.stake_share.shape[0]):
+        party = a.compiled.parties[int(params.stake_party[line])].label
+        shares[party] = shares.get(party, np.zeros(len(years))) + params.stake_share[line]
+    for party, share in shares.items():
+        fig.add_trace(go.Scatter(x=years, y=100 * share, name=party, stackgroup="one", mode="lines"))
+    fig.update_layout(title="Ownership over time (stakes in force each year)", yaxis_title="share [%]")
+    fig.update_xaxes(title="year")
+    return fig
+
+
+def _waterfall(a: Appraisal) -> go.Figure:
+    steps = [("gross_revenue", 1), ("selling_costs", -1), ("royalties_federal", -1), ("royalties_provincial", -1)]
+    steps += [("advance_royalty", -1), ("opex", -1), ("sustaining_capex", -1), ("initial_capex", -1)]
+    steps += [("closure", -1), ("income_tax", -1), ("super_tax", -1), ("presumptive_tax", -1), ("rent", -1)]
+    steps += [("profit_share_state", -1), ("social_uplift", -1), ("debt_drawdown", 1), ("interest_paid", -1)]
+    steps += [("principal", -1), ("fees", -1)]
+    names, values = [], []
+    for line, sign in steps:
+        total = float(a.line(line).sum())
+        if abs(total) > 1e-6:
+            names.append(_label(line))
+            values.append(sign * total)
+    for p, party in enumerate(a.compiled.parties):
+        total = float(a.party_net[p].sum())
+        if abs(total) > 1e-6:
+            names.append(f"to {party.label}")
+            values.append(-total)
+    withholding = float(a.line("dividend_withholding").sum())
+    if withholding:
+        names.append(_label("dividend_withholding"))
+        values.append(-withholding)
+    fig = go.Figure(
+        go.Waterfall(
+            x=names,
+            y=values,
+            measure=["relative"] * len(values),
+            connector={"line": {"color": "#999"}},
+        )
+    )
+    unit = UNITS["gross_revenue"]
+    fig.update_layout(
+        title=f"Where the revenue goes, life of project ({unit}, undiscounted, {a.case.money.basis} "
+        f"{a.case.money.base_year})",
+        yaxis_title=unit,
+        showlegend=False,
+    )
+    return fig
+
+
+def _stacked(a: Appraisal, lines: list[str], title: str) -> go.Figure:
+    fig = go.Figure()
+    for line in lines:
+        fig.add_trace(go.Bar(x=a.years, y=a.line(line), name=_label(line)))
+    units = {UNITS[line] for line in lines}
+    fig.update_layout(barmode="relative", title=title, yaxis_title=" / ".join(sorted(units)))
+    fig.update_xaxes(title="year")
+    return fig
+
+
+def _dscr(a: Appraisal) -> go.Figure:
+    service = a.line("debt_service") > 1e-9
+    fig = go.Figure(go.Scatter(x=a.years[service], y=a.line("dscr")[service], name=_axis("dscr"), mode="lines+markers"))
+    targets = [f.target_dscr for f in a.case.financing if f.target_dscr]
+    for level, label in [(1.0, "DSCR = 1.0 (default)")] + [(t, f"target {t:g}") for t in sorted(set(targets))]:
+        fig.add_hline(y=level, line_dash="dash", annotation_text=label)
+    fig.update_layout(title="Debt service cover ratio by year", yaxis_title=_axis("dscr"))
+    fig.update_xaxes(title="year")
+    return fig
+
+
+def _progressivity(a: Appraisal) -> go.Figure:
+    points = [p for p in a.progressivity if p["aetr"] is not None and p["pre_tax_irr"] is not None]
+    unit = a.compiled.price_units[0]
+    commodity = a.compiled.commodities[0]
+    fig = go.Figure(
+        go.Scatter(
+            x=[100 * p["pre_tax_irr"] for p in points],
+            y=[100 * p["aetr"] for p in points],
+            text=[f"{commodity} {p['price']:,.0f} {unit}" for p in points],
+            mode="lines+markers",
+            name="AETR",
+        )
+    )
+    fig.update_layout(
+        title=f"Progressivity: government take (AETR at {a.discount_rate:.0%}) against the pre-tax IRR, "
+        f"{commodity} price varied",
+        xaxis_title="pre-tax IRR [%]",
+        yaxis_title="AETR [%]",
+    )
+    return fig
+
+
+def _histograms(simulation: Any) -> list[tuple[str, go.Figure]]:
+    charts = []
+    a = simulation.arrays
+    fig = go.Figure()
+    for column, p in enumerate(a.parties):
+        values = a.party_npv[simulation.valid, column]
+        if np.any(np.abs(np.nan_to_num(values)) > 1e-9):
+            fig.add_trace(go.Histogram(x=values, name=simulation.compiled.parties[p].label, opacity=0.6, nbinsx=80))
+    fig.update_layout(
+        barmode="overlay", title=f"NPV by owner over {a.n_paths:,} paths (seed {a.seed})", xaxis_title="NPV [US$m]"
+    )
+    fig.update_yaxes(title="paths")
+    charts.append(("npv-by-owner", fig))
+    from chagai.risk import montecarlo as mc
+
+    values = a.metrics[simulation.valid, mc.M_MIN_DSCR]
+    values = values[np.isfinite(values)]
+    if values.size:
+        label, unit = mc.METRICS[mc.M_MIN_DSCR][2], mc.METRICS[mc.M_MIN_DSCR][1]
+        hist = go.Figure(go.Histogram(x=np.clip(values, 0, 8), nbinsx=80, name=label))
+        hist.add_vline(x=1.0, line_dash="dash", annotation_text="1.0")
+        hist.update_layout(title=f"{label} over the paths (clipped at 8)", xaxis_title=f"{label} [{unit}]")
+        hist.update_yaxes(title="paths")
+        charts.append(("min-dscr", hist))
+    return charts
+
+
+def _tornado(bars: list[Any], output: str) -> go.Figure:
+    chosen = [b for b in bars if b.output == output][::-1]
+    base = chosen[0].base if chosen else 0.0
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            y=[b.label for b in chosen],
+            x=[b.at_low - base for b in chosen],
+            base=base,
+            orientation="h",
+            name="input at low",
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            y=[b.label for b in chosen],
+            x=[b.at_high - base for b in chosen],
+            base=base,
+            orientation="h",
+            name="input at high",
+        )
+    )
+    unit = chosen[0].unit if chosen else ""
+    fig.update_layout(
+        barmode="overlay",
+        title=f"Tornado: {_label(output)} (base {base:,.4g})",
+        xaxis_title=f"{_label(output)} [{unit}]",
+    )
+    return fig
+
+
+def build_report(appraisal: Appraisal, simulation: Any | None = None, sensitivity_bars: list[Any] | None = None) -> str:
+    """The report as one HTML string."""
+    a = appraisal
+    case = a.case
+    charts: list[tuple[str, str, str]] = [
+        ("ownership", "Ownership over time", _html(_ownership(a), "chart-ownership")),
+        ("waterfall", "Cash-flow waterfall", _html(_waterfall(a), "chart-waterfall")),
+        (
+            "annual",
+            "Annual cash flow",
+            _html(
+                _stacked(
+                    a,
+                    ["gross_revenue", "opex", "initial_capex", "sustaining_capex", "income_tax", "debt_service"],
+                    f"Revenue, costs, tax and debt service by year [{UNITS['gross_revenue']}]",
+                ),
+                "chart-annual",
+            ),
+        ),
+        (
+            "governments",
+            "Government receipts",
+            _html(
+                _stacked(
+                    a,
+                    ["government_federal", "government_provincial"],
+                    f"Receipts of each government by year [{UNITS['government_federal']}]",
+                ),
+                "chart-governments",
+            ),
+        ),
+    ]
+    if a.lenders is not None:
+        charts.append(("dscr", "Debt service cover", _html(_dscr(a), "chart-dscr")))
+    if a.progressivity:
+        charts.append(("progressivity", "Progressivity", _html(_progressivity(a), "chart-progressivity")))
+    if simulation is not None:
+        for chart_id, fig in _histograms(simulation):
+            charts.append((chart_id, "Monte Carlo", _html(fig, f"chart-{chart_id}")))
+    if sensitivity_bars:
+        for output in ("npv_post_tax", "aetr"):
+            if any(b.output == output for b in sensitivity_bars):
+                charts.append(
+                    (
+                        f"tornado-{output}",
+                        "Sensitivity",
+                        _html(_tornado(sensitivity_bars, output), f"chart-tornado-{output}"),
+                    )
+                )
+
+    env = Environment(loader=PackageLoader("chagai.report", "templates"), autoescape=select_autoescape(["html"]))
+    template = env.get_template("report.html")
+
+    def fmt(value: Any, unit: str) -> str:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "n/a"
+        if unit == "fraction":
+            return f"{100 * value:.1f}%"
+        if unit == "year":
+            return f"{value:.0f}"
+        if unit == "ratio":
+            return f"{value:.2f}x"
+        return f"{value:,.0f} {unit}" if abs(value) >= 100 else f"{value:,.3g} {unit}"
+
+    return template.render(
+        case=case,
+        a=a,
+        resource=resource_label(case),
+        operator=operator_label(case),
+        status=case.current_status,
+        figures={f.key: f for f in a.figures},
+        government_rows=government_items(a),
+        simulation=simulation,
+        charts=charts,
+        fmt=fmt,
+        version=__version__,
+        inputs_hash=case_hash(case),
+        plotly_js=get_plotlyjs(),
+    )
+
+
+def write_report(
+    appraisal: Appraisal, path: Path, simulation: Any | None = None, sensitivity_bars: list[Any] | None = None
+) -> Path:
+    """Write the report to ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(build_report(appraisal, simulation, sensitivity_bars), encoding="utf-8")
+    return path

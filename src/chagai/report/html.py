@@ -92,10 +92,13 @@ def _waterfall(a: Appraisal) -> go.Figure:
     return fig
 
 
-def _stacked(a: Appraisal, lines: list[str], title: str) -> go.Figure:
+def _stacked(a: Appraisal, lines: list[str], title: str, outflows: tuple[str, ...] = ()) -> go.Figure:
+    """Bars by year; lines named in ``outflows`` are drawn below zero."""
     fig = go.Figure()
     for line in lines:
-        fig.add_trace(go.Bar(x=a.years, y=a.line(line), name=_label(line)))
+        sign = -1.0 if line in outflows else 1.0
+        name = f"- {_label(line)}" if line in outflows else _label(line)
+        fig.add_trace(go.Bar(x=a.years, y=sign * a.line(line), name=name))
     units = {UNITS[line] for line in lines}
     fig.update_layout(barmode="relative", title=title, yaxis_title=" / ".join(sorted(units)))
     fig.update_xaxes(title="year")
@@ -163,32 +166,24 @@ def _histograms(simulation: Any) -> list[tuple[str, go.Figure]]:
 
 
 def _tornado(bars: list[Any], output: str) -> go.Figure:
+    from chagai.risk.sensitivity import OUTPUT_LABELS
+
     chosen = [b for b in bars if b.output == output][::-1]
     base = chosen[0].base if chosen else 0.0
+    label, unit = OUTPUT_LABELS.get(output, (_label(output), ""))
     fig = go.Figure()
-    fig.add_trace(
-        go.Bar(
-            y=[b.label for b in chosen],
-            x=[b.at_low - base for b in chosen],
-            base=base,
-            orientation="h",
-            name="input at low",
+    for name, values in (("input at low", [b.at_low for b in chosen]), ("input at high", [b.at_high for b in chosen])):
+        fig.add_trace(
+            go.Bar(
+                y=[b.label for b in chosen],
+                x=[v - base for v in values],
+                base=base,
+                orientation="h",
+                name=name,
+            )
         )
-    )
-    fig.add_trace(
-        go.Bar(
-            y=[b.label for b in chosen],
-            x=[b.at_high - base for b in chosen],
-            base=base,
-            orientation="h",
-            name="input at high",
-        )
-    )
-    unit = chosen[0].unit if chosen else ""
     fig.update_layout(
-        barmode="overlay",
-        title=f"Tornado: {_label(output)} (base {base:,.4g})",
-        xaxis_title=f"{_label(output)} [{unit}]",
+        barmode="overlay", title=f"Tornado: {label} (base {base:,.4g} {unit})", xaxis_title=f"{label} [{unit}]"
     )
     return fig
 
@@ -207,7 +202,8 @@ def build_report(appraisal: Appraisal, simulation: Any | None = None, sensitivit
                 _stacked(
                     a,
                     ["gross_revenue", "opex", "initial_capex", "sustaining_capex", "income_tax", "debt_service"],
-                    f"Revenue, costs, tax and debt service by year [{UNITS['gross_revenue']}]",
+                    f"Revenue (up) against costs, tax and debt service (down) by year [{UNITS['gross_revenue']}]",
+                    outflows=("opex", "initial_capex", "sustaining_capex", "income_tax", "debt_service"),
                 ),
                 "chart-annual",
             ),

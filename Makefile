@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # The demo keeps its registry inside the checkout so it never touches a user's own registry.
 DEMO_DB := sqlite:///$(CURDIR)/out/demo-registry.sqlite
 
-.PHONY: demo test lint typecheck bench clean
+.PHONY: demo test lint typecheck bench clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,11 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check src tests benchmarks
 	$(VENV)/bin/mypy
 
-test: lint
+# Browser tests drive Debian's Chromium (no browser download): install it when it is missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "Chromium could not be installed: the browser tests will be skipped"
+
+test: lint browser
 	$(VENV)/bin/pytest -q
 
 bench: $(STAMP)

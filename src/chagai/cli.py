@@ -780,8 +780,9 @@ def sensitivity(
 
 @app.command()
 def report(
-    project: Annotated[str, typer.Argument(help="project id, name or alias")],
+    projects: Annotated[list[str], typer.Argument(help="project id, name or alias (several with --compare)")],
     output: Annotated[Path, typer.Option("--output", "-o", help="the HTML file to write")],
+    compare_: Annotated[bool, typer.Option("--compare", help="compare the projects side by side")] = False,
     scenario: ScenarioOpt = None,
     sets: SetOpt = None,
     sells: SellOpt = None,
@@ -790,15 +791,23 @@ def report(
     seed: Annotated[int, typer.Option("--seed", min=0, help="random seed of the Monte Carlo")] = 7,
 ) -> None:
     """Write one self-contained HTML report: answers, charts, claims and every assumption's source."""
-    from chagai.report.html import write_report
+    from chagai.report.html import build_compare_report, write_report
     from chagai.risk.sensitivity import tornado
+    from chagai.risk.simulate import simulate as run
 
-    result = _appraisal(project, scenario, sets, sells, rate)
-    simulation = None
-    if paths:
-        from chagai.risk.simulate import simulate as run
-
-        simulation = run(result.case, paths, seed, result.compiled.scenario)
+    if compare_ or len(projects) > 1:
+        if len(projects) < 2:
+            msg = "--compare needs two or more projects"
+            raise typer.BadParameter(msg)
+        chosen = _scenario(scenario, sells, rate)
+        results = services.compare([_load(p) for p in projects], chosen)
+        sims = [run(r.case, paths, seed, chosen) for r in results] if paths else None
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(build_compare_report(results, sims), encoding="utf-8")
+        err.print(f"wrote {output}")
+        return
+    result = _appraisal(projects[0], scenario, sets, sells, rate)
+    simulation = run(result.case, paths, seed, result.compiled.scenario) if paths else None
     bars = tornado(result.compiled)
     err.print(f"wrote {write_report(result, output, simulation, bars)}")
 

@@ -270,6 +270,76 @@ def build_report(appraisal: Appraisal, simulation: Any | None = None, sensitivit
     )
 
 
+def build_compare_report(appraisals: list[Appraisal], simulations: list[Any] | None = None) -> str:
+    """A side-by-side report of several projects: local share, government take, status and risks."""
+    from chagai.services import comparison_rows
+
+    rows = comparison_rows(appraisals)
+    names = [a.case.name for a in appraisals]
+    charts: list[tuple[str, str, str]] = []
+    by_key = {row["key"]: row for row in rows}
+    share = go.Figure()
+    for key in ("local_share", "local_share_pv", "aetr", "fiscal_take_pv"):
+        row = by_key[key]
+        share.add_trace(
+            go.Bar(x=names, y=[100 * v if v is not None else None for v in row["values"]], name=row["label"])
+        )
+    share.update_layout(
+        barmode="group",
+        title="Provincial share and government take by project",
+        yaxis_title="share of pre-tax cash flow [%]",
+    )
+    charts.append(("shares", "Who gets what", _html(share, "chart-shares")))
+    receipts = go.Figure()
+    for key in ("government_provincial_pv", "government_federal_pv"):
+        row = by_key[key]
+        receipts.add_trace(go.Bar(x=names, y=row["values"], name=row["label"]))
+    receipts.update_layout(
+        barmode="group",
+        title=f"Present value of government receipts by project [{by_key['government_federal_pv']['unit']}]",
+        yaxis_title=by_key["government_federal_pv"]["unit"],
+    )
+    charts.append(("receipts", "Government receipts", _html(receipts, "chart-receipts")))
+    env = Environment(loader=PackageLoader("chagai.report", "templates"), autoescape=select_autoescape(["html"]))
+
+    def fmt(value: Any, unit: str) -> str:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "n/a"
+        if unit == "fraction":
+            return f"{100 * value:.1f}%"
+        if unit in ("year", "text"):
+            return str(value if unit == "text" else f"{value:.0f}")
+        if unit == "ratio":
+            return f"{value:.2f}x"
+        return f"{value:,.0f} {unit}"
+
+    risks = []
+    for i, a in enumerate(appraisals):
+        sim = simulations[i] if simulations else None
+        risks.append(
+            {
+                "name": a.case.name,
+                "resource": resource_label(a.case),
+                "operator": operator_label(a.case),
+                "status": a.case.current_status,
+                "p_loss": sim.probabilities["npv_post_tax_below_zero"] if sim else None,
+                "p_default": sim.probabilities["default"] if sim and a.case.financing else None,
+                "basis": sim.basis if sim else "",
+                "profile": sim.profile.id if sim and sim.profile else "",
+            }
+        )
+    return env.get_template("compare.html").render(
+        appraisals=appraisals,
+        rows=rows,
+        risks=risks,
+        charts=charts,
+        fmt=fmt,
+        version=__version__,
+        basis=appraisals[0].basis,
+        plotly_js=get_plotlyjs(),
+    )
+
+
 def write_report(
     appraisal: Appraisal, path: Path, simulation: Any | None = None, sensitivity_bars: list[Any] | None = None
 ) -> Path:

@@ -1,0 +1,80 @@
+"""The reports in a real browser (Debian's Chromium driven by playwright): every chart draws, no console error,
+no network request."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from chagai.cli import app
+
+CHROMIUM = os.environ.get("CHAGAI_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no Chromium (make test installs Debian's)")
+
+
+def _render(path: Path, shots: Path) -> tuple[int, int, list[str], list[str]]:
+    from playwright.sync_api import sync_playwright
+
+    errors: list[str] = []
+    requests: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(path.resolve().as_uri())
+        page.wait_for_function("() => window.Plotly !== undefined")
+        page.wait_for_timeout(500)
+        drawn = page.evaluate(
+            "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+            ".filter(d => d.querySelector('.main-svg') && d._fullData && d._fullData.length > 0).length"
+        )
+        total = page.evaluate("() => document.querySelectorAll('.js-plotly-plot').length")
+        for section in page.query_selector_all("section, .chart"):
+            name = section.get_attribute("id") or "section"
+            section.screenshot(path=str(shots / f"{name}.png"))
+        browser.close()
+    outside = [r for r in requests if not r.startswith(("file:", "data:", "blob:"))]
+    return drawn, total, errors, outside
+
+
+def test_report_draws_every_chart_offline(tmp_path: Path) -> None:
+    report = tmp_path / "reko.html"
+    result = CliRunner().invoke(app, ["report", "reko-diq", "-o", str(report), "--paths", "3000"])
+    assert result.exit_code == 0, result.output
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    drawn, total, errors, outside = _render(report, shots)
+    assert total >= 8
+    assert drawn == total
+    assert errors == []
+    assert outside == []
+    assert all(p.stat().st_size > 1000 for p in shots.glob("*.png"))
+
+
+def test_compare_report_draws_offline(tmp_path: Path) -> None:
+    report = tmp_path / "compare.html"
+    args = ["report", "--compare", "saindak", "reko-diq", "sui", "-o", str(report), "--paths", "2000"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    drawn, total, errors, outside = _render(report, shots)
+    assert drawn == total == 2
+    assert errors == []
+    assert outside == []

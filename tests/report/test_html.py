@@ -21,7 +21,17 @@ def _report(case, paths: int = 2_000, seed: int = 7) -> str:  # type: ignore[no-
 
 def test_report_is_self_contained_with_every_section() -> None:
     html = _report(bundled_case("reko-diq"))
-    for section in ("answers", "facts", "summary", "charts", "stakeholders", "montecarlo", "claims", "sources"):
+    for section in (
+        "answers",
+        "facts",
+        "summary",
+        "charts",
+        "stakeholders",
+        "montecarlo",
+        "claims",
+        "assumptions",
+        "sources",
+    ):
         assert f'id="{section}"' in html
     for chart in (
         "ownership",

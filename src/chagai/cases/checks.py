@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from chagai.cases.issues import issues_from_validation
 from chagai.cases.regimes import FiscalTerms, get_regime, regime_ids, terms_with_overrides
-from chagai.cases.schema import Case, GasProduction, MineProduction, Stake, normalise_name
+from chagai.cases.schema import Case, GasProduction, MineProduction, Quantity, Stake, normalise_name
 from chagai.errors import Issue, NotFoundError
 
 SHARE_TOLERANCE = 1e-6
@@ -73,6 +73,13 @@ def _walk(obj: Any, path: str) -> Iterator[tuple[str, BaseModel]]:
     elif isinstance(obj, dict):
         for key, item in obj.items():
             yield from _walk(item, f"{path}.{key}")
+
+
+def quantities(model: BaseModel) -> Iterator[tuple[str, Quantity]]:
+    """Every quantity (number with unit and provenance) inside ``model``, with its path."""
+    for path, inner in _walk(model, ""):
+        if isinstance(inner, Quantity):
+            yield path, inner
 
 
 def source_references(model: BaseModel) -> Iterator[tuple[str, list[str]]]:

@@ -18,6 +18,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from plotly.offline import get_plotlyjs
 
 from chagai import __version__
+from chagai.cases.checks import quantities
 from chagai.cases.io import case_hash
 from chagai.core import kernel as k
 from chagai.registry.exporters import operator_label, resource_label
@@ -266,6 +267,8 @@ def build_report(appraisal: Appraisal, simulation: Any | None = None, sensitivit
         fmt=fmt,
         version=__version__,
         inputs_hash=case_hash(case),
+        assumptions=list(quantities(case)),
+        sources_by_id={src.id: src for src in case.sources},
         plotly_js=get_plotlyjs(),
     )
 

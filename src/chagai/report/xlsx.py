@@ -18,9 +18,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from chagai import __version__
-from chagai.cases.checks import source_references
+from chagai.cases.checks import quantities, source_references
 from chagai.cases.io import case_hash
-from chagai.cases.schema import Quantity
 from chagai.services import Appraisal, government_items
 
 HEADER = Font(bold=True, color="FFFFFF")
@@ -61,24 +60,6 @@ def _sheet(book: Workbook, title: str, headers: list[str], rows: list[list[Any]]
     return sheet
 
 
-def _quantities(model: Any, path: str = "") -> list[tuple[str, Quantity]]:
-    from pydantic import BaseModel
-
-    found: list[tuple[str, Quantity]] = []
-    if isinstance(model, Quantity):
-        return [(path, model)]
-    if isinstance(model, BaseModel):
-        for name in type(model).model_fields:
-            found += _quantities(getattr(model, name), f"{path}.{name}" if path else name)
-    elif isinstance(model, list):
-        for i, item in enumerate(model):
-            found += _quantities(item, f"{path}[{i}]")
-    elif isinstance(model, dict):
-        for key, item in model.items():
-            found += _quantities(item, f"{path}.{key}")
-    return found
-
-
 def write_workbook(appraisal: Appraisal, path: Path, simulation: Any | None = None) -> Path:
     """Write the appraisal (and optionally a simulation's summary) to ``path`` (.xlsx)."""
     a = appraisal
@@ -98,7 +79,7 @@ def write_workbook(appraisal: Appraisal, path: Path, simulation: Any | None = No
         unit = summary.cell(row=row, column=3).value
         summary.cell(row=row, column=2).number_format = NUMBER_FORMATS.get(str(unit), "#,##0.####")
 
-    assumptions = [[path, q.value, q.unit, ", ".join(q.source), q.estimate or ""] for path, q in _quantities(case)]
+    assumptions = [[path, q.value, q.unit, ", ".join(q.source), q.estimate or ""] for path, q in quantities(case)]
     _sheet(book, "Assumptions", ["Input", "Value", "Unit", "Sources", "Estimate (reasoning)"], assumptions, {})
 
     table = a.table()

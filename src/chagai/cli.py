@@ -25,6 +25,7 @@ from chagai.cases.overrides import apply_overrides, parse_assignment
 from chagai.cases.regimes import all_regimes
 from chagai.cases.schema import STATUSES, Case
 from chagai.errors import ChagaiError, InputError
+from chagai.formatting import format_value
 from chagai.registry import repo
 from chagai.registry.db import Registry, open_registry
 from chagai.registry.exporters import bods_statements, geojson, operator_label, resource_label
@@ -266,18 +267,7 @@ SellOpt = Annotated[
 RateOpt = Annotated[float | None, typer.Option("--rate", help="discount rate, real (default 0.10)")]
 
 
-def _fmt(value: float | None, unit: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    if unit == "fraction":
-        return f"{100 * value:.1f}%"
-    if unit == "year":
-        return f"{value:.0f}"
-    if unit == "ratio":
-        return f"{value:.2f}x"
-    if unit in ("US$m", "US$m/yr"):
-        return f"{value:,.0f} {unit}"
-    return f"{value:,.4g} {unit}"
+_fmt = format_value
 
 
 def _scenario(text: str | None, sells: list[str] | None, rate: float | None) -> Scenario:

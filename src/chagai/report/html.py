@@ -7,7 +7,6 @@ units), never from a string typed here; user text (claims, sources, names) is es
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from chagai import __version__
 from chagai.cases.checks import quantities
 from chagai.cases.io import case_hash
 from chagai.core import kernel as k
+from chagai.formatting import format_value
 from chagai.registry.exporters import operator_label, resource_label
 from chagai.services import Appraisal, government_items
 
@@ -243,17 +243,6 @@ def build_report(appraisal: Appraisal, simulation: Any | None = None, sensitivit
     env = Environment(loader=PackageLoader("chagai.report", "templates"), autoescape=select_autoescape(["html"]))
     template = env.get_template("report.html")
 
-    def fmt(value: Any, unit: str) -> str:
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            return "n/a"
-        if unit == "fraction":
-            return f"{100 * value:.1f}%"
-        if unit == "year":
-            return f"{value:.0f}"
-        if unit == "ratio":
-            return f"{value:.2f}x"
-        return f"{value:,.0f} {unit}" if abs(value) >= 100 else f"{value:,.3g} {unit}"
-
     return template.render(
         case=case,
         a=a,
@@ -264,7 +253,7 @@ def build_report(appraisal: Appraisal, simulation: Any | None = None, sensitivit
         government_rows=government_items(a),
         simulation=simulation,
         charts=charts,
-        fmt=fmt,
+        fmt=format_value,
         version=__version__,
         inputs_hash=case_hash(case),
         assumptions=list(quantities(case)),
@@ -305,17 +294,6 @@ def build_compare_report(appraisals: list[Appraisal], simulations: list[Any] | N
     charts.append(("receipts", "Government receipts", _html(receipts, "chart-receipts")))
     env = Environment(loader=PackageLoader("chagai.report", "templates"), autoescape=select_autoescape(["html"]))
 
-    def fmt(value: Any, unit: str) -> str:
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            return "n/a"
-        if unit == "fraction":
-            return f"{100 * value:.1f}%"
-        if unit in ("year", "text"):
-            return str(value if unit == "text" else f"{value:.0f}")
-        if unit == "ratio":
-            return f"{value:.2f}x"
-        return f"{value:,.0f} {unit}"
-
     risks = []
     for i, a in enumerate(appraisals):
         sim = simulations[i] if simulations else None
@@ -336,7 +314,7 @@ def build_compare_report(appraisals: list[Appraisal], simulations: list[Any] | N
         rows=rows,
         risks=risks,
         charts=charts,
-        fmt=fmt,
+        fmt=format_value,
         version=__version__,
         basis=appraisals[0].basis,
         plotly_js=get_plotlyjs(),

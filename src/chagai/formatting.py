@@ -1,0 +1,23 @@
+"""How front ends show a number with its unit (one rule for the terminal, the report and the web)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+
+def format_value(value: Any, unit: str) -> str:
+    """``value`` in ``unit`` as people read it: 21.9%, 3.06x, 2030, 7,374 US$m; ``n/a`` when missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if unit == "text" or isinstance(value, str):
+        return str(value)
+    if unit == "fraction":
+        return f"{100 * value:.1f}%"
+    if unit == "year":
+        return f"{value:.0f}"
+    if unit == "ratio":
+        return f"{value:.2f}x"
+    if unit in ("US$m", "US$m/yr"):
+        return f"{value:,.0f} {unit}"
+    return f"{value:,.4g} {unit}"

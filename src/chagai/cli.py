@@ -93,14 +93,6 @@ def _pct(value: float) -> str:
 # registry views
 
 
-def _status_text(case: Case, on: dt.date) -> str:
-    entry = case.status_on(on)
-    if entry is None:
-        return "-"
-    text = entry.status.capitalize()
-    return f"{text}. {entry.note}" if entry.note else text
-
-
 @app.command()
 def projects(
     status: Annotated[str | None, typer.Option(help=f"only this status ({', '.join(STATUSES)})")] = None,
@@ -116,28 +108,7 @@ def projects(
         raise typer.BadParameter(msg)
     with _registry() as registry, registry.session() as session:
         cases = repo.all_cases(session)
-    rows: list[dict[str, Any]] = []
-    for case in cases:
-        entry = case.status_on(on)
-        if status and (entry is None or entry.status != status):
-            continue
-        if commodity and commodity.lower().replace(" ", "-") not in case.commodities:
-            continue
-        if region and region.lower() not in (case.location.region.lower(), (case.location.district or "").lower()):
-            continue
-        rows.append(
-            {
-                "id": case.id,
-                "project": case.name,
-                "resource": resource_label(case),
-                "operator": operator_label(case, on),
-                "status": entry.status if entry else None,
-                "status_text": _status_text(case, on),
-                "region": case.location.region,
-                "district": case.location.district,
-                "economics": case.has_economics,
-            }
-        )
+    rows = services.project_rows(cases, on, status=status, commodity=commodity, region=region)
     if as_json:
         out.print_json(json.dumps(rows))
         return
@@ -191,7 +162,7 @@ def show(
         f"Resource: {resource_label(case)}   Kind: {case.kind}   Operator: {operator_label(case, on)}",
         f"Location: {case.location.district or ''} {case.location.region}, {case.location.country} "
         f"({case.location.lat:.3f}, {case.location.lon:.3f}, {case.location.precision})",
-        f"Status on {on}: {_status_text(case, on)}" + (f" (since {status.start})" if status else ""),
+        f"Status on {on}: {services.status_text(case, on)}" + (f" (since {status.start})" if status else ""),
         f"Money: {case.money.currency} {case.money.unit}, {case.money.basis} {case.money.base_year}"
         f"   Facts as of {case.as_of}",
     ]

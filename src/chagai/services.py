@@ -6,6 +6,7 @@ with its basis; :func:`compare` appraises several cases side by side.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -655,6 +656,50 @@ def comparison_rows(results: Sequence[Appraisal]) -> list[dict[str, Any]]:
 def compare(cases: Sequence[Case], scenario: Scenario | None = None) -> list[Appraisal]:
     """Appraise several cases under the same scenario (registry-only cases are refused)."""
     return [appraise(c, scenario) for c in cases]
+
+
+def status_text(case: Case, on: dt.date) -> str:
+    """The status in force on ``on`` with its note, as the registry table shows it."""
+    entry = case.status_on(on)
+    if entry is None:
+        return "-"
+    text = entry.status.capitalize()
+    return f"{text}. {entry.note}" if entry.note else text
+
+
+def project_rows(
+    cases: Sequence[Case],
+    on: dt.date,
+    status: str | None = None,
+    commodity: str | None = None,
+    region: str | None = None,
+) -> list[dict[str, Any]]:
+    """The registry as the founding article's table (Project | Resource | Operator/Partner | Status), filtered."""
+    from chagai.registry.exporters import operator_label, resource_label
+
+    rows: list[dict[str, Any]] = []
+    for case in cases:
+        entry = case.status_on(on)
+        if status and (entry is None or entry.status != status):
+            continue
+        if commodity and commodity.lower().replace(" ", "-") not in case.commodities:
+            continue
+        if region and region.lower() not in (case.location.region.lower(), (case.location.district or "").lower()):
+            continue
+        rows.append(
+            {
+                "id": case.id,
+                "project": case.name,
+                "resource": resource_label(case),
+                "operator": operator_label(case, on),
+                "status": entry.status if entry else None,
+                "status_text": status_text(case, on),
+                "region": case.location.region,
+                "district": case.location.district,
+                "economics": case.has_economics,
+            }
+        )
+    return rows
 
 
 def is_mine(case: Case) -> bool:

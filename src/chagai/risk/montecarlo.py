@@ -78,6 +78,12 @@ SEC_FIELDS = (
     "overrun_delay_correlation",
 )
 SEC = {name: i for i, name in enumerate(SEC_FIELDS)}
+REGIME_FIELDS = SEC_FIELDS[:3]
+"""The Markov regime: drawn when either security outages or schedule risk is on."""
+OUTAGE_FIELDS = REGIME_FIELDS + SEC_FIELDS[3:9]
+"""What the security risk draws: the regime and outages by regime."""
+SCHEDULE_FIELDS = REGIME_FIELDS + SEC_FIELDS[9:]
+"""What the schedule risk draws: the regime, construction pauses and the capital overrun."""
 (
     S_P01,
     S_P10,

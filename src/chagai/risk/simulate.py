@@ -190,32 +190,9 @@ def _security_vector(profile: SecurityProfile | None, settings: RiskSettings) ->
     values["delay_years"] = 1.0
     if profile is not None:
         p = profile.values()
-        if settings.security:
-            for name in (
-                "p_calm_to_active",
-                "p_active_to_calm",
-                "start_active_probability",
-                "event_rate_calm",
-                "event_rate_active",
-                "outage_days_mean",
-                "outage_loss",
-                "severe_probability",
-                "severe_days_mean",
-            ):
-                values[name] = p[name]
-        if settings.schedule:
-            for name in (
-                "p_calm_to_active",
-                "p_active_to_calm",
-                "start_active_probability",
-                "delay_probability_calm",
-                "delay_probability_active",
-                "delay_years",
-                "overrun_median",
-                "overrun_sigma",
-                "overrun_delay_correlation",
-            ):
-                values[name] = p[name]
+        chosen = (mc.OUTAGE_FIELDS if settings.security else ()) + (mc.SCHEDULE_FIELDS if settings.schedule else ())
+        for name in chosen:
+            values[name] = p[name]
     return np.array([values[name] for name in mc.SEC_FIELDS], dtype=np.float64)
 
 

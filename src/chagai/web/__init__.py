@@ -1,0 +1,1 @@
+"""The web app and JSON API: thin front ends over :mod:`chagai.services`, served by ``chagai serve``."""

@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
@@ -303,11 +304,215 @@ def montecarlo_section() -> None:
     print("(uncompiled: 200 paths timed; monaco: 2,000 cases timed, single-threaded, model call compiled)")
 
 
+# ---------------------------------------------------------------------------------------------------------
+# web: the API under load, and pages beside a long simulation job
+
+WEB_SECONDS = float(os.environ.get("CHAGAI_BENCH_WEB_SECONDS", "30"))
+"""How long each load run lasts [s] (30 by default; shorten for a quick trial)."""
+WEB_CLIENTS = int(os.environ.get("CHAGAI_BENCH_WEB_CLIENTS", "50"))
+"""Concurrent clients of the load run."""
+WEB_WORKERS = int(os.environ.get("CHAGAI_BENCH_WEB_WORKERS", str(os.cpu_count() or 1)))
+"""Server processes (``chagai serve --workers``)."""
+
+APPRAISALS = [
+    {"project": project, "scenario": scenario, "sell": sell}
+    for project, sell in (("reko-diq", ["15%:federal->manara@2027"]), ("saindak", []), ("sui", []))
+    for scenario in ({}, {"delay": 2}, {"overrun": 1.3}, {"discount_rate": 0.08, "price_factor": 0.9})
+]
+"""The requests of the load run: three projects under four scenarios."""
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start_server(database_url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+    import httpx
+
+    port = _free_port()
+    env = {**os.environ, "CHAGAI_DATABASE_URL": database_url}
+    command = [sys.executable, "-c", "from chagai.cli import main; main()", "serve", "--port", str(port)]
+    command += ["--workers", str(workers), "--log-level", "warning"]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            msg = f"chagai serve stopped: {server.stderr.read().decode() if server.stderr else ''}"
+            raise RuntimeError(msg)
+        try:
+            if httpx.get(f"{base}/api/projects", timeout=5).status_code == 200:
+                return server, base
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    server.kill()
+    msg = "chagai serve did not start in 180 s"
+    raise RuntimeError(msg)
+
+
+async def _http(reader: Any, writer: Any, request: bytes) -> int:
+    """Send one HTTP/1.1 request on a kept-alive connection; read the whole answer; return its status."""
+    writer.write(request)
+    await writer.drain()
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
+    if "content-length" in headers:
+        await reader.readexactly(int(headers["content-length"]))
+    elif headers.get("transfer-encoding") == "chunked":
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).strip(), 16)
+            await reader.readexactly(size + 2)
+            if size == 0:
+                break
+    return status
+
+
+def _request(method: str, base: str, path: str, body: bytes = b"") -> bytes:
+    host = base.split("//", 1)[1]
+    head = f"{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: keep-alive\r\n"
+    if body:
+        head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+    return head.encode() + b"\r\n" + body
+
+
+async def _load(base: str, requests: list[bytes], clients: int, seconds: float) -> tuple[list[float], int, float]:
+    """``clients`` connections sending ``requests`` in turn for ``seconds``: latencies [s], errors, wall [s]."""
+    import asyncio
+
+    host, port = base.split("//", 1)[1].split(":")
+    latencies: list[float] = []
+    errors = 0
+    stop = time.perf_counter() + seconds
+
+    async def client(k: int) -> None:
+        nonlocal errors
+        reader, writer = await asyncio.open_connection(host, int(port))
+        i = k
+        while time.perf_counter() < stop:
+            request = requests[i % len(requests)]
+            i += clients
+            start = time.perf_counter()
+            try:
+                status = await _http(reader, writer, request)
+            except (OSError, asyncio.IncompleteReadError, ValueError):
+                errors += 1
+                writer.close()
+                reader, writer = await asyncio.open_connection(host, int(port))
+                continue
+            latencies.append(time.perf_counter() - start)
+            if status != 200:
+                errors += 1
+        writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(k) for k in range(clients)))
+    return latencies, errors, time.perf_counter() - started
+
+
+def _quantiles(latencies: list[float]) -> tuple[float, float, float]:
+    if len(latencies) < 2:
+        return (math.nan,) * 3
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    return cuts[49], cuts[94], cuts[98]
+
+
+def _print_load(label: str, latencies: list[float], errors: int, wall: float) -> None:
+    p50, p95, p99 = _quantiles(latencies)
+    print(
+        f"{label:44s}{len(latencies) / wall:9.0f}{p50 * 1e3:9.1f}{p95 * 1e3:9.1f}{p99 * 1e3:9.1f}"
+        f"{errors:8d}   {'yes' if p95 < 0.3 and errors == 0 else 'no'}"
+    )
+
+
+def _page_latency(base: str, paths: list[str], seconds: float, clients: int = 4) -> list[float]:
+    import asyncio
+
+    requests = [_request("GET", base, p) for p in paths]
+    latencies, errors, _ = asyncio.run(_load(base, requests, clients, seconds))
+    if errors:
+        print(f"  ({errors} page request(s) failed)")
+    return latencies
+
+
+def web_section() -> None:
+    import asyncio
+
+    import httpx
+
+    print(f"\n## Web API on loopback (chagai serve --workers {WEB_WORKERS}, SQLite registry, {os.cpu_count()} cores)")
+    folder = Path(tempfile.mkdtemp(prefix="chagai-bench-web-"))
+    server, base = _start_server(f"sqlite:///{folder / 'web.sqlite'}", WEB_WORKERS)
+    try:
+        post = [_request("POST", base, "/api/appraisals", json.dumps(b).encode()) for b in APPRAISALS]
+        asyncio.run(_load(base, post, WEB_WORKERS * 4, 3.0))  # every worker has computed (and kept) each appraisal
+        print(f"POST /api/appraisals, {WEB_CLIENTS} concurrent clients for {WEB_SECONDS:g} s each (keep-alive)")
+        print(f"{'requests':44s}{'req/s':>9s}{'p50 ms':>9s}{'p95 ms':>9s}{'p99 ms':>9s}{'errors':>8s}   p95<300ms")
+        _print_load(
+            f"{len(APPRAISALS)} scenarios, repeated (results kept)",
+            *asyncio.run(_load(base, post, WEB_CLIENTS, WEB_SECONDS)),
+        )
+        distinct = [
+            _request(
+                "POST",
+                base,
+                "/api/appraisals",
+                json.dumps(
+                    {**APPRAISALS[i % len(APPRAISALS)], "scenario": {"discount_rate": 0.05 + i * 1e-7}}
+                ).encode(),
+            )
+            for i in range(200_000)
+        ]
+        _print_load(
+            "every request new (full model run each)", *asyncio.run(_load(base, distinct, WEB_CLIENTS, WEB_SECONDS))
+        )
+        print("(the load client runs on the same machine and shares its cores with the server)")
+
+        candidates = ["/", "/projects/reko-diq", "/api/projects", "/api/projects/reko-diq"]
+        pages = [p for p in candidates if httpx.get(base + p, timeout=60).status_code == 200]
+        seconds = min(WEB_SECONDS, 5.0)
+        idle = {}
+        for page in pages:
+            _page_latency(base, [page], 1.0, clients=2)  # every worker has served the page once
+            idle[page] = _page_latency(base, [page], seconds, clients=2)
+        job = httpx.post(f"{base}/api/simulations", json={"project": "reko-diq", "paths": 1_000_000}, timeout=30).json()
+        while httpx.get(base + job["status_url"], timeout=30).json()["status"] == "queued":
+            time.sleep(0.1)
+        started = time.perf_counter()
+        busy = {page: _page_latency(base, [page], seconds, clients=2) for page in pages}
+        measured = time.perf_counter() - started
+        while (state := httpx.get(base + job["status_url"], timeout=30).json())["status"] in ("queued", "running"):
+            time.sleep(0.5)
+        job_wall = time.perf_counter() - started
+        print(f"\nGET each page for {seconds:g} s (2 clients), server idle and beside a 10^6-path simulation job")
+        print(
+            f"{'page':24s}{'idle p50':>11s}{'p95':>11s}{'job p50':>11s}{'p95':>11s}{'p50 ratio':>11s}{'p95 ratio':>11s}"
+        )
+        for page in pages:
+            (i50, i95, _), (b50, b95, _) = _quantiles(idle[page]), _quantiles(busy[page])
+            print(
+                f"{page:24s}{i50 * 1e3:9.1f}ms{i95 * 1e3:9.1f}ms{b50 * 1e3:9.1f}ms{b95 * 1e3:9.1f}ms"
+                f"{b50 / i50:10.2f}x{b95 / i95:10.2f}x"
+            )
+        running = "the job ran throughout" if measured < job_wall else "the job ended before the last page was timed"
+        print(f"job: {state['status']} in {job_wall:.1f} s ({state.get('error') or 'results stored'}); {running}")
+    finally:
+        server.terminate()
+        server.wait(60)
+
+
 def main() -> int:
     print(f"chagai benchmarks, Python {sys.version.split()[0]}")
     appraisal_section()
     montecarlo_section()
     registry_section()
+    web_section()
     return 0
 
 

@@ -58,6 +58,10 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Create and inspect the registry database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+token_app = typer.Typer(
+    help="Create, list and revoke the tokens that may write through the web API.", no_args_is_help=True
+)
+app.add_typer(token_app, name="token")
 
 By = Annotated[str | None, typer.Option("--by", help="who makes the change (default: CHAGAI_USER or login)")]
 
@@ -942,6 +946,87 @@ def db_info() -> None:
         where = registry.engine.url.render_as_string(hide_password=True)
     out.print(f"url: {where}")
     out.print(f"projects ({len(ids)}): {', '.join(ids)}")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# web app and tokens
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on (0.0.0.0: every interface)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="server processes (each runs its own simulation jobs)")] = 1,
+    log_level: Annotated[str, typer.Option(help="critical, error, warning, info or debug")] = "info",
+) -> None:
+    """Start the web app and the JSON API (documentation at /api/docs) over the registry.
+
+    The registry is the one every command uses (CHAGAI_DATABASE_URL, else the user's SQLite file): set
+    CHAGAI_DATABASE_URL=postgresql+psycopg://user@host:5432/db for a team server.
+    """
+    import uvicorn
+
+    levels = ("critical", "error", "warning", "info", "debug")
+    if log_level not in levels:
+        msg = f"--log-level {log_level!r}: expected one of {', '.join(levels)}"
+        raise typer.BadParameter(msg)
+    with _registry() as registry:  # migrated and filled once, before the server processes start
+        where = registry.engine.url.render_as_string(hide_password=True)
+    shown = f"[{host}]" if ":" in host else host
+    err.print(f"chagai {__version__}: registry {where}")
+    err.print(f"serving http://{shown}:{port}/ (API documentation: http://{shown}:{port}/api/docs); Ctrl-C stops")
+    uvicorn.run(
+        "chagai.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        access_log=log_level in ("info", "debug"),
+    )
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Option("--name", help="who or what the token is for, e.g. 'alice' or 'newsroom-bot'")],
+    role: Annotated[str, typer.Option("--role", help="viewer, editor or admin (admins may also delete projects)")],
+) -> None:
+    """Create a token and print it once: only its hash is kept, so it cannot be shown again."""
+    from chagai.web.auth import create_token
+
+    with _registry() as registry:
+        token_id, plaintext = create_token(registry, name, role)
+    err.print(f"token {token_id} for {name!r}, role {role}. Keep it secret: it is shown only now.")
+    err.print("Send it as 'Authorization: Bearer <token>'; revoke it with `chagai token revoke " + token_id + "`.")
+    sys.stdout.write(plaintext + "\n")
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """List the tokens (never their secrets): id, name, role, created, revoked."""
+    from chagai.web.auth import list_tokens
+
+    with _registry() as registry:
+        tokens = list_tokens(registry)
+    table = Table(title="Tokens")
+    for name in ("Id", "Name", "Role", "Created (UTC)", "Revoked (UTC)"):
+        table.add_column(name)
+    for t in tokens:
+        revoked = t.revoked_at.strftime("%Y-%m-%d %H:%M:%S") if t.revoked_at else ""
+        table.add_row(t.id, escape(t.name), t.role, t.created_at.strftime("%Y-%m-%d %H:%M:%S"), revoked)
+    out.print(table)
+    if not tokens:
+        err.print("No token yet: create one with `chagai token create --name NAME --role editor`.")
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: Annotated[str, typer.Argument(help="the token's id (see `chagai token list`)")]) -> None:
+    """Revoke a token: it is refused from the next request on."""
+    from chagai.web.auth import revoke_token
+
+    with _registry() as registry:
+        revoke_token(registry, token_id)
+    out.print(f"revoked token {token_id}")
 
 
 @app.command()

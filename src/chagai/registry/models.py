@@ -255,14 +255,18 @@ class Change(Base):
 
 
 class Run(Base):
-    """A stored model run: what was run, on which inputs (hash), with which seed and version, and its results."""
+    """A stored model run: what was run, on which inputs (hash), with which seed and version, and its results.
+
+    A run started as a background job also records its progress: which server process runs it (``owner``), when
+    that process last reported it alive (``heartbeat_at``) and how far it is (``progress``, 0 to 1).
+    """
 
     __tablename__ = "runs"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     project_id: Mapped[str] = mapped_column(String(80), index=True)
     kind: Mapped[str] = mapped_column(String(20), comment="appraisal, simulation, sensitivity ...")
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     chagai_version: Mapped[str] = mapped_column(String(40))
@@ -271,3 +275,23 @@ class Run(Base):
     parameters: Mapped[dict[str, Any]]
     results: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str | None] = mapped_column(String(200), comment="who started the run")
+    progress: Mapped[float | None] = mapped_column(Float, comment="share of the work done, 0 to 1")
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), comment="last time the process running the job reported it alive"
+    )
+    owner: Mapped[str | None] = mapped_column(String(200), comment="host:pid:instance of the process running it")
+
+
+class Token(Base):
+    """An API token: who holds it, what it may do, and whether it is revoked. Only a hash of the secret is kept."""
+
+    __tablename__ = "tokens"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20), comment="viewer, editor or admin")
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True, comment="SHA-256 of the secret, hex")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

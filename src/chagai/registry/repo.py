@@ -12,11 +12,12 @@ import difflib
 import getpass
 import os
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from chagai.cases.io import case_document, case_hash
@@ -24,7 +25,7 @@ from chagai.cases.library import bundled_cases
 from chagai.cases.overrides import apply_overrides
 from chagai.cases.regimes import all_regimes
 from chagai.cases.schema import Case, normalise_name
-from chagai.errors import InputError, Issue, NotFoundError
+from chagai.errors import InputError, Issue, NotFoundError, RegistryError
 from chagai.registry import models as m
 from chagai.registry.db import Registry
 
@@ -240,7 +241,7 @@ def get_case(session: Session, project_id: str) -> Case:
     """The stored case of a project (by exact id; see :func:`resolve` for names and aliases)."""
     row = session.get(m.Project, project_id)
     if row is None:
-        raise NotFoundError(_not_found_message(session, project_id))
+        raise NotFoundError(not_found_message(session, project_id))
     return case_from_row(row)
 
 
@@ -249,7 +250,7 @@ def all_cases(session: Session) -> list[Case]:
     return [case_from_row(r) for r in session.scalars(select(m.Project).order_by(m.Project.id))]
 
 
-def _names(session: Session) -> dict[str, str]:
+def project_names(session: Session) -> dict[str, str]:
     """Normalised id, name and alias -> project id, for every project."""
     names: dict[str, str] = {}
     for pid, name in session.execute(select(m.Project.id, m.Project.name)):
@@ -260,10 +261,15 @@ def _names(session: Session) -> dict[str, str]:
     return names
 
 
-def _not_found_message(session: Session, query: str) -> str:
-    names = _names(session)
-    close = difflib.get_close_matches(normalise_name(query), list(names), n=3, cutoff=0.6)
-    suggestions = sorted({names[c] for c in close})
+def close_names(query: str, names: Mapping[str, str]) -> list[str]:
+    """The normalised names among ``names`` (see :func:`project_names`) closest to ``query``, best first."""
+    return difflib.get_close_matches(normalise_name(query), list(names), n=3, cutoff=0.6)
+
+
+def not_found_message(session: Session, query: str) -> str:
+    """Why ``query`` names no project: the closest names, and every project's id."""
+    names = project_names(session)
+    suggestions = sorted({names[c] for c in close_names(query, names)})
     hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
     known = ", ".join(project_ids(session)) or "(the registry is empty: run `chagai db init`)"
     return f"no project matches {query!r}.{hint} Projects: {known}"
@@ -277,9 +283,9 @@ def resolve(session: Session, query: str) -> str:
     NotFoundError
         If nothing matches; the message suggests close names and lists the projects.
     """
-    pid = _names(session).get(normalise_name(query))
+    pid = project_names(session).get(normalise_name(query))
     if pid is None:
-        raise NotFoundError(_not_found_message(session, query))
+        raise NotFoundError(not_found_message(session, query))
     return pid
 
 
@@ -325,7 +331,7 @@ def diff_documents(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[tuple
 
 def _name_conflicts(session: Session, cases: Sequence[Case]) -> list[Issue]:
     """Names or aliases a case would take from another project (stored or in the same batch)."""
-    taken = {k: v for k, v in _names(session).items() if v not in {c.id for c in cases}}
+    taken = {k: v for k, v in project_names(session).items() if v not in {c.id for c in cases}}
     issues: list[Issue] = []
     for case in cases:
         labelled = [("id", case.id), ("name", case.name)] + [(f"aliases[{i}]", a) for i, a in enumerate(case.aliases)]
@@ -346,14 +352,21 @@ def _name_conflicts(session: Session, cases: Sequence[Case]) -> list[Issue]:
 
 
 def import_cases(
-    registry: Registry, cases: Sequence[Case], actor: str | None = None, action: str = "import"
+    registry: Registry,
+    cases: Sequence[Case],
+    actor: str | None = None,
+    action: str = "import",
+    only_new: bool = False,
 ) -> ImportResult:
     """Write validated cases in one transaction; unchanged cases write nothing.
+
+    ``only_new`` refuses any case whose id is already stored (creation, never an overwrite).
 
     Raises
     ------
     InputError
-        If a case's id, name or alias belongs to another project; nothing is written then.
+        If a case's id, name or alias belongs to another project (or, with ``only_new``, its id is taken);
+        nothing is written then.
     """
     actor = actor or current_actor()
     ids = [c.id for c in cases]
@@ -362,14 +375,31 @@ def import_cases(
         issue = Issue("id", repeated, "each project once per import", "import each project from one file only")
         raise InputError([issue])
     result = ImportResult(batch=uuid.uuid4().hex)
-    with registry.session() as session, session.begin():
-        conflicts = _name_conflicts(session, cases)
-        if conflicts:
-            raise InputError(conflicts)
-        sync_regimes(session)
-        session.flush()
-        for case in cases:
-            _write_case(session, case, actor, action, result)
+    try:
+        with registry.session() as session, session.begin():
+            taken = [
+                Issue("id", c.id, "an id no stored project uses", "choose another id, or edit that project")
+                for c in cases
+                if only_new and session.get(m.Project, c.id) is not None
+            ]
+            conflicts = taken + _name_conflicts(session, cases)
+            if conflicts:
+                raise InputError(conflicts)
+            sync_regimes(session)
+            session.flush()
+            for case in cases:
+                _write_case(session, case, actor, action, result)
+    except IntegrityError:
+        # another writer stored the same id or name between the checks and the write: report it like a check
+        with registry.session() as session:
+            conflicts = [
+                Issue("id", c.id, "an id no stored project uses", "choose another id, or edit that project")
+                for c in cases
+                if only_new and session.get(m.Project, c.id) is not None
+            ] + _name_conflicts(session, cases)
+        if not conflicts:
+            raise
+        raise InputError(conflicts) from None
     return result
 
 
@@ -398,7 +428,63 @@ def _write_case(session: Session, case: Case, actor: str, action: str, result: I
     result.changes += len(changes)
 
 
-def edit_case(registry: Registry, project_id: str, assignments: Mapping[str, str], actor: str | None = None) -> Case:
+MODIFY_ATTEMPTS = 5
+"""How often :func:`modify_case` re-reads a project that another writer changed meanwhile."""
+
+
+def modify_case(
+    registry: Registry, project_id: str, change: Callable[[Case], Case], actor: str | None = None, action: str = "edit"
+) -> Case:
+    """Apply ``change`` to a stored case and write the result with its history, all or nothing.
+
+    ``change`` receives the stored case and returns the changed one, validated in full (schema and checks; see
+    :func:`chagai.cases.io.case_from_data`). The write locks the project row only if it still holds the content
+    that was read, so two concurrent editors never overwrite each other's change: when another writer came
+    first, the case is read again and ``change`` applied again.
+
+    Raises
+    ------
+    NotFoundError
+        If no project has this id.
+    InputError
+        If the changed case is invalid, renames the project, or takes another project's name; nothing is
+        written then.
+    RegistryError
+        If other writers kept changing the project during every attempt.
+    """
+    actor = actor or current_actor()
+    for _ in range(MODIFY_ATTEMPTS):
+        with registry.session() as session:
+            row = session.get(m.Project, project_id)
+            if row is None:
+                raise NotFoundError(not_found_message(session, project_id))
+            read_hash, case = row.content_hash, case_from_row(row)
+        edited = change(case)
+        if edited.id != project_id:
+            fix = "create a project under the new id and delete this one, or keep the id"
+            raise InputError([Issue("id", edited.id, f"the project's own id {project_id!r}", fix)])
+        try:
+            with registry.session() as session, session.begin():
+                # a no-op UPDATE that takes the write lock only if nobody changed the project since it was read
+                locked = session.execute(
+                    update(m.Project)
+                    .where(m.Project.id == project_id, m.Project.content_hash == read_hash)
+                    .values(content_hash=m.Project.content_hash)
+                )
+                if locked.rowcount != 1:  # type: ignore[attr-defined]
+                    continue
+                conflicts = _name_conflicts(session, [edited])
+                if conflicts:
+                    raise InputError(conflicts)
+                _write_case(session, edited, actor, action, ImportResult(batch=uuid.uuid4().hex))
+        except IntegrityError:
+            continue  # another project took a name meanwhile: the next attempt reports it as a conflict
+        return edited
+    msg = f"project {project_id!r} kept changing while it was being edited; try again"
+    raise RegistryError(msg)
+
+
+def edit_case(registry: Registry, project_id: str, assignments: Mapping[str, Any], actor: str | None = None) -> Case:
     """Change fields of a stored case (``path=value`` assignments), validate, and write with history.
 
     Raises
@@ -406,11 +492,7 @@ def edit_case(registry: Registry, project_id: str, assignments: Mapping[str, str
     InputError
         If an assignment names no field or makes the case invalid; nothing is written then.
     """
-    with registry.session() as session:
-        case = get_case(session, project_id)
-    edited = apply_overrides(case, assignments)
-    import_cases(registry, [edited], actor, action="edit")
-    return edited
+    return modify_case(registry, project_id, lambda case: apply_overrides(case, assignments), actor, "edit")
 
 
 def delete_project(registry: Registry, project_id: str, actor: str | None = None) -> None:
@@ -419,7 +501,7 @@ def delete_project(registry: Registry, project_id: str, actor: str | None = None
     with registry.session() as session, session.begin():
         row = session.get(m.Project, project_id)
         if row is None:
-            raise NotFoundError(_not_found_message(session, project_id))
+            raise NotFoundError(not_found_message(session, project_id))
         doc = case_document(case_from_row(row))
         session.delete(row)
         session.add(

@@ -7,6 +7,7 @@ units), never from a string typed here; user text (claims, sources, names) is es
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +36,33 @@ def _axis(line: str) -> str:
     return f"{_label(line)} [{UNITS[line]}]"
 
 
-def _html(fig: go.Figure, chart_id: str) -> str:
+def styled(fig: go.Figure) -> go.Figure:
+    """The house layout of every chart (margins, height, template); returns ``fig``."""
     fig.update_layout(margin={"l": 70, "r": 30, "t": 60, "b": 60}, height=420, template="plotly_white")
+    return fig
+
+
+def _html(fig: go.Figure, chart_id: str) -> str:
+    styled(fig)
     return str(pio.to_html(fig, full_html=False, include_plotlyjs=False, div_id=chart_id, config={"responsive": True}))
+
+
+PAGE_TITLE_WIDTH = 58
+"""Characters per line of a chart title on a page, where charts stand two abreast."""
+
+
+def figure_json(fig: go.Figure) -> str:
+    """A chart in the house layout as plotly JSON (``{"data": ..., "layout": ...}``), for pages that draw it.
+
+    On a page a chart may be half as wide as in the report: long titles wrap, and a legend goes under the plot.
+    """
+    styled(fig)
+    title = fig.layout.title.text or ""
+    if len(title) > PAGE_TITLE_WIDTH:
+        fig.update_layout(title_text="<br>".join(textwrap.wrap(title, PAGE_TITLE_WIDTH)), margin_t=90)
+    if fig.layout.showlegend is not False and len(fig.data) > 1:
+        fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0}, margin_b=40, height=480)
+    return str(fig.to_json())
 
 
 def _ownership(a: Appraisal) -> go.Figure:
@@ -189,56 +214,61 @@ def _tornado(bars: list[Any], output: str) -> go.Figure:
     return fig
 
 
-def build_report(appraisal: Appraisal, simulation: Any | None = None, sensitivity_bars: list[Any] | None = None) -> str:
-    """The report as one HTML string."""
+def appraisal_figures(
+    appraisal: Appraisal, simulation: Any | None = None, sensitivity_bars: list[Any] | None = None
+) -> list[tuple[str, str, go.Figure]]:
+    """The charts of an appraisal (and of its simulation and sensitivity when given) as (id, heading, figure)."""
     a = appraisal
-    case = a.case
-    charts: list[tuple[str, str, str]] = [
-        ("ownership", "Ownership over time", _html(_ownership(a), "chart-ownership")),
-        ("waterfall", "Cash-flow waterfall", _html(_waterfall(a), "chart-waterfall")),
+    figures: list[tuple[str, str, go.Figure]] = [
+        ("ownership", "Ownership over time", _ownership(a)),
+        ("waterfall", "Cash-flow waterfall", _waterfall(a)),
         (
             "annual",
             "Annual cash flow",
-            _html(
-                _stacked(
-                    a,
-                    ["gross_revenue", "opex", "initial_capex", "sustaining_capex", "income_tax", "debt_service"],
-                    f"Revenue (up) against costs, tax and debt service (down) by year [{UNITS['gross_revenue']}]",
-                    outflows=("opex", "initial_capex", "sustaining_capex", "income_tax", "debt_service"),
-                ),
-                "chart-annual",
+            _stacked(
+                a,
+                ["gross_revenue", "opex", "initial_capex", "sustaining_capex", "income_tax", "debt_service"],
+                f"Revenue (up) against costs, tax and debt service (down) by year [{UNITS['gross_revenue']}]",
+                outflows=("opex", "initial_capex", "sustaining_capex", "income_tax", "debt_service"),
             ),
         ),
         (
             "governments",
             "Government receipts",
-            _html(
-                _stacked(
-                    a,
-                    ["government_federal", "government_provincial"],
-                    f"Receipts of each government by year [{UNITS['government_federal']}]",
-                ),
-                "chart-governments",
+            _stacked(
+                a,
+                ["government_federal", "government_provincial"],
+                f"Receipts of each government by year [{UNITS['government_federal']}]",
             ),
         ),
     ]
     if a.lenders is not None:
-        charts.append(("dscr", "Debt service cover", _html(_dscr(a), "chart-dscr")))
+        figures.append(("dscr", "Debt service cover", _dscr(a)))
     if a.progressivity:
-        charts.append(("progressivity", "Progressivity", _html(_progressivity(a), "chart-progressivity")))
+        figures.append(("progressivity", "Progressivity", _progressivity(a)))
     if simulation is not None:
         for chart_id, fig in _histograms(simulation):
-            charts.append((chart_id, "Monte Carlo", _html(fig, f"chart-{chart_id}")))
+            figures.append((chart_id, "Monte Carlo", fig))
     if sensitivity_bars:
         for output in ("npv_post_tax", "aetr"):
             if any(b.output == output for b in sensitivity_bars):
-                charts.append(
-                    (
-                        f"tornado-{output}",
-                        "Sensitivity",
-                        _html(_tornado(sensitivity_bars, output), f"chart-tornado-{output}"),
-                    )
-                )
+                figures.append((f"tornado-{output}", "Sensitivity", _tornado(sensitivity_bars, output)))
+    return figures
+
+
+def appraisal_charts(appraisal: Appraisal) -> list[tuple[str, str, str]]:
+    """The charts of an appraisal as (id, heading, plotly JSON), for pages that draw them in the browser."""
+    return [(chart_id, heading, figure_json(fig)) for chart_id, heading, fig in appraisal_figures(appraisal)]
+
+
+def build_report(appraisal: Appraisal, simulation: Any | None = None, sensitivity_bars: list[Any] | None = None) -> str:
+    """The report as one HTML string."""
+    a = appraisal
+    case = a.case
+    charts = [
+        (chart_id, heading, _html(fig, f"chart-{chart_id}"))
+        for chart_id, heading, fig in appraisal_figures(a, simulation, sensitivity_bars)
+    ]
 
     env = Environment(loader=PackageLoader("chagai.report", "templates"), autoescape=select_autoescape(["html"]))
     template = env.get_template("report.html")
@@ -262,13 +292,12 @@ def build_report(appraisal: Appraisal, simulation: Any | None = None, sensitivit
     )
 
 
-def build_compare_report(appraisals: list[Appraisal], simulations: list[Any] | None = None) -> str:
-    """A side-by-side report of several projects: local share, government take, status and risks."""
+def compare_figures(appraisals: list[Appraisal]) -> list[tuple[str, str, go.Figure]]:
+    """The charts of a side-by-side comparison as (id, heading, figure)."""
     from chagai.services import comparison_rows
 
     rows = comparison_rows(appraisals)
     names = [a.case.name for a in appraisals]
-    charts: list[tuple[str, str, str]] = []
     by_key = {row["key"]: row for row in rows}
     share = go.Figure()
     for key in ("local_share", "local_share_pv", "aetr", "fiscal_take_pv"):
@@ -281,7 +310,6 @@ def build_compare_report(appraisals: list[Appraisal], simulations: list[Any] | N
         title="Provincial share and government take by project",
         yaxis_title="share of pre-tax cash flow [%]",
     )
-    charts.append(("shares", "Who gets what", _html(share, "chart-shares")))
     receipts = go.Figure()
     for key in ("government_provincial_pv", "government_federal_pv"):
         row = by_key[key]
@@ -291,7 +319,17 @@ def build_compare_report(appraisals: list[Appraisal], simulations: list[Any] | N
         title=f"Present value of government receipts by project [{by_key['government_federal_pv']['unit']}]",
         yaxis_title=by_key["government_federal_pv"]["unit"],
     )
-    charts.append(("receipts", "Government receipts", _html(receipts, "chart-receipts")))
+    return [("shares", "Who gets what", share), ("receipts", "Government receipts", receipts)]
+
+
+def build_compare_report(appraisals: list[Appraisal], simulations: list[Any] | None = None) -> str:
+    """A side-by-side report of several projects: local share, government take, status and risks."""
+    from chagai.services import comparison_rows
+
+    rows = comparison_rows(appraisals)
+    charts = [
+        (chart_id, heading, _html(fig, f"chart-{chart_id}")) for chart_id, heading, fig in compare_figures(appraisals)
+    ]
     env = Environment(loader=PackageLoader("chagai.report", "templates"), autoescape=select_autoescape(["html"]))
 
     risks = []

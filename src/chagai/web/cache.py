@@ -1,0 +1,166 @@
+"""Keeping what a server computes: stored cases and appraisals, by the content they were computed from.
+
+A case is read from the registry and validated once per content: the key is the project's id and the SHA-256
+of its content (a cheap column read), so an edit is seen at once and an unchanged project is never read twice.
+An appraisal is kept by that key and its scenario, and so is its JSON: a repeated request costs a lookup.
+Each store is a bounded least-recently-used map, safe to share between the server's threads.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chagai.cases.compile import Scenario
+from chagai.cases.schema import Case, normalise_name
+from chagai.errors import NotFoundError
+from chagai.registry import models as m
+from chagai.registry import repo
+from chagai.registry.db import Registry
+from chagai.services import Appraisal, appraise
+
+V = TypeVar("V")
+
+
+class LRU(Generic[V]):
+    """A bounded map that forgets the least recently used entry first (thread-safe)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._data: OrderedDict[Hashable, V] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get_or_make(self, key: Hashable, make: Callable[[], V]) -> V:
+        """The value under ``key``, made (outside the lock) and kept when missing."""
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                self.hits += 1
+                return self._data[key]
+            self.misses += 1
+        value = make()
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        """Forget everything."""
+        with self._lock:
+            self._data.clear()
+
+
+def json_bytes(data: Any) -> bytes:
+    """Strict JSON (UTF-8): a NaN or an infinity anywhere becomes ``null``."""
+    try:
+        return json.dumps(data, allow_nan=False, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except ValueError:
+        return json.dumps(finite(data), allow_nan=False, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def finite(data: Any) -> Any:
+    """``data`` with every non-finite float replaced by ``None`` (JSON has no NaN or infinity)."""
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {k: finite(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [finite(v) for v in data]
+    return data
+
+
+def overrides_key(overrides: Mapping[str, Any] | None) -> str:
+    """A stable text key of scenario overrides (``{}`` and ``None`` are the same)."""
+    return json.dumps(dict(overrides or {}), sort_keys=True, default=str)
+
+
+def _contents(session: Session) -> dict[str, str]:
+    """Every project's id and content hash."""
+    return dict(session.execute(select(m.Project.id, m.Project.content_hash)).all())
+
+
+class ModelCache:
+    """Cases, appraisals and appraisal responses of one server, keyed by content."""
+
+    def __init__(self, cases: int = 256, appraisals: int = 64, responses: int = 512) -> None:
+        self.names: LRU[dict[str, str]] = LRU(4)
+        self.cases: LRU[Case] = LRU(cases)
+        self.appraisals: LRU[Appraisal] = LRU(appraisals)
+        self.responses: LRU[bytes] = LRU(responses)
+
+    def all_cases(self, registry: Registry) -> list[Case]:
+        """Every stored case, by id."""
+        with registry.session() as session:
+            contents = _contents(session)
+            return [
+                self.cases.get_or_make((pid, content), lambda pid=pid: repo.get_case(session, pid))  # type: ignore[misc]
+                for pid, content in sorted(contents.items())
+            ]
+
+    def case(self, registry: Registry, project: str) -> tuple[str, str, Case]:
+        """``(id, content hash, case)`` of the project whose id, name or alias is ``project``.
+
+        Raises
+        ------
+        NotFoundError
+            If no project matches (the message suggests close names).
+        """
+        with registry.session() as session:
+            # one small query: every project's content hash; names and aliases are read again only when it changes
+            contents = _contents(session)
+            fingerprint = tuple(sorted(contents.items()))
+            names = self.names.get_or_make(fingerprint, lambda: repo.project_names(session))
+            project_id = names.get(normalise_name(project), "")
+            content = contents.get(project_id)
+            if content is None:
+                raise NotFoundError(repo.not_found_message(session, project))
+
+            def load() -> Case:
+                return repo.get_case(session, project_id)
+
+            case = self.cases.get_or_make((project_id, content), load)
+        return project_id, content, case
+
+    def appraisal(
+        self,
+        registry: Registry,
+        project: str,
+        scenario: Scenario | None = None,
+        overrides: Mapping[str, Any] | None = None,
+        solve: bool = True,
+    ) -> Appraisal:
+        """The appraisal of a stored project under ``scenario`` and ``overrides`` (see :func:`services.appraise`)."""
+        project_id, content, case = self.case(registry, project)
+        scenario = scenario or Scenario()
+        key = (project_id, content, scenario, overrides_key(overrides), solve)
+        return self.appraisals.get_or_make(key, lambda: appraise(case, scenario, dict(overrides or {}), solve))
+
+    def appraisal_response(
+        self,
+        registry: Registry,
+        project: str,
+        scenario: Scenario,
+        overrides: Mapping[str, Any] | None,
+        solve: bool,
+        render: Callable[[Appraisal], Any],
+    ) -> bytes:
+        """The JSON of ``render(appraisal)``, kept by the appraisal's key."""
+        project_id, content, case = self.case(registry, project)
+        key = (project_id, content, scenario, overrides_key(overrides), solve)
+
+        def make() -> bytes:
+            result = self.appraisals.get_or_make(key, lambda: appraise(case, scenario, dict(overrides or {}), solve))
+            return json_bytes(render(result))
+
+        return self.responses.get_or_make(key, make)

@@ -251,6 +251,7 @@ def _monaco_per_case(cases: int) -> float:
             ncase,
             discount,
             int(compiled.years[0]),
+            np.arange(parties),
             metrics,
             np.empty((1, parties)),
             np.empty(1, dtype=np.int8),

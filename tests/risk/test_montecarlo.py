@@ -75,6 +75,7 @@ def test_zero_volatility_equals_the_deterministic_appraisal(reko) -> None:  # ty
         0,
         1.1 ** -np.arange(n, dtype=np.float64),
         int(compiled.years[0]),
+        np.arange(compiled.params.party_level.shape[0]),
         out_metrics,
         party,
         np.empty(1, dtype=np.int8),

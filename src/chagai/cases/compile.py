@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from chagai.cases.regimes import FiscalTerms, get_regime, terms_with_overrides
-from chagai.cases.schema import Case, GasProduction, MineProduction, Party, Quantity
+from chagai.cases.schema import SLUG_PATTERN, Case, GasProduction, MineProduction, Party, Quantity
 from chagai.core import kernel as k
 from chagai.errors import InputError, Issue
 
@@ -59,6 +60,10 @@ class StakeSale:
             raise InputError([issue]) from None
         if not 0 < sale.share <= 1:
             raise InputError([Issue("--sell", text, "a share between 0% and 100%", "correct the share")])
+        for role, name in (("seller", sale.seller), ("buyer", sale.buyer)):
+            if not re.fullmatch(SLUG_PATTERN, name):
+                expected = "a party id: lower-case letters and digits joined by hyphens (e.g. manara)"
+                raise InputError([Issue(f"--sell {role}", name, expected, f"write the {role} as a party id")])
         return sale
 
 

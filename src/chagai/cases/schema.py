@@ -35,7 +35,8 @@ from chagai.cases.units import DIMENSIONS
 SCHEMA_VERSION = 1
 """Version of the case format written by this release."""
 
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
 """Identifier: lower-case letters and digits in words joined by single hyphens (``reko-diq``)."""
 
 PartialDate = Annotated[str, StringConstraints(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")]

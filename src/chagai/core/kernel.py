@@ -1,13 +1,16 @@
 """The annual model of one project, written once, read like a spreadsheet, compiled for Monte Carlo.
 
-:func:`run_path` computes one path (one draw) year by year: production, revenue, costs, royalties, income tax,
-the loans, and the equity waterfall to every stake. :func:`run_paths` runs it over draws. Inputs come from
+:func:`run_block` computes a block of paths (draws) year by year: production, revenue, costs, royalties, income
+tax, the loans, and the equity waterfall to every stake. Every statement is written for each path of the block in
+an inner loop, so compiled code works on contiguous rows; a path's arithmetic is exactly that of a single run.
+:func:`run_path` is the block of one path, :func:`run_paths` a plain driver over draws. Inputs come from
 :func:`chagai.cases.compile.compile_case` as a :class:`Params` tuple (fixed for every draw) and per-draw arrays
-(prices, availability, capex overrun, delay). Every array has time on its last axis; year index 0 is the
-valuation year. Money is in US$ million; quantities in canonical units (t, MMscf).
+(prices, availability, capex overrun, delay). A single path's arrays have time on their last axis; a block's add
+the paths as a last axis after time. Year index 0 is the valuation year. Money is in US$ million; quantities in canonical units
+(t, MMscf).
 
 The functions use only what numba compiles (loops, scalars, arrays, tuples), so the same code runs as plain
-Python (the reference and the baseline of the benchmarks) and compiled (:mod:`chagai.core.compiled`).
+Python (the reference and the baseline of the benchmarks) and compiled (:mod:`chagai.core.jit`).
 
 Cash identity, every year and every path::
 
@@ -135,6 +138,7 @@ DEP_STRAIGHT_LINE, DEP_DECLINING_BALANCE, DEP_UNITS_OF_PRODUCTION = 0, 1, 2
 REPAY_ANNUITY, REPAY_EQUAL_PRINCIPAL, REPAY_SCULPTED = 0, 1, 2
 STAKE_PAID, STAKE_FUNDED, STAKE_FREE_CARRIED = 0, 1, 2
 LEVEL_PRIVATE, LEVEL_FEDERAL, LEVEL_PROVINCIAL = 0, 1, 2
+PER_MILLION = 1e-6  # US$ to US$ million (a product: divisions are the slowest arithmetic in the loops)
 
 
 class Params(NamedTuple):
@@ -216,73 +220,74 @@ def shifted(base: F64, t: int, delay: int, shift_from: int, hold: bool) -> float
 
 @jit
 def _depreciation(params: Params, additions: F64, throughput: F64, reserve_left: F64, out_dep: F64) -> None:
-    """Tax depreciation of the year's in-service additions, by the regime's method."""
-    n = additions.shape[0]
+    """Tax depreciation of each year's in-service additions, by the regime's method (arrays are (T, B))."""
+    n, nb = additions.shape
     rate = params.dep_rate
     if params.dep_method == DEP_STRAIGHT_LINE:
         life = math.ceil(1.0 / rate - 1e-9) if rate > 0 else n
         last_share = 1.0 - rate * (life - 1)
         for t in range(n):
-            total = 0.0
-            for age in range(life):
-                v = t - age
-                if v < 0:
-                    break
-                total += additions[v] * (rate if age < life - 1 else last_share)
-            out_dep[t] = total
+            for b in range(nb):
+                out_dep[t, b] = 0.0
+            for age in range(min(life, t + 1)):
+                share = rate if age < life - 1 else last_share
+                for b in range(nb):
+                    out_dep[t, b] += additions[t - age, b] * share
     else:
-        pool = 0.0
+        pool = np.zeros(nb)
         for t in range(n):
-            pool += additions[t]
-            if params.dep_method == DEP_DECLINING_BALANCE:
-                dep = pool * rate
-            elif reserve_left[t] > 0:
-                dep = pool * min(1.0, throughput[t] / reserve_left[t])
-            else:
-                dep = pool if throughput[t] > 0 else 0.0
-            out_dep[t] = dep
-            pool -= dep
+            for b in range(nb):
+                pool[b] += additions[t, b]
+                if params.dep_method == DEP_DECLINING_BALANCE:
+                    dep = pool[b] * rate
+                elif reserve_left[t, b] > 0:
+                    dep = pool[b] * min(1.0, throughput[t, b] / reserve_left[t, b])
+                else:
+                    dep = pool[b] if throughput[t, b] > 0 else 0.0
+                out_dep[t, b] = dep
+                pool[b] -= dep
 
 
 @jit
 def _income_tax(params: Params, taxable: F64, gross: F64, out: F64) -> None:
     """Income tax with loss carry-forward, super tax and minimum tax; presumptive tax in lieu where set."""
-    n = taxable.shape[0]
-    losses = np.zeros(n)  # unused loss by the year it arose
-    unlimited_pool = 0.0
+    n, nb = taxable.shape
+    losses = np.zeros((n, nb)) if params.loss_years >= 0 else np.zeros((0, nb))  # unused loss by year it arose
+    unlimited_pool = np.zeros(nb)
     for t in range(n):
-        out[L.taxable_income, t] = taxable[t]
-        if params.presumptive_rate > 0:
-            out[L.presumptive_tax, t] = params.presumptive_rate * gross[t]
-            continue
-        income = taxable[t]
-        used = 0.0
-        if income > 0:
-            if params.loss_years < 0:
-                used = min(income, unlimited_pool)
-                unlimited_pool -= used
+        for b in range(nb):
+            out[L.taxable_income, t, b] = taxable[t, b]
+            if params.presumptive_rate > 0:
+                out[L.presumptive_tax, t, b] = params.presumptive_rate * gross[t, b]
+                continue
+            income = taxable[t, b]
+            used = 0.0
+            if income > 0:
+                if params.loss_years < 0:
+                    used = min(income, unlimited_pool[b])
+                    unlimited_pool[b] -= used
+                else:
+                    for v in range(max(0, t - params.loss_years), t):
+                        take = min(income - used, losses[v, b])
+                        losses[v, b] -= take
+                        used += take
+            elif params.loss_years < 0:
+                unlimited_pool[b] -= income
             else:
-                for v in range(max(0, t - params.loss_years), t):
-                    take = min(income - used, losses[v])
-                    losses[v] -= take
-                    used += take
-        elif params.loss_years < 0:
-            unlimited_pool -= income
-        else:
-            losses[t] = -income
-        base = max(0.0, income - used)
-        out[L.losses_used, t] = used
-        cit = params.cit_rate * base
-        minimum = params.minimum_tax_rate * gross[t]
-        out[L.income_tax, t] = max(cit, minimum)
-        out[L.super_tax, t] = params.super_tax_rate * base
+                losses[t, b] = -income
+            base = max(0.0, income - used)
+            out[L.losses_used, t, b] = used
+            cit = params.cit_rate * base
+            minimum = params.minimum_tax_rate * gross[t, b]
+            out[L.income_tax, t, b] = max(cit, minimum)
+            out[L.super_tax, t, b] = params.super_tax_rate * base
 
 
 @jit
 def run_path(
     params: Params, price: F64, availability: F64, capex_factor: float, delay: int, out: F64, party_net: F64
 ) -> None:
-    """Compute one path of the annual model.
+    """Compute one path of the annual model (:func:`run_block` on a block of one path).
 
     Parameters
     ----------
@@ -301,324 +306,393 @@ def run_path(
     party_net
         (P, T) filled with each party's net equity cash flow (after withholding, contributions and carries).
     """
-    n = out.shape[1]
-    out[:, :] = 0.0
-    party_net[:, :] = 0.0
-    n_commodities = price.shape[0]
+    n_c, n = price.shape
+    run_block(
+        params,
+        np.ascontiguousarray(price).reshape((n_c, n, 1)),
+        np.ascontiguousarray(availability).reshape((n, 1)),
+        np.full(1, capex_factor),
+        np.full(1, delay),
+        out.reshape((N_LINES, n, 1)),
+        party_net.reshape((party_net.shape[0], n, 1)),
+    )
+
+
+@jit
+def run_block(
+    params: Params, price: F64, availability: F64, capex_factor: F64, delay: I64, out: F64, party_net: F64
+) -> None:
+    """Compute a block of B paths of the annual model at once, year by year (paths on the last axis).
+
+    Each statement is written for every path of the block in an inner loop, so the compiled code works on
+    contiguous rows (and vectorises where it can); the arithmetic of each path is exactly that of a single one.
+
+    Parameters
+    ----------
+    params
+        The case, compiled.
+    price
+        (C, T, B) price of each commodity [US$ per payable unit].
+    availability
+        (T, B) share of capacity that can run each year (security outages) [fraction].
+    capex_factor
+        (B,) multiplier on initial and expansion capital (overrun) [-].
+    delay
+        (B,) years by which the schedule from ``params.shift_from`` on slips [yr].
+    out
+        (N_LINES, T, B) filled with the annual table (see :data:`LINES`).
+    party_net
+        (P, T, B) filled with each party's net equity cash flow (after withholding, contributions and carries).
+    """
+    n_c, n, nb = price.shape
+    out[:, :, :] = 0.0
+    party_net[:, :, :] = 0.0
 
     # --- production, revenue, operating costs ---------------------------------------------------------
-    remaining = params.reserve
-    reserve_left = np.zeros(n)
-    first_production = -1
-    last_production = -1
+    remaining = np.full(nb, params.reserve)
+    reserve_left = np.empty((n, nb))
+    first_production = np.full(nb, -1)
+    last_production = np.full(nb, -1)
     for t in range(n):
-        reserve_left[t] = remaining
-        cap = shifted(params.capacity, t, delay, params.shift_from, True) * availability[t]
-        milled = min(cap, remaining) if t <= params.end_index else 0.0
-        milled = max(milled, 0.0)
-        remaining -= milled
-        out[L.throughput, t] = milled
-        if milled > 0:
-            if first_production < 0:
-                first_production = t
-            last_production = t
-        gross = 0.0
-        for c in range(n_commodities):
-            gross += milled * params.yields[c] * price[c, t] / 1e6
-        product = milled * params.product_yield
-        selling = product * params.selling_cost / 1e6
-        out[L.product, t] = product
-        out[L.gross_revenue, t] = gross
-        out[L.selling_costs, t] = selling
-        out[L.nsr, t] = gross - selling
-        if milled > 0:
-            out[L.opex, t] = milled * params.opex_per_unit / 1e6 + params.fixed_opex
-            out[L.sustaining_capex, t] = milled * params.sustaining_per_unit / 1e6 + params.sustaining_fixed
-            out[L.rent, t] = params.rent
-        out[L.initial_capex, t] = shifted(params.capex, t, delay, params.shift_from, False) * capex_factor
-    if last_production >= 0 and params.closure_cost > 0:
-        out[L.closure, min(last_production + 1, n - 1)] += params.closure_cost
-    if first_production < 0:
-        first_production = n  # never produces within the horizon
+        for b in range(nb):
+            reserve_left[t, b] = remaining[b]
+            cap = shifted(params.capacity, t, delay[b], params.shift_from, True) * availability[t, b]
+            milled = min(cap, remaining[b]) if t <= params.end_index else 0.0
+            milled = max(milled, 0.0)
+            remaining[b] -= milled
+            out[L.throughput, t, b] = milled
+            if milled > 0:
+                if first_production[b] < 0:
+                    first_production[b] = t
+                last_production[b] = t
+            gross = 0.0
+            for c in range(n_c):
+                gross += milled * params.yields[c] * price[c, t, b] * PER_MILLION
+            product = milled * params.product_yield
+            selling = product * params.selling_cost * PER_MILLION
+            out[L.product, t, b] = product
+            out[L.gross_revenue, t, b] = gross
+            out[L.selling_costs, t, b] = selling
+            out[L.nsr, t, b] = gross - selling
+            if milled > 0:
+                out[L.opex, t, b] = milled * params.opex_per_unit * PER_MILLION + params.fixed_opex
+                out[L.sustaining_capex, t, b] = (
+                    milled * params.sustaining_per_unit * PER_MILLION + params.sustaining_fixed
+                )
+                out[L.rent, t, b] = params.rent
+            out[L.initial_capex, t, b] = shifted(params.capex, t, delay[b], params.shift_from, False) * capex_factor[b]
+    for b in range(nb):
+        if last_production[b] >= 0 and params.closure_cost > 0:
+            out[L.closure, min(last_production[b] + 1, n - 1), b] += params.closure_cost
+        if first_production[b] < 0:
+            first_production[b] = n  # never produces within the horizon
 
     for t in range(n):
-        out[L.pre_tax_ncf, t] = (
-            out[L.gross_revenue, t]
-            - out[L.selling_costs, t]
-            - out[L.opex, t]
-            - out[L.sustaining_capex, t]
-            - out[L.initial_capex, t]
-            - out[L.closure, t]
-        )
+        for b in range(nb):
+            out[L.pre_tax_ncf, t, b] = (
+                out[L.gross_revenue, t, b]
+                - out[L.selling_costs, t, b]
+                - out[L.opex, t, b]
+                - out[L.sustaining_capex, t, b]
+                - out[L.initial_capex, t, b]
+                - out[L.closure, t, b]
+            )
 
     # --- royalties, advance royalties and their credit -----------------------------------------------
-    paid_advance = params.advance_credit_start  # paid before year 0: counts against the cap
-    credit = params.advance_credit_start
+    paid_advance = np.full(nb, params.advance_credit_start)  # paid before year 0: counts against the cap
+    credit = np.full(nb, params.advance_credit_start)
+    n_advance = params.advance_schedule.shape[0]
+    credit_line = L.royalties_federal if params.advance_payee == PAYEE_FEDERAL else L.royalties_provincial
     for t in range(n):
         for r in range(params.royalty_rate.shape[0]):
-            base = out[L.gross_revenue, t] if params.royalty_base[r] == BASE_GROSS else out[L.nsr, t]
-            amount = params.royalty_rate[r] * max(base, 0.0)
-            if params.royalty_payee[r] == PAYEE_FEDERAL:
-                out[L.royalties_federal, t] += amount
-            else:
-                out[L.royalties_provincial, t] += amount
+            line = L.royalties_federal if params.royalty_payee[r] == PAYEE_FEDERAL else L.royalties_provincial
+            base_line = L.gross_revenue if params.royalty_base[r] == BASE_GROSS else L.nsr
+            rate = params.royalty_rate[r]
+            for b in range(nb):
+                out[line, t, b] += rate * max(out[base_line, t, b], 0.0)
         k = t - params.advance_first
-        if t < first_production and k >= 0 and params.advance_schedule.shape[0] > 0:
-            due = params.advance_schedule[min(k, params.advance_schedule.shape[0] - 1)]
-            due = min(due, max(0.0, params.advance_cap - paid_advance))
-            out[L.advance_royalty, t] = due
-            paid_advance += due
-            credit += due
-        if t >= first_production and credit > 0:
-            line = L.royalties_federal if params.advance_payee == PAYEE_FEDERAL else L.royalties_provincial
-            used = min(credit, out[line, t])
-            out[line, t] -= used
-            out[L.advance_royalty_credit, t] = used
-            credit -= used
+        for b in range(nb):
+            if t < first_production[b] and k >= 0 and n_advance > 0:
+                due = params.advance_schedule[min(k, n_advance - 1)]
+                due = min(due, max(0.0, params.advance_cap - paid_advance[b]))
+                out[L.advance_royalty, t, b] = due
+                paid_advance[b] += due
+                credit[b] += due
+            if t >= first_production[b] and credit[b] > 0:
+                used = min(credit[b], out[credit_line, t, b])
+                out[credit_line, t, b] -= used
+                out[L.advance_royalty_credit, t, b] = used
+                credit[b] -= used
 
     # --- loans: drawdown pro rata with equity before production, capitalised interest, repayment -----
     n_fac = params.fac_amount.shape[0]
-    balance = np.zeros(n_fac)
-    drawn = np.zeros(n_fac)
-    first_draw = np.full(n_fac, -1)
-    level_payment = np.zeros(n_fac)
-    cfads_pre = np.zeros(n)  # CFADS before the interest tax shield, for sculpting
-    amount = params.fac_amount.copy()
+    balance = np.zeros((n_fac, nb))
+    drawn = np.zeros((n_fac, nb))
+    first_draw = np.full((n_fac, nb), -1)
+    level_payment = np.zeros((n_fac, nb))
+    amount = np.empty((n_fac, nb))
+    for f in range(n_fac):
+        for b in range(nb):
+            amount[f, b] = params.fac_amount[f]
     any_sculpted = False
     for f in range(n_fac):
         any_sculpted = any_sculpted or params.fac_profile[f] == REPAY_SCULPTED
+    cfads_pre = np.zeros((n, nb) if any_sculpted else (0, nb))  # CFADS before the interest tax shield
     if any_sculpted:
         _pre_interest_cfads(params, out, first_production, reserve_left, cfads_pre)
         _size_sculpted(params, cfads_pre, first_production, amount)
-    total_commitment = 0.0
+    total_commitment = np.zeros(nb)
     for f in range(n_fac):
-        total_commitment += amount[f]
+        for b in range(nb):
+            total_commitment[b] += amount[f, b]
+    debt_per_commitment = np.zeros(nb)  # share of a year's capex each committed US$ of debt funds
+    for b in range(nb):
+        if total_commitment[b] > 0:
+            debt_per_commitment[b] = params.debt_fraction / total_commitment[b]
     for t in range(n):
         for f in range(n_fac):
             rate = params.fac_rate[f]
-            interest = balance[f] * rate
-            if t < first_production:
-                out[L.interest_capitalised, t] += interest
-                balance[f] += interest
-            else:
-                out[L.interest_paid, t] += interest
-            # drawdown
-            if t < first_production and total_commitment > 0:
-                need = out[L.initial_capex, t] * params.debt_fraction * amount[f] / total_commitment
-                draw = min(need, amount[f] - drawn[f])
-                if draw > 0:
-                    if first_draw[f] < 0:
-                        first_draw[f] = t
-                        out[L.fees, t] += params.fac_upfront_fee[f] * amount[f]
-                    drawn[f] += draw
-                    balance[f] += draw
-                    out[L.debt_drawdown, t] += draw
-                if t < first_production:
-                    out[L.fees, t] += params.fac_commitment_fee[f] * max(0.0, amount[f] - drawn[f])
-            # repayment
-            if first_draw[f] >= 0 and balance[f] > 1e-9:
-                start = max(first_draw[f] + params.fac_grace[f], first_production)
-                tenor = max(params.fac_tenor[f], 1)
-                if t >= start:
-                    k = t - start
-                    if params.fac_profile[f] == REPAY_EQUAL_PRINCIPAL:
-                        principal = balance[f] / max(tenor - k, 1)
-                    elif params.fac_profile[f] == REPAY_SCULPTED:
-                        principal = _sculpted_principal(
-                            cfads_pre, t, start, tenor, rate, params.fac_target_dscr[f], balance[f], interest
-                        )
-                    else:
-                        if k == 0 or level_payment[f] == 0.0:
-                            remaining_years = max(tenor - k, 1)
-                            level_payment[f] = (
-                                balance[f] / remaining_years
-                                if rate < 1e-9
-                                else balance[f] * rate / (1.0 - (1.0 + rate) ** (-remaining_years))
+            tenor = max(params.fac_tenor[f], 1)
+            profile = params.fac_profile[f]
+            for b in range(nb):
+                fp = first_production[b]
+                interest = balance[f, b] * rate
+                if t < fp:
+                    out[L.interest_capitalised, t, b] += interest
+                    balance[f, b] += interest
+                else:
+                    out[L.interest_paid, t, b] += interest
+                # drawdown
+                if t < fp and total_commitment[b] > 0:
+                    need = out[L.initial_capex, t, b] * amount[f, b] * debt_per_commitment[b]
+                    draw = min(need, amount[f, b] - drawn[f, b])
+                    if draw > 0:
+                        if first_draw[f, b] < 0:
+                            first_draw[f, b] = t
+                            out[L.fees, t, b] += params.fac_upfront_fee[f] * amount[f, b]
+                        drawn[f, b] += draw
+                        balance[f, b] += draw
+                        out[L.debt_drawdown, t, b] += draw
+                    out[L.fees, t, b] += params.fac_commitment_fee[f] * max(0.0, amount[f, b] - drawn[f, b])
+                # repayment
+                if first_draw[f, b] >= 0 and balance[f, b] > 1e-9:
+                    start = max(first_draw[f, b] + params.fac_grace[f], fp)
+                    if t >= start:
+                        k = t - start
+                        if profile == REPAY_EQUAL_PRINCIPAL:
+                            principal = balance[f, b] / max(tenor - k, 1)
+                        elif profile == REPAY_SCULPTED:
+                            principal = _sculpted_principal(
+                                cfads_pre[:, b],
+                                t,
+                                start,
+                                tenor,
+                                rate,
+                                params.fac_target_dscr[f],
+                                balance[f, b],
+                                interest,
                             )
-                        principal = level_payment[f] - interest
-                    principal = min(max(principal, 0.0), balance[f])
-                    if k >= tenor - 1:
-                        principal = balance[f]
-                    balance[f] -= principal
-                    out[L.principal, t] += principal
-        total_balance = 0.0
+                        else:
+                            if k == 0 or level_payment[f, b] == 0.0:
+                                remaining_years = max(tenor - k, 1)
+                                level_payment[f, b] = (
+                                    balance[f, b] / remaining_years
+                                    if rate < 1e-9
+                                    else balance[f, b] * rate / (1.0 - (1.0 + rate) ** (-remaining_years))
+                                )
+                            principal = level_payment[f, b] - interest
+                        principal = min(max(principal, 0.0), balance[f, b])
+                        if k >= tenor - 1:
+                            principal = balance[f, b]
+                        balance[f, b] -= principal
+                        out[L.principal, t, b] += principal
         for f in range(n_fac):
-            total_balance += balance[f]
-        out[L.debt_balance, t] = total_balance
+            for b in range(nb):
+                out[L.debt_balance, t, b] += balance[f, b]
 
     # --- income tax -------------------------------------------------------------------------------------
-    dep = np.zeros(n)
+    dep = np.empty((n, nb))
     taxable = _taxable_income(params, out, first_production, reserve_left, True, dep)
     for t in range(n):
-        out[L.depreciation, t] = dep[t]
+        for b in range(nb):
+            out[L.depreciation, t, b] = dep[t, b]
     _income_tax(params, taxable, out[L.gross_revenue], out)
 
     # --- profit share (Saindak-style), post-tax cash flow, CFADS, DSCR --------------------------------
     for t in range(n):
-        levies = (
-            out[L.royalties_federal, t]
-            + out[L.royalties_provincial, t]
-            + out[L.advance_royalty, t]
-            + out[L.income_tax, t]
-            + out[L.super_tax, t]
-            + out[L.presumptive_tax, t]
-            + out[L.rent, t]
-        )
-        if params.ps_state_share > 0:
-            surplus = (
-                out[L.gross_revenue, t] - out[L.selling_costs, t] - out[L.opex, t] - out[L.sustaining_capex, t] - levies
+        for b in range(nb):
+            producing = t >= first_production[b]
+            levies = (
+                out[L.royalties_federal, t, b]
+                + out[L.royalties_provincial, t, b]
+                + out[L.advance_royalty, t, b]
+                + out[L.income_tax, t, b]
+                + out[L.super_tax, t, b]
+                + out[L.presumptive_tax, t, b]
+                + out[L.rent, t, b]
             )
-            if surplus > 0:
-                social = params.ps_social * surplus
-                state = params.ps_state_share * (surplus - social)
-                out[L.social_uplift, t] = social
-                out[L.profit_share_state, t] = state
-                out[L.profit_share_provincial, t] = params.ps_pass_through * state
-        take = levies + out[L.profit_share_state, t] + out[L.social_uplift, t]
-        out[L.post_tax_ncf, t] = out[L.pre_tax_ncf, t] - take
-        cfads = out[L.post_tax_ncf, t] + out[L.initial_capex, t] + out[L.closure, t]
-        out[L.cfads, t] = cfads if t >= first_production else 0.0
-        service = out[L.interest_paid, t] + out[L.principal, t]
-        if t >= first_production:
-            service += out[L.fees, t]
-        out[L.debt_service, t] = service
-        if service > 1e-9:
-            out[L.dscr, t] = out[L.cfads, t] / service
-            out[L.shortfall, t] = max(0.0, service - out[L.cfads, t])
-        else:
-            out[L.dscr, t] = np.nan
-        withheld = params.wht_interest * out[L.interest_paid, t]
-        out[L.interest_withholding, t] = withheld
-        out[L.lenders_net, t] = (
-            -out[L.debt_drawdown, t] + out[L.interest_paid, t] - withheld + out[L.principal, t] + out[L.fees, t]
-        )
-        out[L.equity_cash_flow, t] = (
-            out[L.post_tax_ncf, t]
-            + out[L.debt_drawdown, t]
-            - out[L.interest_paid, t]
-            - out[L.principal, t]
-            - out[L.fees, t]
-        )
+            if params.ps_state_share > 0:
+                surplus = (
+                    out[L.gross_revenue, t, b]
+                    - out[L.selling_costs, t, b]
+                    - out[L.opex, t, b]
+                    - out[L.sustaining_capex, t, b]
+                    - levies
+                )
+                if surplus > 0:
+                    social = params.ps_social * surplus
+                    state = params.ps_state_share * (surplus - social)
+                    out[L.social_uplift, t, b] = social
+                    out[L.profit_share_state, t, b] = state
+                    out[L.profit_share_provincial, t, b] = params.ps_pass_through * state
+            take = levies + out[L.profit_share_state, t, b] + out[L.social_uplift, t, b]
+            post_tax = out[L.pre_tax_ncf, t, b] - take
+            out[L.post_tax_ncf, t, b] = post_tax
+            cfads = post_tax + out[L.initial_capex, t, b] + out[L.closure, t, b] if producing else 0.0
+            out[L.cfads, t, b] = cfads
+            interest = out[L.interest_paid, t, b]
+            principal = out[L.principal, t, b]
+            fees = out[L.fees, t, b]
+            service = interest + principal + (fees if producing else 0.0)
+            out[L.debt_service, t, b] = service
+            if service > 1e-9:
+                out[L.dscr, t, b] = cfads / service
+                out[L.shortfall, t, b] = max(0.0, service - cfads)
+            else:
+                out[L.dscr, t, b] = np.nan
+            withheld = params.wht_interest * interest
+            drawdown = out[L.debt_drawdown, t, b]
+            out[L.interest_withholding, t, b] = withheld
+            out[L.lenders_net, t, b] = -drawdown + interest - withheld + principal + fees
+            out[L.equity_cash_flow, t, b] = post_tax + drawdown - interest - principal - fees
 
     _waterfall(params, out, party_net)
 
     # --- government receipts -------------------------------------------------------------------------
+    taxes_federal = params.income_tax_payee == PAYEE_FEDERAL
     for t in range(n):
-        federal = (
-            out[L.royalties_federal, t]
-            + out[L.presumptive_tax, t]
-            + out[L.interest_withholding, t]
-            + out[L.dividend_withholding, t]
-            + out[L.rent, t]
-            + out[L.profit_share_state, t]
-            - out[L.profit_share_provincial, t]
-        )
-        provincial = out[L.royalties_provincial, t] + out[L.advance_royalty, t] + out[L.profit_share_provincial, t]
-        taxes = out[L.income_tax, t] + out[L.super_tax, t]
-        if params.income_tax_payee == PAYEE_FEDERAL:
-            federal += taxes
-        else:
-            provincial += taxes
+        for b in range(nb):
+            federal = (
+                out[L.royalties_federal, t, b]
+                + out[L.presumptive_tax, t, b]
+                + out[L.interest_withholding, t, b]
+                + out[L.dividend_withholding, t, b]
+                + out[L.rent, t, b]
+                + out[L.profit_share_state, t, b]
+                - out[L.profit_share_provincial, t, b]
+            )
+            provincial = (
+                out[L.royalties_provincial, t, b] + out[L.advance_royalty, t, b] + out[L.profit_share_provincial, t, b]
+            )
+            taxes = out[L.income_tax, t, b] + out[L.super_tax, t, b]
+            if taxes_federal:
+                federal += taxes
+            else:
+                provincial += taxes
+            out[L.government_federal, t, b] = federal
+            out[L.government_provincial, t, b] = provincial
+            out[L.community, t, b] = out[L.social_uplift, t, b]
         for p in range(params.government_parties.shape[0]):
             g = params.government_parties[p]
-            if params.party_level[g] == LEVEL_FEDERAL:
-                federal += party_net[g, t]
-            else:
-                provincial += party_net[g, t]
-        out[L.government_federal, t] = federal
-        out[L.government_provincial, t] = provincial
-        out[L.community, t] = out[L.social_uplift, t]
+            line = L.government_federal if params.party_level[g] == LEVEL_FEDERAL else L.government_provincial
+            for b in range(nb):
+                out[line, t, b] += party_net[g, t, b]
 
 
 @jit
 def _taxable_income(
-    params: Params, out: F64, first_production: int, reserve_left: F64, financing: bool, dep: F64
+    params: Params, out: F64, first_production: I64, reserve_left: F64, financing: bool, dep: F64
 ) -> F64:
-    """Taxable income each year, and tax depreciation into ``dep``.
+    """Taxable income each year (T, B), and tax depreciation into ``dep``.
 
     Capital spent before production (with capitalised interest and fees when ``financing``) is placed in service
     in the first production year; later capital in the year it is spent. With ``financing`` false, financing
     costs are left out altogether (the base on which debt is sculpted).
     """
-    n = out.shape[1]
-    additions = np.zeros(n)
-    held = 0.0
+    n, nb = out.shape[1], out.shape[2]
+    additions = np.zeros((n, nb))
+    held = np.zeros(nb)
     for t in range(n):
-        spend = out[L.initial_capex, t] + out[L.sustaining_capex, t]
-        if financing:
-            spend += out[L.interest_capitalised, t]
-            spend += out[L.fees, t] if t < first_production else 0.0
-        if t < first_production:
-            held += spend
-        else:
-            additions[t] += spend + held
-            held = 0.0
+        for b in range(nb):
+            spend = out[L.initial_capex, t, b] + out[L.sustaining_capex, t, b]
+            before = t < first_production[b]
+            if financing:
+                spend += out[L.interest_capitalised, t, b]
+                spend += out[L.fees, t, b] if before else 0.0
+            if before:
+                held[b] += spend
+            else:
+                additions[t, b] += spend + held[b]
+                held[b] = 0.0
     _depreciation(params, additions, out[L.throughput], reserve_left, dep)
-    taxable = np.zeros(n)
+    taxable = np.empty((n, nb))
     for t in range(n):
-        taxable[t] = (
-            out[L.gross_revenue, t]
-            - out[L.selling_costs, t]
-            - out[L.opex, t]
-            - out[L.royalties_federal, t]
-            - out[L.royalties_provincial, t]
-            - out[L.advance_royalty, t]
-            - out[L.rent, t]
-            - out[L.closure, t]
-            - dep[t]
-        )
-        if financing:
-            taxable[t] -= out[L.interest_paid, t] + (out[L.fees, t] if t >= first_production else 0.0)
+        for b in range(nb):
+            value = (
+                out[L.gross_revenue, t, b]
+                - out[L.selling_costs, t, b]
+                - out[L.opex, t, b]
+                - out[L.royalties_federal, t, b]
+                - out[L.royalties_provincial, t, b]
+                - out[L.advance_royalty, t, b]
+                - out[L.rent, t, b]
+                - out[L.closure, t, b]
+                - dep[t, b]
+            )
+            if financing:
+                value -= out[L.interest_paid, t, b] + (out[L.fees, t, b] if t >= first_production[b] else 0.0)
+            taxable[t, b] = value
     return taxable
 
 
 @jit
-def _pre_interest_cfads(params: Params, out: F64, first_production: int, reserve_left: F64, cfads: F64) -> None:
+def _pre_interest_cfads(params: Params, out: F64, first_production: I64, reserve_left: F64, cfads: F64) -> None:
     """CFADS with taxes computed before any financing cost is deducted (the base for sculpting debt)."""
-    n = out.shape[1]
-    scratch = np.zeros((N_LINES, n))
-    dep = np.zeros(n)
+    n, nb = out.shape[1], out.shape[2]
+    scratch = np.zeros((N_LINES, n, nb))
+    dep = np.empty((n, nb))
     taxable = _taxable_income(params, out, first_production, reserve_left, False, dep)
     _income_tax(params, taxable, out[L.gross_revenue], scratch)
-    for t in range(first_production, n):
-        cfads[t] = (
-            out[L.nsr, t]
-            - out[L.opex, t]
-            - out[L.sustaining_capex, t]
-            - out[L.royalties_federal, t]
-            - out[L.royalties_provincial, t]
-            - out[L.rent, t]
-            - scratch[L.income_tax, t]
-            - scratch[L.super_tax, t]
-            - scratch[L.presumptive_tax, t]
-        )
+    for b in range(nb):
+        for t in range(first_production[b], n):
+            cfads[t, b] = (
+                out[L.nsr, t, b]
+                - out[L.opex, t, b]
+                - out[L.sustaining_capex, t, b]
+                - out[L.royalties_federal, t, b]
+                - out[L.royalties_provincial, t, b]
+                - out[L.rent, t, b]
+                - scratch[L.income_tax, t, b]
+                - scratch[L.super_tax, t, b]
+                - scratch[L.presumptive_tax, t, b]
+            )
 
 
 @jit
-def _size_sculpted(params: Params, cfads: F64, first_production: int, amount: F64) -> None:
+def _size_sculpted(params: Params, cfads: F64, first_production: I64, amount: F64) -> None:
     """Cap each sculpted facility at what the CFADS can carry: PV at its rate of CFADS / target over its tenor.
 
     Sculpted facilities share the capacity pro rata to their commitments; negative CFADS carries nothing.
     """
-    n = cfads.shape[0]
+    n, nb = cfads.shape
     sculpted_total = 0.0
     for f in range(amount.shape[0]):
         if params.fac_profile[f] == REPAY_SCULPTED:
-            sculpted_total += amount[f]
+            sculpted_total += params.fac_amount[f]
     if sculpted_total <= 0:
         return
     for f in range(amount.shape[0]):
         if params.fac_profile[f] != REPAY_SCULPTED:
             continue
-        capacity = 0.0
-        end = min(first_production + params.fac_tenor[f], n)
-        for k in range(first_production, end):
-            capacity += (
-                max(cfads[k], 0.0)
-                / params.fac_target_dscr[f]
-                / (1.0 + params.fac_rate[f]) ** (k - first_production + 1)
-            )
-        amount[f] = min(amount[f], capacity * amount[f] / sculpted_total)
+        for b in range(nb):
+            fp = first_production[b]
+            capacity = 0.0
+            end = min(fp + params.fac_tenor[f], n)
+            for k in range(fp, end):
+                capacity += (
+                    max(cfads[k, b], 0.0) / params.fac_target_dscr[f] / (1.0 + params.fac_rate[f]) ** (k - fp + 1)
+                )
+            amount[f, b] = min(amount[f, b], capacity * amount[f, b] / sculpted_total)
 
 
 @jit
@@ -650,49 +724,59 @@ def _waterfall(params: Params, out: F64, party_net: F64) -> None:
     interest at the carry rate) from that line's dividends when a carry rate is set. Dividends follow the
     shares; withholding tax is deducted from dividends of lines where it applies.
     """
-    n = out.shape[1]
+    n, nb = out.shape[1], out.shape[2]
     n_lines = params.stake_share.shape[0]
-    carry = np.zeros(n_lines)
+    carry = np.zeros((n_lines, nb))
+    carried = np.empty(n_lines, dtype=np.bool_)
+    for s in range(n_lines):
+        carried[s] = params.stake_kind[s] == STAKE_FUNDED and not math.isnan(params.stake_carry_rate[s])
     for t in range(n):
-        flow = out[L.equity_cash_flow, t]
+        paying = 0.0
+        total = 0.0
         for s in range(n_lines):
-            if not math.isnan(params.stake_carry_rate[s]):
-                carry[s] *= 1.0 + params.stake_carry_rate[s]
-        if flow < 0:
-            paying = 0.0
-            for s in range(n_lines):
-                if params.stake_kind[s] != STAKE_FREE_CARRIED:
-                    paying += params.stake_share[s, t]
-            if paying <= 0:
-                continue
-            for s in range(n_lines):
-                if params.stake_kind[s] == STAKE_FREE_CARRIED:
-                    continue
-                part = flow * params.stake_share[s, t] / paying
-                party_net[params.stake_payer[s], t] += part
-                if params.stake_kind[s] == STAKE_FUNDED and not math.isnan(params.stake_carry_rate[s]):
-                    carry[s] -= part
-        else:
-            total = 0.0
-            for s in range(n_lines):
-                total += params.stake_share[s, t]
-            if total <= 0:
-                continue
-            for s in range(n_lines):
-                dividend = flow * params.stake_share[s, t] / total
-                withheld = dividend * params.wht_dividend * params.stake_withholding[s]
-                out[L.dividend_withholding, t] += withheld
-                net = dividend - withheld
-                if params.stake_kind[s] == STAKE_FUNDED and carry[s] > 0:
-                    repay = min(net, carry[s])
-                    carry[s] -= repay
-                    party_net[params.stake_payer[s], t] += repay
-                    net -= repay
-                party_net[params.stake_party[s], t] += net
+            total += params.stake_share[s, t]
+            if params.stake_kind[s] != STAKE_FREE_CARRIED:
+                paying += params.stake_share[s, t]
+        per_paying = 1.0 / paying if paying > 0 else 0.0
+        per_total = 1.0 / total if total > 0 else 0.0
+        for s in range(n_lines):
+            if carried[s]:
+                grow = 1.0 + params.stake_carry_rate[s]
+                for b in range(nb):
+                    carry[s, b] *= grow
+        for s in range(n_lines):
+            share = params.stake_share[s, t]
+            payer = params.stake_payer[s]
+            holder = params.stake_party[s]
+            pays = params.stake_kind[s] != STAKE_FREE_CARRIED
+            funded = params.stake_kind[s] == STAKE_FUNDED
+            withholding = params.wht_dividend * params.stake_withholding[s]
+            for b in range(nb):
+                flow = out[L.equity_cash_flow, t, b]
+                if flow < 0:
+                    if paying <= 0 or not pays:
+                        continue
+                    part = flow * share * per_paying
+                    party_net[payer, t, b] += part
+                    if carried[s]:
+                        carry[s, b] -= part
+                else:
+                    if total <= 0:
+                        continue
+                    dividend = flow * share * per_total
+                    withheld = dividend * withholding
+                    out[L.dividend_withholding, t, b] += withheld
+                    net = dividend - withheld
+                    if funded and carry[s, b] > 0:
+                        repay = min(net, carry[s, b])
+                        carry[s, b] -= repay
+                        party_net[payer, t, b] += repay
+                        net -= repay
+                    party_net[holder, t, b] += net
 
 
 def run_paths(params: Params, prices: F64, availability: F64, capex_factor: F64, delay: I64) -> tuple[F64, F64]:
-    """Run the model over draws (uncompiled); inputs and outputs have draws on the first axis.
+    """Run the model over draws (uncompiled driver); inputs and outputs have draws on the first axis.
 
     Returns
     -------

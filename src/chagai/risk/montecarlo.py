@@ -8,15 +8,18 @@ Each path draws its own inputs from a generator seeded by (run seed, path index)
   m = ln(long-run / deck) to the calibrated long-run price;
 * **security regime**: a two-state Markov chain (calm / conflict-active) year by year;
 * **outages**: a Poisson number of events a year at the regime's rate; each takes an exponential number of days
-  at a partial loss (or, for the severe share, the whole output); availability = 1 - lost share of the year;
+  at a partial loss (or, for the severe share, the whole output); availability = 1 - lost share of the year. The
+  year's total of each kind is a compound Poisson sum drawn from one uniform number by inversion of its exact
+  distribution function, tabulated once per run (:func:`chagai.risk.security.outage_quantiles`);
 * **schedule**: each construction year (from the first year a delay moves to the planned first production) may
   bring a pause of ``delay_years`` with the regime's probability; the delay moves construction, production and
   debt together;
 * **capital overrun**: lognormal, median and sigma from the profile, its normal score correlated with the
   number of pauses.
 
-Then the annual model (:func:`chagai.core.kernel.run_path`) runs on those inputs and the path's metrics are
-stored. Paths run in parallel (numba ``prange``) in chunks, so memory stays flat whatever the number of paths.
+Then the annual model runs on those inputs (:func:`chagai.core.kernel.run_block`, :data:`BLOCK` paths at a time,
+each path's arithmetic exactly that of a single run) and the path's metrics are stored. Blocks run in parallel
+(numba ``prange``) in chunks, so memory stays flat whatever the number of paths.
 A path whose draw is invalid or whose results are not finite is flagged (status 1 or 2), kept out of the
 statistics, counted and reported with its inputs: never turned into zeros, never dropped silently.
 """
@@ -36,6 +39,7 @@ from numba import prange
 from chagai.core import kernel as k
 from chagai.core.jit import jit, parallel_jit
 from chagai.risk import rng
+from chagai.risk.security import outage_quantiles
 
 # metrics stored per path (second axis of the metrics array)
 METRICS: tuple[tuple[str, str, str], ...] = (
@@ -103,6 +107,10 @@ SCHEDULE_FIELDS = REGIME_FIELDS + SEC_FIELDS[9:]
 ) = range(len(SEC_FIELDS))
 
 
+OUTAGE_SEVERE, OUTAGE_ORDINARY = 0, 2
+"""Rows of the outage tables: severe stoppages (calm, active), then ordinary outages (calm, active)."""
+
+
 @dataclass(frozen=True)
 class PriceProcess:
     """Price dynamics of the case's commodities, in the order of the compiled case."""
@@ -126,6 +134,7 @@ class RiskArrays(NamedTuple):
     level: np.ndarray
     cholesky: np.ndarray  # (C, C)
     security: np.ndarray  # (len(SEC_FIELDS),)
+    outage_quantiles: np.ndarray  # (4, cells + 1) outage totals' quantiles: OUTAGE_SEVERE/ORDINARY + regime
     construction_start: int
     construction_years: int
     max_delay: int
@@ -141,6 +150,22 @@ class RiskInputs:
     construction_years: int  # years of construction in the base schedule
     max_delay: int  # cap on the total delay [yr], so the schedule stays in the horizon
 
+    def outage_quantiles(self) -> np.ndarray:
+        """Quantile tables of a year's outage totals, severe and ordinary, calm and active (rows OUTAGE_*)."""
+        sec = self.security
+        severe = sec[S_SEVERE]
+        rates = (
+            sec[S_RATE_CALM] * severe,
+            sec[S_RATE_ACTIVE] * severe,
+            sec[S_RATE_CALM] * (1.0 - severe),
+            sec[S_RATE_ACTIVE] * (1.0 - severe),
+        )
+        for rate in rates:
+            if not (math.isfinite(rate) and rate >= 0.0):
+                msg = f"event rates must be finite and >= 0, got {rate}"
+                raise ValueError(msg)
+        return np.stack([outage_quantiles(rate) for rate in rates])
+
     def arrays(self, base_price: np.ndarray) -> RiskArrays:
         """The parameters for the compiled code, with the deck's prices of year 0."""
         p = self.prices
@@ -153,88 +178,11 @@ class RiskInputs:
             p.level,
             p.cholesky,
             self.security,
+            self.outage_quantiles(),
             self.construction_start,
             self.construction_years,
             self.max_delay,
         )
-
-
-@jit
-def _draw_path(
-    params: k.Params,
-    risk: RiskArrays,
-    seed: int,
-    path: int,
-    price: np.ndarray,
-    availability: np.ndarray,
-    inputs: np.ndarray,
-) -> tuple[float, int]:
-    """Draw one path's inputs into ``price`` (C, T) and ``availability`` (T,); return (capex factor, delay)."""
-    n_c, n = price.shape
-    sec = risk.security
-    base_price, chol = risk.base_price, risk.cholesky
-    pp_kind, pp_kappa, pp_sigma, pp_drift, pp_level = risk.kind, risk.kappa, risk.sigma, risk.drift, risk.level
-    construction_start, construction_years = risk.construction_start, risk.construction_years
-    max_delay = risk.max_delay
-    state = rng.path_state(seed, path)
-    # security regime and outages
-    active = rng.uniform(state) < sec[S_START]
-    active_years = 0
-    pauses = 0
-    lost_total = 0.0
-    zero_calm = math.exp(-sec[S_RATE_CALM])
-    zero_active = math.exp(-sec[S_RATE_ACTIVE])
-    for t in range(n):
-        if t > 0:
-            u = rng.uniform(state)
-            active = u >= sec[S_P10] if active else u < sec[S_P01]
-        if active:
-            active_years += 1
-        if active:
-            events = rng.poisson(state, sec[S_RATE_ACTIVE], zero_active)
-        else:
-            events = rng.poisson(state, sec[S_RATE_CALM], zero_calm)
-        lost = 0.0
-        for _ in range(events):
-            if rng.uniform(state) < sec[S_SEVERE]:
-                lost += -math.log(rng.uniform(state)) * sec[S_SEVERE_DAYS] / 365.0
-            else:
-                lost += -math.log(rng.uniform(state)) * sec[S_DAYS] * sec[S_LOSS] / 365.0
-        availability[t] = max(0.0, 1.0 - lost)
-        lost_total += min(lost, 1.0)
-        if construction_start <= t < construction_start + construction_years:
-            p = sec[S_DELAY_ACTIVE] if active else sec[S_DELAY_CALM]
-            if rng.uniform(state) < p:
-                pauses += 1
-    delay = min(int(pauses * sec[S_DELAY_YEARS] + 0.5), max_delay)
-    # capital overrun, correlated with the pauses
-    p_bar = 0.5 * (sec[S_DELAY_CALM] + sec[S_DELAY_ACTIVE])
-    spread = math.sqrt(max(construction_years * p_bar * (1.0 - p_bar), 1e-12))
-    z_delay = (pauses - construction_years * p_bar) / spread if construction_years > 0 else 0.0
-    rho = sec[S_OVERRUN_CORR]
-    z = rho * z_delay + math.sqrt(max(0.0, 1.0 - rho * rho)) * rng.normal(state)
-    capex_factor = sec[S_OVERRUN_MEDIAN] * math.exp(sec[S_OVERRUN_SIGMA] * z)
-    # prices
-    y = np.zeros(n_c)
-    shocks = np.zeros(n_c)
-    for c in range(n_c):
-        price[c, 0] = base_price[c]
-    for t in range(1, n):
-        rng.normals(state, shocks)
-        for c in range(n_c):
-            e = 0.0
-            for j in range(c + 1):
-                e += chol[c, j] * shocks[j]
-            if pp_kind[c] == 0:
-                y[c] = y[c] + pp_kappa[c] * (pp_level[c] - y[c]) + pp_sigma[c] * e
-            else:
-                y[c] = y[c] + pp_drift[c] - 0.5 * pp_sigma[c] * pp_sigma[c] + pp_sigma[c] * e
-            price[c, t] = base_price[c] * math.exp(y[c])
-    inputs[0] = delay
-    inputs[1] = capex_factor
-    inputs[2] = 1.0 - lost_total / n
-    inputs[3] = active_years / n
-    return capex_factor, delay
 
 
 LARGEST_RESULT = 1e30
@@ -246,59 +194,177 @@ def _storable(x: float) -> bool:
     return math.isfinite(x) and abs(x) < LARGEST_RESULT
 
 
+BLOCK = 16
+"""Paths run through the annual model together (:func:`chagai.core.kernel.run_block`): one block per task."""
+
+DAYS_A_YEAR = 365.0
+
+
 @jit
-def _path_metrics(
-    params: k.Params,
+def _draw_block(
+    risk: RiskArrays,
+    seed: int,
+    paths: np.ndarray,
+    n: int,
+    price: np.ndarray,
+    availability: np.ndarray,
+    capex_factor: np.ndarray,
+    delay: np.ndarray,
+    inputs: np.ndarray,
+    valid: np.ndarray,
+) -> None:
+    """Draw the inputs of a block of paths: column ``b`` of every output is path ``paths[b]``.
+
+    Fills ``price`` (C, T, B), ``availability`` (T, B), ``capex_factor`` (B,), ``delay`` (B,), ``inputs``
+    (B, N_FIXED_INPUTS) and ``valid`` (B,). Each path has its own generator and draws its numbers in its own
+    order (regime, outages and pauses year by year, then the overrun, then the price shocks year by year), so a
+    path's inputs do not depend on the block it is drawn in; the paths of a block are interleaved only so the
+    processor can work on several at once.
+    """
+    n_c = price.shape[0]
+    m = paths.shape[0]
+    sec = risk.security
+    base_price, chol = risk.base_price, risk.cholesky
+    construction_start, construction_years = risk.construction_start, risk.construction_years
+    # outage totals of the two kinds (independent compound Poisson sums), tabulated by regime
+    outages = risk.outage_quantiles
+    severe_years = sec[S_SEVERE_DAYS] / DAYS_A_YEAR  # share of a year lost per mean severe stoppage
+    partial_years = sec[S_DAYS] * sec[S_LOSS] / DAYS_A_YEAR  # per mean ordinary outage
+    states = np.empty(m, dtype=np.uint64)
+    active = np.empty(m, dtype=np.bool_)
+    active_years = np.zeros(m, dtype=np.int64)
+    pauses = np.zeros(m, dtype=np.int64)
+    lost_total = np.zeros(m)
+    for b in range(m):
+        rng.seed_state(states, b, seed, paths[b])
+        active[b] = rng.uniform(states, b) < sec[S_START]
+    # security regime, outages and construction pauses
+    for t in range(n):
+        building = construction_start <= t < construction_start + construction_years
+        for b in range(m):
+            if t > 0:
+                u = rng.uniform(states, b)
+                active[b] = u >= sec[S_P10] if active[b] else u < sec[S_P01]
+            regime = 1 if active[b] else 0
+            active_years[b] += regime
+            lost = severe_years * rng.from_quantile_table(states, b, outages[OUTAGE_SEVERE + regime])
+            lost += partial_years * rng.from_quantile_table(states, b, outages[OUTAGE_ORDINARY + regime])
+            availability[t, b] = max(0.0, 1.0 - lost)
+            lost_total[b] += min(lost, 1.0)
+            if building:
+                p = sec[S_DELAY_ACTIVE] if active[b] else sec[S_DELAY_CALM]
+                if rng.uniform(states, b) < p:
+                    pauses[b] += 1
+    # delay and capital overrun, correlated with the pauses
+    p_bar = 0.5 * (sec[S_DELAY_CALM] + sec[S_DELAY_ACTIVE])
+    spread = math.sqrt(max(construction_years * p_bar * (1.0 - p_bar), 1e-12))
+    rho = sec[S_OVERRUN_CORR]
+    independent = math.sqrt(max(0.0, 1.0 - rho * rho))
+    for b in range(m):
+        delay[b] = min(int(pauses[b] * sec[S_DELAY_YEARS] + 0.5), risk.max_delay)
+        z_delay = (pauses[b] - construction_years * p_bar) / spread if construction_years > 0 else 0.0
+        z = rho * z_delay + independent * rng.normal(states, b)
+        capex_factor[b] = sec[S_OVERRUN_MEDIAN] * math.exp(sec[S_OVERRUN_SIGMA] * z)
+        inputs[b, 0] = delay[b]
+        inputs[b, 1] = capex_factor[b]
+        inputs[b, 2] = 1.0 - lost_total[b] / n
+        inputs[b, 3] = active_years[b] / n
+    # prices: correlated shocks, mean-reverting or geometric Brownian log prices
+    y = np.zeros((n_c, m))
+    shocks = np.empty((n_c, m))
+    for c in range(n_c):
+        for b in range(m):
+            price[c, 0, b] = base_price[c]
+    for t in range(1, n):
+        for c in range(n_c):
+            for b in range(m):
+                shocks[c, b] = rng.normal(states, b)
+        for c in range(n_c):
+            reverting = risk.kind[c] == 0
+            kappa, level, sigma = risk.kappa[c], risk.level[c], risk.sigma[c]
+            step = risk.drift[c] - 0.5 * sigma * sigma
+            for b in range(m):
+                e = 0.0
+                for j in range(c + 1):
+                    e += chol[c, j] * shocks[j, b]
+                if reverting:
+                    y[c, b] = y[c, b] + kappa * (level - y[c, b]) + sigma * e
+                else:
+                    y[c, b] = y[c, b] + step + sigma * e
+                price[c, t, b] = base_price[c] * math.exp(y[c, b])
+    for b in range(m):
+        ok = _storable(capex_factor[b]) and capex_factor[b] >= 0.0
+        for c in range(n_c):
+            for t in range(n):
+                ok = ok and _storable(price[c, t, b]) and price[c, t, b] >= 0.0
+        valid[b] = ok
+
+
+@jit
+def _block_metrics(
     lines: np.ndarray,
     party: np.ndarray,
+    parties: np.ndarray,
     discount: np.ndarray,
+    years0: int,
     metrics: np.ndarray,
     party_npv: np.ndarray,
-    years0: int,
-) -> tuple[int, int]:
-    """Fill one path's metrics; return (status, first default year or -1)."""
-    n = lines.shape[1]
-    npv_pre = 0.0
-    npv_post = 0.0
-    npv_eq = 0.0
-    pv_fed = 0.0
-    pv_prov = 0.0
-    revenue = 0.0
-    min_dscr = np.inf
-    default_year = -1
+    status: np.ndarray,
+    default_year: np.ndarray,
+) -> None:
+    """Fill the metrics of every path of a block (row b of each output is column b of ``lines``).
+
+    ``status`` comes in as the draw's verdict (OK or invalid draw) and leaves with the path's; a path whose
+    results are not finite is marked a numerical failure. Column ``c`` of ``party_npv`` is party ``parties[c]``.
+    """
+    n, m = lines.shape[1], lines.shape[2]
+    sums = np.zeros((6, m))  # NPV pre-tax, post-tax, equity; PV federal, provincial; revenue
+    npv = np.zeros((parties.shape[0], m))
+    min_dscr = np.full(m, np.inf)
+    first_default = np.full(m, -1)
     for t in range(n):
         d = discount[t]
-        npv_pre += lines[k.L.pre_tax_ncf, t] * d
-        npv_post += lines[k.L.post_tax_ncf, t] * d
-        npv_eq += lines[k.L.equity_cash_flow, t] * d
-        pv_fed += lines[k.L.government_federal, t] * d
-        pv_prov += lines[k.L.government_provincial, t] * d
-        revenue += lines[k.L.gross_revenue, t]
-        if lines[k.L.debt_service, t] > 1e-9:
-            ratio = lines[k.L.dscr, t]
-            if ratio < min_dscr:
-                min_dscr = ratio
-        if default_year < 0 and lines[k.L.shortfall, t] > 1e-6:
-            default_year = years0 + t
-    for p in range(party.shape[0]):
-        total = 0.0
-        for t in range(n):
-            total += party[p, t] * discount[t]
-        party_npv[p] = total
-    metrics[M_NPV_PRE] = npv_pre
-    metrics[M_NPV_POST] = npv_post
-    metrics[M_NPV_EQ] = npv_eq
-    metrics[M_PV_FED] = pv_fed
-    metrics[M_PV_PROV] = pv_prov
-    metrics[M_AETR] = (pv_fed + pv_prov) / npv_pre if npv_pre > 0 else np.nan
-    metrics[M_LOCAL] = pv_prov / npv_pre if npv_pre > 0 else np.nan
-    metrics[M_MIN_DSCR] = min_dscr if min_dscr < np.inf else np.nan
-    metrics[M_REVENUE] = revenue
-    finite = _storable(npv_pre) and _storable(npv_post) and _storable(npv_eq)
-    finite = finite and _storable(pv_fed) and _storable(pv_prov) and _storable(revenue)
-    for p in range(party.shape[0]):
-        finite = finite and _storable(party_npv[p])
-    return (STATUS_OK if finite else STATUS_NUMERICAL), default_year
+        for b in range(m):
+            sums[0, b] += lines[k.L.pre_tax_ncf, t, b] * d
+            sums[1, b] += lines[k.L.post_tax_ncf, t, b] * d
+            sums[2, b] += lines[k.L.equity_cash_flow, t, b] * d
+            sums[3, b] += lines[k.L.government_federal, t, b] * d
+            sums[4, b] += lines[k.L.government_provincial, t, b] * d
+            sums[5, b] += lines[k.L.gross_revenue, t, b]
+            if lines[k.L.debt_service, t, b] > 1e-9:
+                min_dscr[b] = min(min_dscr[b], lines[k.L.dscr, t, b])
+            if first_default[b] < 0 and lines[k.L.shortfall, t, b] > 1e-6:
+                first_default[b] = years0 + t
+        for c in range(parties.shape[0]):
+            row = party[parties[c], t]
+            for b in range(m):
+                npv[c, b] += row[b] * d
+    for b in range(m):
+        npv_pre, pv_fed, pv_prov = sums[0, b], sums[3, b], sums[4, b]
+        finite = True
+        for i in range(6):
+            finite = finite and _storable(sums[i, b])
+        for c in range(parties.shape[0]):
+            finite = finite and _storable(npv[c, b])
+        if status[b] == STATUS_OK and not finite:
+            status[b] = STATUS_NUMERICAL
+        if status[b] != STATUS_OK:  # results that cannot be trusted are not results: marked, never zeroed
+            metrics[b, :] = np.nan
+            party_npv[b, :] = np.nan
+            default_year[b] = -1
+            continue
+        metrics[b, M_NPV_PRE] = npv_pre
+        metrics[b, M_NPV_POST] = sums[1, b]
+        metrics[b, M_NPV_EQ] = sums[2, b]
+        metrics[b, M_PV_FED] = pv_fed
+        metrics[b, M_PV_PROV] = pv_prov
+        metrics[b, M_AETR] = (pv_fed + pv_prov) / npv_pre if npv_pre > 0 else np.nan
+        metrics[b, M_LOCAL] = pv_prov / npv_pre if npv_pre > 0 else np.nan
+        metrics[b, M_MIN_DSCR] = min_dscr[b] if min_dscr[b] < np.inf else np.nan
+        metrics[b, M_REVENUE] = sums[5, b]
+        for c in range(parties.shape[0]):
+            party_npv[b, c] = npv[c, b]
+        default_year[b] = first_default[b]
 
 
 @parallel_jit
@@ -309,52 +375,41 @@ def simulate_chunk(
     first_path: int,
     discount: np.ndarray,
     years0: int,
+    parties: np.ndarray,
     metrics: np.ndarray,
     party_npv: np.ndarray,
     status: np.ndarray,
     default_year: np.ndarray,
     inputs: np.ndarray,
 ) -> None:
-    """Run paths ``first_path .. first_path + len(status) - 1``; row j of each output is path first_path + j."""
+    """Run paths ``first_path .. first_path + len(status) - 1``; row j of each output is path first_path + j.
+
+    Paths go through the model in blocks of :data:`BLOCK`; column ``c`` of ``party_npv`` is the NPV of party
+    ``parties[c]``.
+    """
     n_paths = status.shape[0]
     n_c = risk.base_price.shape[0]
     n = discount.shape[0]
-    n_parties = party_npv.shape[1]
-    for j in prange(n_paths):
-        price = np.empty((n_c, n))
-        availability = np.empty(n)
-        lines = np.empty((k.N_LINES, n))
-        party = np.empty((n_parties, n))
-        capex_factor, delay = _draw_path(
-            params,
-            risk,
-            seed,
-            first_path + j,
-            price,
-            availability,
-            inputs[j],
+    n_blocks = (n_paths + BLOCK - 1) // BLOCK
+    for block in prange(n_blocks):
+        first = block * BLOCK
+        m = min(BLOCK, n_paths - first)
+        paths = np.arange(first_path + first, first_path + first + m)
+        price = np.empty((n_c, n, m))
+        availability = np.empty((n, m))
+        capex_factor = np.empty(m)
+        delay = np.empty(m, dtype=np.int64)
+        valid = np.empty(m, dtype=np.bool_)
+        _draw_block(risk, seed, paths, n, price, availability, capex_factor, delay, inputs[first : first + m], valid)
+        lines = np.empty((k.N_LINES, n, m))
+        party = np.empty((params.party_level.shape[0], n, m))
+        k.run_block(params, price, availability, capex_factor, delay, lines, party)
+        rows = slice(first, first + m)
+        for b in range(m):
+            status[first + b] = STATUS_OK if valid[b] else STATUS_INVALID_DRAW
+        _block_metrics(
+            lines, party, parties, discount, years0, metrics[rows], party_npv[rows], status[rows], default_year[rows]
         )
-        valid = _storable(capex_factor) and capex_factor >= 0.0
-        for c in range(n_c):
-            for t in range(n):
-                valid = valid and _storable(price[c, t]) and price[c, t] >= 0.0
-        if not valid:
-            status[j] = STATUS_INVALID_DRAW
-            for m in range(metrics.shape[1]):
-                metrics[j, m] = np.nan
-            for p in range(n_parties):
-                party_npv[j, p] = np.nan
-            default_year[j] = -1
-            continue
-        k.run_path(params, price, availability, capex_factor, delay, lines, party)
-        st, dy = _path_metrics(params, lines, party, discount, metrics[j], party_npv[j], years0)
-        status[j] = st
-        default_year[j] = dy
-        if st != STATUS_OK:  # results that cannot be trusted are not results: marked, never zeroed
-            for m in range(metrics.shape[1]):
-                metrics[j, m] = np.nan
-            for p in range(n_parties):
-                party_npv[j, p] = np.nan
 
 
 @dataclass
@@ -404,7 +459,6 @@ def run_simulation(
     chunk_size = max(1, min(chunk_size, n_paths))
     n_years = params.capacity.shape[0]
     discount = (1.0 + discount_rate) ** -np.arange(n_years, dtype=np.float64)
-    n_parties = params.party_level.shape[0]
     # only parties that hold, fund or buy a stake have equity flows: store their NPVs, not every lender's zeros
     tracked = np.unique(np.concatenate([params.stake_party, params.stake_payer])).astype(np.int64)
     out = SimulationArrays(
@@ -426,7 +480,7 @@ def run_simulation(
         numba.set_num_threads(min(threads, max_threads()))
     arrays = risk.arrays(base_price)
     metrics = np.empty((chunk_size, N_METRICS))
-    party_npv = np.empty((chunk_size, n_parties))
+    party_npv = np.empty((chunk_size, tracked.size))
     status = np.empty(chunk_size, dtype=np.int8)
     default_year = np.empty(chunk_size, dtype=np.int64)
     inputs = np.empty((chunk_size, N_FIXED_INPUTS))
@@ -441,6 +495,7 @@ def run_simulation(
                 first,
                 discount,
                 first_year,
+                tracked,
                 metrics[:m],
                 party_npv[:m],
                 status[:m],
@@ -450,14 +505,14 @@ def run_simulation(
             # an invalid draw keeps its offending input (which may not fit float32: it is stored as inf)
             with np.errstate(over="ignore"):
                 out.metrics[first : first + m] = metrics[:m]
-                out.party_npv[first : first + m] = party_npv[:m][:, tracked]
+                out.party_npv[first : first + m] = party_npv[:m]
                 out.inputs[first : first + m] = inputs[:m]
             out.status[first : first + m] = status[:m]
             out.default_year[first : first + m] = default_year[:m]
             ok = status[:m] == STATUS_OK
             for values, sums, counts in (
                 (metrics[:m][ok], out.metric_sums, out.metric_counts),
-                (party_npv[:m][ok][:, tracked], out.party_sums, out.party_counts),
+                (party_npv[:m][ok], out.party_sums, out.party_counts),
             ):
                 finite = np.isfinite(values)
                 sums += np.where(finite, values, 0.0).sum(axis=0)
@@ -486,24 +541,26 @@ def draw_only_chunk(
 ) -> None:
     """Draw the random inputs of paths ``first_path ..`` and nothing else: the floor a run cannot go below.
 
+    The draws are made exactly as :func:`simulate_chunk` makes them (same blocks, same arrays);
     ``checksum[j]`` keeps a number from each path so the work cannot be optimised away.
     """
     n_c = risk.base_price.shape[0]
     n = params.capacity.shape[0]
-    for j in prange(checksum.shape[0]):
-        price = np.empty((n_c, n))
-        availability = np.empty(n)
-        inputs = np.empty(N_FIXED_INPUTS)
-        capex_factor, delay = _draw_path(
-            params,
-            risk,
-            seed,
-            first_path + j,
-            price,
-            availability,
-            inputs,
-        )
-        checksum[j] = capex_factor + delay + price[n_c - 1, n - 1] + availability[n - 1]
+    n_paths = checksum.shape[0]
+    n_blocks = (n_paths + BLOCK - 1) // BLOCK
+    for block in prange(n_blocks):
+        first = block * BLOCK
+        m = min(BLOCK, n_paths - first)
+        paths = np.arange(first_path + first, first_path + first + m)
+        price = np.empty((n_c, n, m))
+        availability = np.empty((n, m))
+        capex_factor = np.empty(m)
+        delay = np.empty(m, dtype=np.int64)
+        valid = np.empty(m, dtype=np.bool_)
+        inputs = np.empty((m, N_FIXED_INPUTS))
+        _draw_block(risk, seed, paths, n, price, availability, capex_factor, delay, inputs, valid)
+        for b in range(m):
+            checksum[first + b] = capex_factor[b] + delay[b] + price[n_c - 1, n - 1, b] + availability[n - 1, b]
 
 
 @jit
@@ -575,22 +632,26 @@ def irr_chunk(
     n_c = risk.base_price.shape[0]
     n = params.capacity.shape[0]
     n_parties = party_irr.shape[1]
-    for j in prange(paths.shape[0]):
-        price = np.empty((n_c, n))
-        availability = np.empty(n)
-        inputs = np.empty(N_FIXED_INPUTS)
-        lines = np.empty((k.N_LINES, n))
-        party = np.empty((n_parties, n))
-        capex_factor, delay = _draw_path(
-            params,
-            risk,
-            seed,
-            paths[j],
-            price,
-            availability,
-            inputs,
-        )
-        k.run_path(params, price, availability, capex_factor, delay, lines, party)
-        project_irr[j] = irr_fast(lines[k.L.post_tax_ncf])
-        for p in range(n_parties):
-            party_irr[j, p] = irr_fast(party[p])
+    n_blocks = (paths.shape[0] + BLOCK - 1) // BLOCK
+    for block in prange(n_blocks):
+        first = block * BLOCK
+        m = min(BLOCK, paths.shape[0] - first)
+        price = np.empty((n_c, n, m))
+        availability = np.empty((n, m))
+        capex_factor = np.empty(m)
+        delay = np.empty(m, dtype=np.int64)
+        valid = np.empty(m, dtype=np.bool_)
+        inputs = np.empty((m, N_FIXED_INPUTS))
+        _draw_block(risk, seed, paths[first : first + m], n, price, availability, capex_factor, delay, inputs, valid)
+        lines = np.empty((k.N_LINES, n, m))
+        party = np.empty((n_parties, n, m))
+        k.run_block(params, price, availability, capex_factor, delay, lines, party)
+        flows = np.empty(n)
+        for b in range(m):
+            for t in range(n):
+                flows[t] = lines[k.L.post_tax_ncf, t, b]
+            project_irr[first + b] = irr_fast(flows)
+            for p in range(n_parties):
+                for t in range(n):
+                    flows[t] = party[p, t, b]
+                party_irr[first + b, p] = irr_fast(flows)

@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Final
@@ -45,6 +45,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import yaml
+from scipy.special import gammainc
+from scipy.stats import poisson
 
 from chagai.errors import MISSING, InputError, Issue, NotFoundError
 
@@ -302,6 +304,55 @@ def expected_output_loss(profile: SecurityProfile) -> float:
         + (1.0 - profile.severe_probability) * profile.outage_days_mean * profile.outage_loss
     )
     return mean_event_rate(profile) * days / 365.25
+
+
+OUTAGE_TABLE_CELLS = 2048
+"""Cells of the tabulated quantile function of a year's outage total (see :func:`outage_quantiles`)."""
+
+
+@lru_cache(maxsize=64)
+def _outage_quantiles(rate: float, cells: int) -> npt.NDArray[np.float64]:
+    size = int(rate + 12.0 * math.sqrt(rate) + 20.0)
+    top = 40.0 + 4.0 * (rate + math.sqrt(rate))  # P(total > top) is far below 1e-15 for any such rate
+    y = np.linspace(0.0, top, 20_001)[1:]
+    counts = np.arange(1, size + 1)
+    weights = poisson.pmf(counts, rate)
+    cdf = math.exp(-rate) + gammainc(counts[:, None], y[None, :]).T @ weights
+    cdf = np.maximum.accumulate(np.minimum(cdf, 1.0))
+    p = np.arange(cells + 1) / cells
+    table = np.interp(p, np.concatenate(([math.exp(-rate)], cdf)), np.concatenate(([0.0], y)))
+    table[p <= math.exp(-rate)] = 0.0
+    table[cells] = table[cells - 1] + (table[cells - 1] - table[cells - 2])  # not read: the tail is extrapolated
+    table.setflags(write=False)
+    return table
+
+
+def outage_quantiles(rate: float, cells: int = OUTAGE_TABLE_CELLS) -> npt.NDArray[np.float64]:
+    """The quantile function of a compound Poisson sum of exponential outages, tabulated at p = i / cells.
+
+    A year's total of outage lengths is T = E_1 + ... + E_N, N Poisson with mean ``rate`` [events/yr] and E_i
+    standard exponential (lengths in units of their mean). Its distribution function is exactly
+    F(t) = exp(-rate) + sum_k Poisson(k; rate) P(k, t) (P the regularised incomplete gamma function); the table
+    holds F^-1(i / cells) for i = 0 .. cells, with 0 for every p within the atom P(T = 0) = exp(-rate). The
+    Monte Carlo draws T from one uniform number by linear interpolation in the table, and in the last cell by
+    exponential extrapolation of the tail (:func:`chagai.risk.rng.from_quantile_table`): no branch on the number
+    of events, the same distribution to the table's resolution.
+
+    Parameters
+    ----------
+    rate
+        Mean number of outages a year [events/yr].
+    cells
+        Number of cells of the table [-].
+
+    Returns
+    -------
+    numpy.ndarray
+        (cells + 1,) quantiles [mean outage lengths].
+    """
+    if rate <= 0.0:
+        return np.zeros(cells + 1)
+    return _outage_quantiles(float(rate), cells)
 
 
 def simulate_regimes(

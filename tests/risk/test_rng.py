@@ -1,0 +1,75 @@
+"""The Monte Carlo's random numbers: per-path streams, the inverse normal, and the outage totals' tables."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy.stats import norm
+
+from chagai.core.jit import jit
+from chagai.risk import rng
+from chagai.risk.security import outage_quantiles
+
+
+@jit
+def _normals(seed: int, count: int) -> np.ndarray:
+    states = rng.path_state(seed, 0)
+    out = np.empty(count)
+    for i in range(count):
+        out[i] = rng.normal(states, 0)
+    return out
+
+
+@jit
+def _from_table(seed: int, table: np.ndarray, count: int) -> np.ndarray:
+    states = rng.path_state(seed, 3)
+    out = np.empty(count)
+    for i in range(count):
+        out[i] = rng.from_quantile_table(states, 0, table)
+    return out
+
+
+def test_inverse_normal_matches_the_exact_quantile() -> None:
+    p = np.concatenate([np.logspace(-15, -1, 400), np.linspace(0.01, 0.99, 2000), 1 - np.logspace(-1, -15, 400)])
+    exact = norm.ppf(p)
+    approx = np.array([rng.inverse_normal(float(x)) for x in p])
+    assert np.max(np.abs(approx - exact) / np.maximum(np.abs(exact), 1e-3)) < 1.2e-9
+
+
+def test_normals_have_the_standard_moments() -> None:
+    z = _normals(11, 400_000)
+    assert abs(z.mean()) < 5 * 1 / math.sqrt(z.size)
+    assert z.std() == pytest.approx(1.0, abs=0.005)
+    assert np.mean(z < -1.6448536) == pytest.approx(0.05, abs=0.002)
+
+
+def test_streams_depend_only_on_seed_and_path() -> None:
+    a, b = rng.path_state(5, 17), np.empty(3, dtype=np.uint64)
+    rng.seed_state(b, 2, 5, 17)
+    assert rng.uniform(a, 0) == rng.uniform(b, 2)
+    other = rng.path_state(5, 18)
+    assert rng.uniform(other, 0) != rng.uniform(rng.path_state(5, 17), 0)
+
+
+@pytest.mark.parametrize("rate", [0.3, 1.2, 4.0])
+def test_outage_table_reproduces_the_compound_poisson_distribution(rate: float) -> None:
+    """T = sum of N ~ Poisson(rate) standard exponentials: P(T = 0) = e^-rate, E[T] = rate, Var[T] = 2 rate."""
+    table = outage_quantiles(rate)
+    assert np.all(np.diff(table) >= 0)
+    draws = _from_table(7, table, 1_000_000)
+    n = draws.size
+    assert np.mean(draws == 0.0) == pytest.approx(math.exp(-rate), abs=4 * math.sqrt(math.exp(-rate) / n))
+    assert draws.mean() == pytest.approx(rate, abs=5 * math.sqrt(2 * rate / n))
+    assert draws.var() == pytest.approx(2 * rate, rel=0.02)
+    # against a direct simulation of events, quantile by quantile
+    generator = np.random.default_rng(3)
+    counts = generator.poisson(rate, 400_000)
+    direct = np.array([generator.exponential(1.0, c).sum() for c in counts])
+    for q in (0.5, 0.9, 0.99, 0.999):
+        assert np.quantile(draws, q) == pytest.approx(np.quantile(direct, q), rel=0.03, abs=0.02)
+
+
+def test_no_events_means_no_outage() -> None:
+    assert np.all(outage_quantiles(0.0) == 0.0)

@@ -209,9 +209,11 @@ def test_cashflow_prints_and_writes_csv(tmp_path: Path) -> None:
 def test_appraisal_input_errors_are_clear() -> None:
     assert "registry-only entry" in run("appraise", "duddar", code=2)
     assert "SHARE:SELLER->BUYER@YEAR" in run("appraise", "reko-diq", "--sell", "lots", code=2)
-    assert "write the buyer as a party id" in run("appraise", "reko-diq", "--sell", "15%:federal->Bad Name@2027", code=2)
+    bad_buyer = run("appraise", "reko-diq", "--sell", "15%:federal->Bad Name@2027", code=2)
+    assert "write the buyer as a party id" in bad_buyer
     assert "keys among" in run("appraise", "reko-diq", "--scenario", "speed=3", code=2)
     assert "prices.nickel" in run("appraise", "reko-diq", "--set", "prices.nickel=3", code=2)
+    assert "add a price for natural-gas" in run("appraise", "sui", "--set", "prices=[]", code=2)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -263,7 +263,7 @@ def _yields(case: Case, prod: MineProduction | GasProduction) -> tuple[np.ndarra
         product = recovered / conc if conc > 0 else recovered
         return yields, product
     for c, commodity in enumerate(case.commodities):
-        price = next(p for p in case.prices if p.commodity == commodity)
+        price = next(p for p in case.prices if p.commodity == commodity)  # one exists: _prices checked
         if price.price.dimension == "price_per_energy":
             if prod.heating_value is None:
                 issue = Issue(
@@ -329,8 +329,8 @@ def compile_case(case: Case, scenario: Scenario | None = None) -> Compiled:
     future = [y for y in capex_years if any(y <= u for u in unstarted)] + unstarted
     shift_from = max(0, min(future) - start) if future else n
 
+    prices, price_units, display = _prices(case, scenario, years)  # first: names a commodity without a price
     yields, product_yield = _yields(case, prod)
-    prices, price_units, display = _prices(case, scenario, years)
 
     # --- fiscal -----------------------------------------------------------------------------------------
     terms = _terms(case)

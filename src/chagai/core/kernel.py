@@ -6,8 +6,8 @@ an inner loop, so compiled code works on contiguous rows; a path's arithmetic is
 :func:`run_path` is the block of one path, :func:`run_paths` a plain driver over draws. Inputs come from
 :func:`chagai.cases.compile.compile_case` as a :class:`Params` tuple (fixed for every draw) and per-draw arrays
 (prices, availability, capex overrun, delay). A single path's arrays have time on their last axis; a block's add
-the paths as a last axis after time. Year index 0 is the valuation year. Money is in US$ million; quantities in canonical units
-(t, MMscf).
+the paths as a last axis after time. Year index 0 is the valuation year. Money is in US$ million; quantities in
+canonical units (t, MMscf).
 
 The functions use only what numba compiles (loops, scalars, arrays, tuples), so the same code runs as plain
 Python (the reference and the baseline of the benchmarks) and compiled (:mod:`chagai.core.jit`).

@@ -139,3 +139,15 @@ def test_irr_percentiles_come_from_a_stated_sample(reko) -> None:  # type: ignor
     assert 0.05 < irr.p50 < 0.5
     barrick = next(s for s in sim.stakeholders if s["party"] == "barrick")
     assert barrick["irr"]["p10"] <= barrick["irr"]["p50"] <= barrick["irr"]["p90"]
+
+
+def test_histograms_count_every_valid_path(reko) -> None:  # type: ignore[no-untyped-def]
+    sim = simulate(reko, 3_000, seed=4)
+    histograms = {h["key"]: h for h in sim.as_dict()["histograms"]}
+    assert {"npv_post_tax", "pv_provincial", "min_dscr", "npv_barrick"} <= set(histograms)
+    valid = sim.valid
+    npv = sim.arrays.metrics[valid, mc.M_NPV_POST]
+    assert sum(histograms["npv_post_tax"]["counts"]) == int(np.isfinite(npv).sum())
+    edges = histograms["npv_post_tax"]["edges"]
+    assert edges[0] == pytest.approx(float(np.nanmin(npv))) and edges[-1] == pytest.approx(float(np.nanmax(npv)))
+    assert max(histograms["min_dscr"]["edges"]) <= 8.0

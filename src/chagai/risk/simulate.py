@@ -142,7 +142,37 @@ class Simulation:
             "probabilities": self.probabilities,
             "first_default_year": {str(y): c for y, c in self.default_years.items()},
             "failures": {"count": int((~self.valid).sum()), "examples": self.failures},
+            "histograms": self.histograms(),
         }
+
+    def histograms(self, bins: int = 40) -> list[dict[str, Any]]:
+        """Bin edges and path counts of the main results over the valid paths (min DSCR clipped at 8).
+
+        One entry per result: the project's NPV after tax, each government's PV, the government take, the
+        minimum DSCR and each owner's NPV, with its key, label and unit.
+        """
+        a = self.arrays
+        valid = self.valid
+        series: list[tuple[str, str, str, np.ndarray]] = []
+        for index in (mc.M_NPV_POST, mc.M_PV_FED, mc.M_PV_PROV, mc.M_AETR, mc.M_MIN_DSCR):
+            key, unit, label = mc.METRICS[index]
+            values = a.metrics[valid, index].astype(np.float64)
+            if index == mc.M_MIN_DSCR:
+                values, label = np.clip(values, 0.0, 8.0), f"{label} (clipped at 8)"
+            series.append((key, label, unit, values))
+        for column, p in enumerate(a.parties):
+            values = a.party_npv[valid, column].astype(np.float64)
+            if np.any(np.abs(np.nan_to_num(values)) > 1e-9):
+                party = self.compiled.parties[p]
+                series.append((f"npv_{party.id}", f"NPV of {party.label}", "US$m", values))
+        out = []
+        for key, label, unit, values in series:
+            finite = values[np.isfinite(values)]
+            if finite.size == 0:
+                continue
+            counts, edges = np.histogram(finite, bins=bins)
+            out.append({"key": key, "label": label, "unit": unit, "edges": edges.tolist(), "counts": counts.tolist()})
+        return out
 
     def draws(self) -> Any:
         """Every path's inputs and results as a pandas DataFrame (one row per path)."""

@@ -409,7 +409,7 @@ def cashflow(
     frame = result.table()
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(output, float_format="%.6f")
+        output.write_text(result.table_csv(), encoding="utf-8")
         err.print(f"wrote {output} ({len(frame)} years x {len(frame.columns)} columns)")
         return
     shown = [

@@ -170,6 +170,11 @@ class Appraisal:
         frame = pd.DataFrame(columns, index=pd.Index(self.years, name="year"))
         return frame
 
+    def table_csv(self) -> str:
+        """The annual table as CSV text (six decimals), as ``chagai cashflow -o`` writes it and the API serves it."""
+        text: str = self.table().to_csv(float_format="%.6f")
+        return text
+
     def as_dict(self) -> dict[str, Any]:
         """Everything a machine needs, JSON-ready."""
         table = self.table()

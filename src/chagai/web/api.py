@@ -629,7 +629,7 @@ def workbook(request: Request, project: ProjectId) -> Response:
 def cashflow_csv(request: Request, project: ProjectId) -> Response:
     """The annual cash-flow table of the base case, every line item (as ``chagai cashflow -o``)."""
     appraisal = _cache(request).appraisal(_registry(request), project)
-    text = appraisal.table().to_csv(float_format="%.6f")
+    text = appraisal.table_csv()
     headers = {"Content-Disposition": f'attachment; filename="{appraisal.case.id}-cashflow.csv"'}
     return Response(text, media_type="text/csv", headers=headers)
 

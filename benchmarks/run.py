@@ -468,20 +468,26 @@ def web_section() -> None:
             f"{len(APPRAISALS)} scenarios, repeated (results kept)",
             *asyncio.run(_load(base, post, WEB_CLIENTS, WEB_SECONDS)),
         )
-        distinct = [
-            _request(
-                "POST",
-                base,
-                "/api/appraisals",
-                json.dumps(
-                    {**APPRAISALS[i % len(APPRAISALS)], "scenario": {"discount_rate": 0.05 + i * 1e-7}}
-                ).encode(),
-            )
-            for i in range(200_000)
-        ]
-        _print_load(
-            "every request new (full model run each)", *asyncio.run(_load(base, distinct, WEB_CLIENTS, WEB_SECONDS))
-        )
+        for solve, label in (
+            (True, "every request new (full model run each)"),
+            (False, "every request new, solve=false (no breakevens)"),
+        ):
+            distinct = [
+                _request(
+                    "POST",
+                    base,
+                    "/api/appraisals",
+                    json.dumps(
+                        {
+                            **APPRAISALS[i % len(APPRAISALS)],
+                            "scenario": {"discount_rate": 0.05 + i * 1e-7},
+                            "solve": solve,
+                        }
+                    ).encode(),
+                )
+                for i in range(200_000)
+            ]
+            _print_load(label, *asyncio.run(_load(base, distinct, WEB_CLIENTS, WEB_SECONDS)))
         print("(the load client runs on the same machine and shares its cores with the server)")
 
         candidates = ["/", "/projects/reko-diq", "/api/projects", "/api/projects/reko-diq"]

@@ -149,5 +149,6 @@ def test_histograms_count_every_valid_path(reko) -> None:  # type: ignore[no-unt
     npv = sim.arrays.metrics[valid, mc.M_NPV_POST]
     assert sum(histograms["npv_post_tax"]["counts"]) == int(np.isfinite(npv).sum())
     edges = histograms["npv_post_tax"]["edges"]
-    assert edges[0] == pytest.approx(float(np.nanmin(npv))) and edges[-1] == pytest.approx(float(np.nanmax(npv)))
+    assert edges[0] == pytest.approx(float(np.nanmin(npv)))
+    assert edges[-1] == pytest.approx(float(np.nanmax(npv)))
     assert max(histograms["min_dscr"]["edges"]) <= 8.0

@@ -381,35 +381,78 @@ def simulate_chunk(
     status: np.ndarray,
     default_year: np.ndarray,
     inputs: np.ndarray,
+    workers: int = 1,
 ) -> None:
     """Run paths ``first_path .. first_path + len(status) - 1``; row j of each output is path first_path + j.
 
-    Paths go through the model in blocks of :data:`BLOCK`; column ``c`` of ``party_npv`` is the NPV of party
-    ``parties[c]``.
+    Paths go through the model in blocks of :data:`BLOCK`, shared among ``workers`` parallel workers (one per
+    thread; a path's result does not depend on which worker runs it); column ``c`` of ``party_npv`` is the NPV
+    of party ``parties[c]``.
     """
     n_paths = status.shape[0]
     n_c = risk.base_price.shape[0]
     n = discount.shape[0]
-    n_blocks = (n_paths + BLOCK - 1) // BLOCK
-    for block in prange(n_blocks):
-        first = block * BLOCK
-        m = min(BLOCK, n_paths - first)
-        paths = np.arange(first_path + first, first_path + first + m)
-        price = np.empty((n_c, n, m))
-        availability = np.empty((n, m))
-        capex_factor = np.empty(m)
-        delay = np.empty(m, dtype=np.int64)
-        valid = np.empty(m, dtype=np.bool_)
-        _draw_block(risk, seed, paths, n, price, availability, capex_factor, delay, inputs[first : first + m], valid)
-        lines = np.empty((k.N_LINES, n, m))
-        party = np.empty((params.party_level.shape[0], n, m))
-        k.run_block(params, price, availability, capex_factor, delay, lines, party)
-        rows = slice(first, first + m)
-        for b in range(m):
-            status[first + b] = STATUS_OK if valid[b] else STATUS_INVALID_DRAW
-        _block_metrics(
-            lines, party, parties, discount, years0, metrics[rows], party_npv[rows], status[rows], default_year[rows]
-        )
+    n_parties = params.party_level.shape[0]
+    n_full = n_paths // BLOCK
+    workers = max(1, min(workers, n_full))
+    for worker in prange(workers):  # each worker keeps one set of block arrays for all its blocks
+        price = np.empty((n_c, n, BLOCK))
+        availability = np.empty((n, BLOCK))
+        capex_factor = np.empty(BLOCK)
+        delay = np.empty(BLOCK, dtype=np.int64)
+        valid = np.empty(BLOCK, dtype=np.bool_)
+        lines = np.empty((k.N_LINES, n, BLOCK))
+        party = np.empty((n_parties, n, BLOCK))
+        for block in range(worker, n_full, workers):
+            first = block * BLOCK
+            rows = slice(first, first + BLOCK)
+            _simulate_block(
+                params, risk, seed, first_path + first, discount, years0, parties,
+                metrics[rows], party_npv[rows], status[rows], default_year[rows], inputs[rows],
+                price, availability, capex_factor, delay, valid, lines, party,
+            )  # fmt: skip
+    rest = n_paths - n_full * BLOCK
+    if rest > 0:
+        first = n_full * BLOCK
+        rows = slice(first, n_paths)
+        _simulate_block(
+            params, risk, seed, first_path + first, discount, years0, parties,
+            metrics[rows], party_npv[rows], status[rows], default_year[rows], inputs[rows],
+            np.empty((n_c, n, rest)), np.empty((n, rest)), np.empty(rest), np.empty(rest, dtype=np.int64),
+            np.empty(rest, dtype=np.bool_), np.empty((k.N_LINES, n, rest)), np.empty((n_parties, n, rest)),
+        )  # fmt: skip
+
+
+@jit
+def _simulate_block(
+    params: k.Params,
+    risk: RiskArrays,
+    seed: int,
+    first_path: int,
+    discount: np.ndarray,
+    years0: int,
+    parties: np.ndarray,
+    metrics: np.ndarray,
+    party_npv: np.ndarray,
+    status: np.ndarray,
+    default_year: np.ndarray,
+    inputs: np.ndarray,
+    price: np.ndarray,
+    availability: np.ndarray,
+    capex_factor: np.ndarray,
+    delay: np.ndarray,
+    valid: np.ndarray,
+    lines: np.ndarray,
+    party: np.ndarray,
+) -> None:
+    """Draw, run and measure the block of paths ``first_path ..`` (as many as ``status`` has rows)."""
+    m = status.shape[0]
+    paths = np.arange(first_path, first_path + m)
+    _draw_block(risk, seed, paths, discount.shape[0], price, availability, capex_factor, delay, inputs, valid)
+    k.run_block(params, price, availability, capex_factor, delay, lines, party)
+    for b in range(m):
+        status[b] = STATUS_OK if valid[b] else STATUS_INVALID_DRAW
+    _block_metrics(lines, party, parties, discount, years0, metrics, party_npv, status, default_year)
 
 
 @dataclass
@@ -501,6 +544,7 @@ def run_simulation(
                 status[:m],
                 default_year[:m],
                 inputs[:m],
+                numba.get_num_threads(),
             )
             # an invalid draw keeps its offending input (which may not fit float32: it is stored as inf)
             with np.errstate(over="ignore"):

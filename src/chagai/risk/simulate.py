@@ -146,10 +146,12 @@ class Simulation:
         }
 
     def histograms(self, bins: int = 40) -> list[dict[str, Any]]:
-        """Bin edges and path counts of the main results over the valid paths (min DSCR clipped at 8).
+        """Bin edges and path counts of the main results over the valid paths.
 
         One entry per result: the project's NPV after tax, each government's PV, the government take, the
-        minimum DSCR and each owner's NPV, with its key, label and unit.
+        minimum DSCR and each owner's NPV, with its key, label and unit. Values beyond the central 99% (ratios
+        over a near-zero NPV can be huge) are counted in the outermost bins, so every path is counted and the
+        bins stay readable; the label says so when it happens.
         """
         a = self.arrays
         valid = self.valid
@@ -157,8 +159,6 @@ class Simulation:
         for index in (mc.M_NPV_POST, mc.M_PV_FED, mc.M_PV_PROV, mc.M_AETR, mc.M_MIN_DSCR):
             key, unit, label = mc.METRICS[index]
             values = a.metrics[valid, index].astype(np.float64)
-            if index == mc.M_MIN_DSCR:
-                values, label = np.clip(values, 0.0, 8.0), f"{label} (clipped at 8)"
             series.append((key, label, unit, values))
         for column, p in enumerate(a.parties):
             values = a.party_npv[valid, column].astype(np.float64)
@@ -170,6 +170,10 @@ class Simulation:
             finite = values[np.isfinite(values)]
             if finite.size == 0:
                 continue
+            low, high = np.percentile(finite, [0.5, 99.5])
+            if high > low and (finite.min() < low or finite.max() > high):
+                finite = np.clip(finite, low, high)
+                label = f"{label} (central 99%, the rest in the end bins)"
             counts, edges = np.histogram(finite, bins=bins)
             out.append({"key": key, "label": label, "unit": unit, "edges": edges.tolist(), "counts": counts.tolist()})
         return out

@@ -157,8 +157,8 @@ class Appraisal:
             f"end-year cash flows; flows before {self.compiled.valuation_year} are sunk"
         )
 
-    def table(self) -> pd.DataFrame:
-        """The annual table: one row per year, one column per line item (unit in the column name)."""
+    def table_columns(self) -> dict[str, np.ndarray]:
+        """The annual table's columns by name (unit in the name): every line item, the prices, each owner's flow."""
         columns = {f"{name} [{unit}]": self.lines[i] for i, (name, unit) in enumerate(k.LINES)}
         for c, commodity in enumerate(self.compiled.commodities):
             columns[f"price_{commodity} [{self.compiled.price_units[c]}]"] = (
@@ -167,8 +167,11 @@ class Appraisal:
         for p, party in enumerate(self.compiled.parties):
             if np.any(self.party_net[p]):
                 columns[f"equity_net_{party.id} [US$m]"] = self.party_net[p]
-        frame = pd.DataFrame(columns, index=pd.Index(self.years, name="year"))
-        return frame
+        return columns
+
+    def table(self) -> pd.DataFrame:
+        """The annual table: one row per year, one column per line item (unit in the column name)."""
+        return pd.DataFrame(self.table_columns(), index=pd.Index(self.years, name="year"))
 
     def table_csv(self) -> str:
         """The annual table as CSV text (six decimals), as ``chagai cashflow -o`` writes it and the API serves it."""
@@ -177,7 +180,7 @@ class Appraisal:
 
     def as_dict(self) -> dict[str, Any]:
         """Everything a machine needs, JSON-ready."""
-        table = self.table()
+        columns = self.table_columns()
         return {
             "project": {"id": self.case.id, "name": self.case.name},
             "chagai_version": __version__,
@@ -200,7 +203,7 @@ class Appraisal:
             "notes": self.compiled.notes,
             "annual": {
                 "years": [int(y) for y in self.years],
-                "columns": {c: [None if math.isnan(v) else float(v) for v in table[c]] for c in table.columns},
+                "columns": {c: [None if v != v else v for v in values.tolist()] for c, values in columns.items()},
             },
         }
 

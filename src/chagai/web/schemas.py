@@ -557,6 +557,16 @@ class FailuresOut(BaseModel):
     examples: list[dict[str, Any]]
 
 
+class HistogramOut(BaseModel):
+    """A result's distribution over the valid paths: bin edges [unit] and the number of paths in each bin."""
+
+    key: str
+    label: str
+    unit: str
+    edges: list[float]
+    counts: list[int]
+
+
 class SimulationResults(BaseModel):
     """The result of a Monte Carlo run, with what is needed to replay it."""
 
@@ -579,6 +589,7 @@ class SimulationResults(BaseModel):
     )
     first_default_year: dict[str, int]
     failures: FailuresOut
+    histograms: list[HistogramOut] = Field(default_factory=list)
 
 
 JobState = Literal["queued", "running", "done", "failed"]

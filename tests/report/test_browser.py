@@ -3,27 +3,14 @@ no network request."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from chagai.cli import app
+from tests.chromium import ARGS, CHROMIUM, needs_chromium
 
-CHROMIUM = os.environ.get("CHAGAI_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no Chromium (make test installs Debian's)")
+pytestmark = needs_chromium
 
 
 def _render(path: Path, shots: Path) -> tuple[int, int, list[str], list[str]]:

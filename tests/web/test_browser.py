@@ -11,28 +11,16 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from chagai.registry.db import open_registry
 from chagai.web.auth import create_token
+from tests.chromium import ARGS, CHROMIUM, needs_chromium
 
-CHROMIUM = os.environ.get("CHAGAI_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCRIPT_CLAIM = "Exports will reach US$3bn a year <script>alert(1)</script> (a test claim)"
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no Chromium (make test installs Debian's)")
+pytestmark = needs_chromium
 
 
 def _shots(tmp_path: Path, backend: str) -> Path:

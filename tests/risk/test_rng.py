@@ -73,3 +73,59 @@ def test_outage_table_reproduces_the_compound_poisson_distribution(rate: float) 
 
 def test_no_events_means_no_outage() -> None:
     assert np.all(outage_quantiles(0.0) == 0.0)
+
+
+@jit
+def _rows(seed: int, width: int, rows: int, tables: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Draw ``rows`` rows of normals, then of table numbers, for ``width`` generators at once."""
+    states = np.empty(width, dtype=np.uint64)
+    for b in range(width):
+        rng.seed_state(states, b, seed, b)
+    u = np.empty(width)
+    lanes = np.empty(width, dtype=np.int64)
+    which = np.arange(width) % tables.shape[0]
+    normals = np.empty((rows, width))
+    quantiles = np.empty((rows, width))
+    for r in range(rows):
+        rng.normal_row(states, u, lanes, normals[r])
+    for r in range(rows):
+        rng.quantile_row(states, tables, which, u, quantiles[r])
+    return normals, quantiles, which
+
+
+@jit
+def _scalar_rows(seed: int, width: int, rows: int, tables: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The same numbers, one generator at a time with the scalar functions."""
+    normals = np.empty((rows, width))
+    quantiles = np.empty((rows, width))
+    for b in range(width):
+        states = rng.path_state(seed, b)
+        for r in range(rows):
+            normals[r, b] = rng.normal(states, 0)
+        for r in range(rows):
+            quantiles[r, b] = rng.from_quantile_table(states, 0, tables[b % tables.shape[0]])
+    return normals, quantiles
+
+
+@pytest.mark.parametrize("width", [1, 5, 16, 37])
+def test_row_draws_equal_the_scalar_draws_of_each_generator(width: int) -> None:
+    """A block draws each path's numbers exactly as the path alone would, whatever the block's width."""
+    tables = np.stack([outage_quantiles(0.3), outage_quantiles(4.0)])
+    normals, quantiles, _ = _rows(3, width, 3_000, tables)
+    expected_normals, expected_quantiles = _scalar_rows(3, width, 3_000, tables)
+    assert np.array_equal(normals, expected_normals)
+    assert np.array_equal(quantiles, expected_quantiles)
+    assert np.any(np.abs(normals) > 1.98)  # the tails were drawn
+    assert np.max(quantiles) > tables[:, -2].min()  # so were the tables' tails
+
+
+def test_exp_row_matches_the_library_exponential_everywhere() -> None:
+    x = np.concatenate([np.linspace(-745.0, 710.0, 20_001), [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-300]])
+    out = np.empty_like(x)
+    rng.exp_row(x, out)
+    with np.errstate(over="ignore"):
+        expected = np.exp(x)
+    finite = np.isfinite(expected) & (expected >= np.finfo(float).tiny)  # normal floats
+    assert np.max(np.abs(out[finite] / expected[finite] - 1.0)) < 1e-15
+    assert np.array_equal(out[~finite], expected[~finite], equal_nan=True)
+    assert out[x == 0.0][0] == 1.0

@@ -45,9 +45,9 @@ numba.config.CACHE_DIR = _cache_dir()  # type: ignore[attr-defined]
 
 def jit(fn: Fn) -> Fn:
     """Compile ``fn`` with numba in nopython mode, caching the result on disk."""
-    return cast(Fn, numba.njit(cache=True, nogil=True)(fn))
+    return cast(Fn, numba.njit(cache=True, nogil=True, error_model="numpy")(fn))
 
 
 def parallel_jit(fn: Fn) -> Fn:
     """Compile ``fn`` with numba for parallel loops (``numba.prange``)."""
-    return cast(Fn, numba.njit(cache=True, nogil=True, parallel=True)(fn))
+    return cast(Fn, numba.njit(cache=True, nogil=True, parallel=True, error_model="numpy")(fn))

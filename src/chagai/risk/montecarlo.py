@@ -191,7 +191,7 @@ LARGEST_RESULT = 1e30
 
 @jit
 def _storable(x: float) -> bool:
-    return math.isfinite(x) and abs(x) < LARGEST_RESULT
+    return abs(x) < LARGEST_RESULT  # false for NaN and infinities too
 
 
 BLOCK = 16
@@ -231,30 +231,41 @@ def _draw_block(
     severe_years = sec[S_SEVERE_DAYS] / DAYS_A_YEAR  # share of a year lost per mean severe stoppage
     partial_years = sec[S_DAYS] * sec[S_LOSS] / DAYS_A_YEAR  # per mean ordinary outage
     states = np.empty(m, dtype=np.uint64)
-    active = np.empty(m, dtype=np.bool_)
+    u = np.empty(m)
+    lanes = np.empty(m, dtype=np.int64)
+    regime = np.empty(m, dtype=np.int64)  # 1 conflict-active, 0 calm
     active_years = np.zeros(m, dtype=np.int64)
     pauses = np.zeros(m, dtype=np.int64)
     lost_total = np.zeros(m)
+    severe = np.empty(m)
+    ordinary = np.empty(m)
     for b in range(m):
         rng.seed_state(states, b, seed, paths[b])
-        active[b] = rng.uniform(states, b) < sec[S_START]
-    # security regime, outages and construction pauses
+    rng.uniform_row(states, u)
+    for b in range(m):
+        regime[b] = 1 if u[b] < sec[S_START] else 0
+    # security regime, outages and construction pauses (outage tables by regime: calm, then active)
+    severe_tables = outages[OUTAGE_SEVERE : OUTAGE_SEVERE + 2]
+    ordinary_tables = outages[OUTAGE_ORDINARY : OUTAGE_ORDINARY + 2]
     for t in range(n):
-        building = construction_start <= t < construction_start + construction_years
+        if t > 0:
+            rng.uniform_row(states, u)
+            for b in range(m):
+                active = u[b] >= sec[S_P10] if regime[b] == 1 else u[b] < sec[S_P01]
+                regime[b] = 1 if active else 0
         for b in range(m):
-            if t > 0:
-                u = rng.uniform(states, b)
-                active[b] = u >= sec[S_P10] if active[b] else u < sec[S_P01]
-            regime = 1 if active[b] else 0
-            active_years[b] += regime
-            lost = severe_years * rng.from_quantile_table(states, b, outages[OUTAGE_SEVERE + regime])
-            lost += partial_years * rng.from_quantile_table(states, b, outages[OUTAGE_ORDINARY + regime])
+            active_years[b] += regime[b]
+        rng.quantile_row(states, severe_tables, regime, u, severe)
+        rng.quantile_row(states, ordinary_tables, regime, u, ordinary)
+        for b in range(m):
+            lost = severe_years * severe[b] + partial_years * ordinary[b]
             availability[t, b] = max(0.0, 1.0 - lost)
             lost_total[b] += min(lost, 1.0)
-            if building:
-                p = sec[S_DELAY_ACTIVE] if active[b] else sec[S_DELAY_CALM]
-                if rng.uniform(states, b) < p:
-                    pauses[b] += 1
+        if construction_start <= t < construction_start + construction_years:
+            rng.uniform_row(states, u)
+            for b in range(m):
+                p = sec[S_DELAY_ACTIVE] if regime[b] == 1 else sec[S_DELAY_CALM]
+                pauses[b] += 1 if u[b] < p else 0
     # delay and capital overrun, correlated with the pauses
     p_bar = 0.5 * (sec[S_DELAY_CALM] + sec[S_DELAY_ACTIVE])
     spread = math.sqrt(max(construction_years * p_bar * (1.0 - p_bar), 1e-12))
@@ -272,13 +283,13 @@ def _draw_block(
     # prices: correlated shocks, mean-reverting or geometric Brownian log prices
     y = np.zeros((n_c, m))
     shocks = np.empty((n_c, m))
+    growth = np.empty(m)
     for c in range(n_c):
         for b in range(m):
             price[c, 0, b] = base_price[c]
     for t in range(1, n):
         for c in range(n_c):
-            for b in range(m):
-                shocks[c, b] = rng.normal(states, b)
+            rng.normal_row(states, u, lanes, shocks[c])
         for c in range(n_c):
             reverting = risk.kind[c] == 0
             kappa, level, sigma = risk.kappa[c], risk.level[c], risk.sigma[c]
@@ -291,13 +302,15 @@ def _draw_block(
                     y[c, b] = y[c, b] + kappa * (level - y[c, b]) + sigma * e
                 else:
                     y[c, b] = y[c, b] + step + sigma * e
-                price[c, t, b] = base_price[c] * math.exp(y[c, b])
+            rng.exp_row(y[c], growth)
+            for b in range(m):
+                price[c, t, b] = base_price[c] * growth[b]
     for b in range(m):
-        ok = _storable(capex_factor[b]) and capex_factor[b] >= 0.0
-        for c in range(n_c):
-            for t in range(n):
-                ok = ok and _storable(price[c, t, b]) and price[c, t, b] >= 0.0
-        valid[b] = ok
+        valid[b] = _storable(capex_factor[b]) & (capex_factor[b] >= 0.0)
+    for c in range(n_c):
+        for t in range(n):
+            for b in range(m):
+                valid[b] &= _storable(price[c, t, b]) & (price[c, t, b] >= 0.0)
 
 
 @jit

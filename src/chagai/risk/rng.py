@@ -3,6 +3,11 @@
 Every path has its own stream, derived from the run's seed and the path's index alone (SplitMix64), so a
 result depends only on the seed: never on the chunk size, the number of threads or the order paths are run in.
 SplitMix64 passes BigCrush; its state is one 64-bit integer, so a path's generator costs nothing to create.
+
+A block of paths keeps one generator per path in one array. The ``*_row`` functions draw one number for every
+generator of the block at once: each is written as a branch-free pass over the block (which the compiler turns
+into vector instructions) and a second pass that redoes the rare lanes needing a logarithm or a square root. A
+path's numbers are exactly those of the scalar functions, in the same order.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import math
 import numpy as np
 
 from chagai.core.jit import jit
+from chagai.core.vecmath import EXP_LIMIT, exp_arith, log_arith
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -87,9 +93,15 @@ def inverse_normal(p: float) -> float:
         num = (((((_A[0] * r + _A[1]) * r + _A[2]) * r + _A[3]) * r + _A[4]) * r + _A[5]) * q
         den = ((((_B[0] * r + _B[1]) * r + _B[2]) * r + _B[3]) * r + _B[4]) * r + 1.0
         return num / den
-    tail = p if p < 0.5 else 1.0 - p
-    q = math.sqrt(-2.0 * math.log(tail))
-    x = (((((_C[0] * q + _C[1]) * q + _C[2]) * q + _C[3]) * q + _C[4]) * q + _C[5]) / (
+    return _inverse_normal_tail(p)
+
+
+@jit
+def _inverse_normal_tail(p: float) -> float:
+    """Acklam's tail formula, for p below 0.02425 or above 0.97575."""
+    tail = min(p, 1.0 - p)
+    q = math.sqrt(-2.0 * log_arith(tail))
+    x: float = (((((_C[0] * q + _C[1]) * q + _C[2]) * q + _C[3]) * q + _C[4]) * q + _C[5]) / (
         (((_D[0] * q + _D[1]) * q + _D[2]) * q + _D[3]) * q + 1.0
     )
     return x if p < 0.5 else -x
@@ -99,17 +111,6 @@ def inverse_normal(p: float) -> float:
 def normal(states: np.ndarray, i: int) -> float:
     """A standard normal number from generator ``i``: the inverse distribution function of one uniform."""
     return inverse_normal(uniform(states, i))
-
-
-@jit
-def exponential_sum(states: np.ndarray, i: int, count: int) -> float:
-    """The sum of ``count`` independent standard exponential numbers, -ln(U_1 ... U_count): one logarithm."""
-    if count <= 0:
-        return 0.0
-    product = 1.0
-    for _ in range(count):
-        product *= uniform(states, i)
-    return -math.log(product)
 
 
 @jit
@@ -127,6 +128,75 @@ def from_quantile_table(states: np.ndarray, i: int, table: np.ndarray) -> float:
     if j < cells - 1:
         value: float = table[j] + (x - j) * (table[j + 1] - table[j])
         return value
+    return _quantile_tail(table, u)
+
+
+@jit
+def _quantile_tail(table: np.ndarray, u: float) -> float:
+    """The exponential tail of a quantile table's last cell at probability ``u``."""
+    cells = table.shape[0] - 1
     scale = (table[cells - 1] - table[cells - 2]) / math.log(2.0)
     tail: float = table[cells - 1] + scale * math.log(1.0 / (cells * (1.0 - u)))
     return tail
+
+
+@jit
+def uniform_row(states: np.ndarray, out: np.ndarray) -> None:
+    """``out[b]`` = :func:`uniform` of generator ``b``, for every generator of the block."""
+    for b in range(out.shape[0]):
+        states[b] += _GOLDEN
+        z = _mix(states[b])
+        out[b] = (float(z >> _S11) + 0.5) * _TWO_POW_53
+
+
+@jit
+def normal_row(states: np.ndarray, u: np.ndarray, lanes: np.ndarray, out: np.ndarray) -> None:
+    """``out[b]`` = :func:`normal` of generator ``b``, for every generator.
+
+    ``u`` receives the uniforms and ``lanes`` (int64) the lanes in a tail: the central formula runs on every
+    lane (vectorised), then the tail formula only on the tail lanes (about 5%), listed in the first pass.
+    """
+    n_tail = 0
+    uniform_row(states, u)
+    for b in range(out.shape[0]):
+        q = u[b] - 0.5
+        r = q * q
+        num = (((((_A[0] * r + _A[1]) * r + _A[2]) * r + _A[3]) * r + _A[4]) * r + _A[5]) * q
+        den = ((((_B[0] * r + _B[1]) * r + _B[2]) * r + _B[3]) * r + _B[4]) * r + 1.0
+        out[b] = num / den
+    for b in range(out.shape[0]):
+        lanes[n_tail] = b
+        n_tail += 0 if _P_LOW <= u[b] <= 1.0 - _P_LOW else 1
+    for i in range(n_tail):
+        out[lanes[i]] = _inverse_normal_tail(u[lanes[i]])
+
+
+@jit
+def quantile_row(states: np.ndarray, tables: np.ndarray, which: np.ndarray, u: np.ndarray, out: np.ndarray) -> None:
+    """``out[b]`` = :func:`from_quantile_table` of generator ``b`` with table ``tables[which[b]]``, for every b.
+
+    ``tables`` is (K, cells + 1), one quantile table a row; ``u`` receives the uniforms.
+    """
+    n_cells = tables.shape[1]
+    cells = n_cells - 1
+    flat = tables.ravel()
+    uniform_row(states, u)
+    for b in range(out.shape[0]):  # interpolation for every lane (the last cell clamped), then the tail again
+        x = u[b] * cells
+        j = min(int(x), cells - 2)
+        at = np.uint64(which[b] * n_cells + j)  # unsigned: no negative-index wraparound, so the loop vectorises
+        low = flat[at]
+        out[b] = low + (x - j) * (flat[at + np.uint64(1)] - low)
+    for b in range(out.shape[0]):
+        if u[b] * cells >= cells - 1:
+            out[b] = _quantile_tail(tables[which[b]], u[b])
+
+
+@jit
+def exp_row(x: np.ndarray, out: np.ndarray) -> None:
+    """``out[b] = exp(x[b])`` for every element (:func:`chagai.core.vecmath.exp_arith`, ``math.exp`` beyond it)."""
+    for b in range(out.shape[0]):
+        out[b] = exp_arith(min(max(x[b], -EXP_LIMIT), EXP_LIMIT))
+    for b in range(out.shape[0]):
+        if not abs(x[b]) <= EXP_LIMIT:
+            out[b] = math.exp(x[b])

@@ -451,6 +451,12 @@ def run_block(
             debt_per_commitment[b] = params.debt_fraction / total_commitment[b]
     for t in range(n):
         for f in range(n_fac):
+            # a facility repaid on every path (and past every path's drawdown years) adds nothing more
+            live = False
+            for b in range(nb):
+                live |= (balance[f, b] != 0.0) | (t < first_production[b])
+            if not live:
+                continue
             rate = params.fac_rate[f]
             tenor = max(params.fac_tenor[f], 1)
             profile = params.fac_profile[f]

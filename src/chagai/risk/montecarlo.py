@@ -194,7 +194,7 @@ def _storable(x: float) -> bool:
     return abs(x) < LARGEST_RESULT  # false for NaN and infinities too
 
 
-BLOCK = 16
+BLOCK = 128
 """Paths run through the annual model together (:func:`chagai.core.kernel.run_block`): one block per task."""
 
 DAYS_A_YEAR = 365.0

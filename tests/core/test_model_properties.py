@@ -150,3 +150,30 @@ def test_npv_falls_as_the_rate_rises_for_conventional_flows(
         return float(npv(r, flows)) * (1 + r) ** last_outflow
 
     assert value(rate + step) < value(rate)
+
+
+@given(cases())
+@SETTINGS
+def test_a_block_writes_every_line_whatever_its_arrays_held(generated: tuple[dict, Scenario]) -> None:
+    """The Monte Carlo reuses a block's arrays: results must not depend on what they held before."""
+    lines, parties, compiled = _run(*generated)
+    params = compiled.params
+    n = lines.shape[1]
+    block = 3
+    price = np.repeat(compiled.prices[:, :, None], block, axis=2)
+    availability = np.full((n, block), compiled.scenario.availability)
+    out = np.full((k.N_LINES, n, block), np.nan)
+    out[:, :, 1] = 7.0e9
+    party_net = np.full((params.party_level.shape[0], n, block), -3.0)
+    k.run_block(
+        params,
+        price,
+        availability,
+        np.full(block, compiled.scenario.overrun),
+        np.full(block, compiled.scenario.delay, dtype=np.int64),
+        out,
+        party_net,
+    )
+    for b in range(block):
+        np.testing.assert_array_equal(out[:, :, b], lines)
+        np.testing.assert_array_equal(party_net[:, :, b], parties)

@@ -129,6 +129,19 @@ LINES: tuple[tuple[str, str], ...] = (
 )
 assert [name for name, _ in LINES] == [m.name for m in L]
 N_LINES = len(LINES)
+ZEROED_LINES = (
+    L.closure,
+    L.royalties_federal,
+    L.royalties_provincial,
+    L.debt_drawdown,
+    L.interest_paid,
+    L.interest_capitalised,
+    L.principal,
+    L.fees,
+    L.debt_balance,
+    L.dividend_withholding,
+)
+"""Lines that :func:`run_block` sums into (zeroed first); it writes every other line of every year in full."""
 
 # integer codes shared with the compiler
 KIND_MINE, KIND_GAS = 0, 1
@@ -259,6 +272,9 @@ def _income_tax(params: Params, taxable: F64, gross: F64, out: F64) -> None:
             out[L.taxable_income, t, b] = taxable[t, b]
             if params.presumptive_rate > 0:
                 out[L.presumptive_tax, t, b] = params.presumptive_rate * gross[t, b]
+                out[L.losses_used, t, b] = 0.0
+                out[L.income_tax, t, b] = 0.0
+                out[L.super_tax, t, b] = 0.0
                 continue
             income = taxable[t, b]
             used = 0.0
@@ -281,6 +297,7 @@ def _income_tax(params: Params, taxable: F64, gross: F64, out: F64) -> None:
             minimum = params.minimum_tax_rate * gross[t, b]
             out[L.income_tax, t, b] = max(cit, minimum)
             out[L.super_tax, t, b] = params.super_tax_rate * base
+            out[L.presumptive_tax, t, b] = 0.0
 
 
 @jit
@@ -345,7 +362,8 @@ def run_block(
         (P, T, B) filled with each party's net equity cash flow (after withholding, contributions and carries).
     """
     n_c, n, nb = price.shape
-    out[:, :, :] = 0.0
+    for line in ZEROED_LINES:  # the lines summed into; every other line is written in full below
+        out[line, :, :] = 0.0
     party_net[:, :, :] = 0.0
 
     # --- production, revenue, operating costs ---------------------------------------------------------
@@ -374,12 +392,12 @@ def run_block(
             out[L.gross_revenue, t, b] = gross
             out[L.selling_costs, t, b] = selling
             out[L.nsr, t, b] = gross - selling
-            if milled > 0:
-                out[L.opex, t, b] = milled * params.opex_per_unit * PER_MILLION + params.fixed_opex
-                out[L.sustaining_capex, t, b] = (
-                    milled * params.sustaining_per_unit * PER_MILLION + params.sustaining_fixed
-                )
-                out[L.rent, t, b] = params.rent
+            producing = milled > 0
+            out[L.opex, t, b] = milled * params.opex_per_unit * PER_MILLION + params.fixed_opex if producing else 0.0
+            out[L.sustaining_capex, t, b] = (
+                milled * params.sustaining_per_unit * PER_MILLION + params.sustaining_fixed if producing else 0.0
+            )
+            out[L.rent, t, b] = params.rent if producing else 0.0
             out[L.initial_capex, t, b] = shifted(params.capex, t, delay[b], params.shift_from, False) * capex_factor[b]
     for b in range(nb):
         if last_production[b] >= 0 and params.closure_cost > 0:
@@ -412,6 +430,8 @@ def run_block(
                 out[line, t, b] += rate * max(out[base_line, t, b], 0.0)
         k = t - params.advance_first
         for b in range(nb):
+            out[L.advance_royalty, t, b] = 0.0
+            out[L.advance_royalty_credit, t, b] = 0.0
             if t < first_production[b] and k >= 0 and n_advance > 0:
                 due = params.advance_schedule[min(k, n_advance - 1)]
                 due = min(due, max(0.0, params.advance_cap - paid_advance[b]))
@@ -537,6 +557,9 @@ def run_block(
                 + out[L.presumptive_tax, t, b]
                 + out[L.rent, t, b]
             )
+            out[L.social_uplift, t, b] = 0.0
+            out[L.profit_share_state, t, b] = 0.0
+            out[L.profit_share_provincial, t, b] = 0.0
             if params.ps_state_share > 0:
                 surplus = (
                     out[L.gross_revenue, t, b]
@@ -566,6 +589,7 @@ def run_block(
                 out[L.shortfall, t, b] = max(0.0, service - cfads)
             else:
                 out[L.dscr, t, b] = np.nan
+                out[L.shortfall, t, b] = 0.0
             withheld = params.wht_interest * interest
             drawdown = out[L.debt_drawdown, t, b]
             out[L.interest_withholding, t, b] = withheld
@@ -655,7 +679,7 @@ def _taxable_income(
 def _pre_interest_cfads(params: Params, out: F64, first_production: I64, reserve_left: F64, cfads: F64) -> None:
     """CFADS with taxes computed before any financing cost is deducted (the base for sculpting debt)."""
     n, nb = out.shape[1], out.shape[2]
-    scratch = np.zeros((N_LINES, n, nb))
+    scratch = np.empty((N_LINES, n, nb))  # _income_tax writes every line it reads here
     dep = np.empty((n, nb))
     taxable = _taxable_income(params, out, first_production, reserve_left, False, dep)
     _income_tax(params, taxable, out[L.gross_revenue], scratch)

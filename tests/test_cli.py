@@ -186,6 +186,12 @@ def test_scenario_and_set_move_the_answer() -> None:
     assert fig(worse, "first_production") == fig(base, "first_production") + 2
 
 
+def test_a_scenario_the_model_cannot_run_is_a_clear_error() -> None:
+    output = run("appraise", "reko-diq", "--scenario", "delay=-2,availability=1.5", code=2)
+    assert "--scenario delay: got -2; expected whole years >= 0" in output
+    assert "--scenario availability: got 1.5; expected a share from 0 to 1" in output
+
+
 def test_compare_shows_local_share() -> None:
     output = run("compare", "saindak", "reko-diq")
     assert "Provincial (local) share" in output

@@ -81,6 +81,35 @@ class Scenario:
     valuation_year: int | None = None
     discount_rate: float = 0.10
 
+    def problems(self) -> list[Issue]:
+        """What the model cannot run: a negative delay, a negative overrun, an availability outside 0-1 ..."""
+        checks = (
+            ("delay", self.delay, self.delay >= 0, "whole years >= 0", "use 0 for no delay"),
+            ("overrun", self.overrun, math.isfinite(self.overrun) and self.overrun >= 0, "a factor >= 0", "use 1"),
+            (
+                "price",
+                self.price_factor,
+                math.isfinite(self.price_factor) and self.price_factor >= 0,
+                "a factor >= 0",
+                "use 1",
+            ),
+            ("availability", self.availability, 0 <= self.availability <= 1, "a share from 0 to 1", "use 1"),
+            (
+                "rate",
+                self.discount_rate,
+                math.isfinite(self.discount_rate) and self.discount_rate > -1,
+                "a rate above -100%",
+                "use 0.1",
+            ),
+        )
+        issues = [
+            Issue(f"--scenario {key}", value, expected, fix) for key, value, ok, expected, fix in checks if not ok
+        ]
+        for commodity, factor in self.commodity_factors:
+            if not (math.isfinite(factor) and factor >= 0):
+                issues.append(Issue(f"commodity factor {commodity}", factor, "a factor >= 0", "use 1"))
+        return issues
+
     @classmethod
     def parse(cls, text: str) -> Scenario:
         """Read ``delay=2,overrun=1.2`` (also ``deck``, ``price``, ``availability``, ``rate``, ``year``)."""
@@ -288,6 +317,8 @@ def compile_case(case: Case, scenario: Scenario | None = None) -> Compiled:
         If the case has no economics, or the scenario asks for something the case cannot give.
     """
     scenario = scenario or Scenario()
+    if problems := scenario.problems():
+        raise InputError(problems)
     prod, costs = case.production, case.costs
     if prod is None or costs is None:
         raise _not_appraisable(case, "production" if prod is None else "costs")

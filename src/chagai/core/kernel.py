@@ -469,6 +469,17 @@ def run_block(
     for b in range(nb):
         if total_commitment[b] > 0:
             debt_per_commitment[b] = params.debt_fraction / total_commitment[b]
+    longest_tenor = 1
+    for f in range(n_fac):
+        longest_tenor = max(longest_tenor, params.fac_tenor[f])
+    annuity_denominator = np.empty((n_fac, longest_tenor + 1))  # 1 - (1 + rate)^-years, by years left
+    for f in range(n_fac):
+        for years in range(1, longest_tenor + 1):
+            annuity_denominator[f, years] = 1.0 - (1.0 + params.fac_rate[f]) ** (-years)
+    interest_due = np.empty(nb)
+    paying = np.empty(nb, dtype=np.bool_)
+    since = np.empty(nb, dtype=np.int64)  # years since repayment started
+    principal_due = np.empty(nb)
     for t in range(n):
         for f in range(n_fac):
             # a facility repaid on every path (and past every path's drawdown years) adds nothing more
@@ -483,6 +494,7 @@ def run_block(
             for b in range(nb):
                 fp = first_production[b]
                 interest = balance[f, b] * rate
+                interest_due[b] = interest
                 if t < fp:
                     out[L.interest_capitalised, t, b] += interest
                     balance[f, b] += interest
@@ -500,38 +512,44 @@ def run_block(
                         balance[f, b] += draw
                         out[L.debt_drawdown, t, b] += draw
                     out[L.fees, t, b] += params.fac_commitment_fee[f] * max(0.0, amount[f, b] - drawn[f, b])
-                # repayment
-                if first_draw[f, b] >= 0 and balance[f, b] > 1e-9:
-                    start = max(first_draw[f, b] + params.fac_grace[f], fp)
-                    if t >= start:
-                        k = t - start
-                        if profile == REPAY_EQUAL_PRINCIPAL:
-                            principal = balance[f, b] / max(tenor - k, 1)
-                        elif profile == REPAY_SCULPTED:
-                            principal = _sculpted_principal(
-                                cfads_pre[:, b],
-                                t,
-                                start,
-                                tenor,
-                                rate,
-                                params.fac_target_dscr[f],
-                                balance[f, b],
-                                interest,
-                            )
-                        else:
-                            if k == 0 or level_payment[f, b] == 0.0:
-                                remaining_years = max(tenor - k, 1)
-                                level_payment[f, b] = (
-                                    balance[f, b] / remaining_years
-                                    if rate < 1e-9
-                                    else balance[f, b] * rate / (1.0 - (1.0 + rate) ** (-remaining_years))
-                                )
-                            principal = level_payment[f, b] - interest
-                        principal = min(max(principal, 0.0), balance[f, b])
-                        if k >= tenor - 1:
-                            principal = balance[f, b]
-                        balance[f, b] -= principal
-                        out[L.principal, t, b] += principal
+            # repayment: where each path stands in its schedule, the profile's principal, then the payment
+            for b in range(nb):
+                start = max(first_draw[f, b] + params.fac_grace[f], first_production[b])
+                paying[b] = first_draw[f, b] >= 0 and balance[f, b] > 1e-9 and t >= start
+                since[b] = t - start
+            if profile == REPAY_EQUAL_PRINCIPAL:
+                for b in range(nb):
+                    principal_due[b] = balance[f, b] / max(tenor - since[b], 1)
+            elif profile == REPAY_SCULPTED:
+                for b in range(nb):
+                    if paying[b]:
+                        principal_due[b] = _sculpted_principal(
+                            cfads_pre[:, b],
+                            t,
+                            t - since[b],
+                            tenor,
+                            rate,
+                            params.fac_target_dscr[f],
+                            balance[f, b],
+                            interest_due[b],
+                        )
+            else:
+                for b in range(nb):
+                    if paying[b] and (since[b] == 0 or level_payment[f, b] == 0.0):
+                        remaining_years = max(tenor - since[b], 1)
+                        level_payment[f, b] = (
+                            balance[f, b] / remaining_years
+                            if rate < 1e-9
+                            else balance[f, b] * rate / annuity_denominator[f, remaining_years]
+                        )
+                    principal_due[b] = level_payment[f, b] - interest_due[b]
+            for b in range(nb):
+                if paying[b]:
+                    principal = min(max(principal_due[b], 0.0), balance[f, b])
+                    if since[b] >= tenor - 1:
+                        principal = balance[f, b]
+                    balance[f, b] -= principal
+                    out[L.principal, t, b] += principal
         for f in range(n_fac):
             for b in range(nb):
                 out[L.debt_balance, t, b] += balance[f, b]

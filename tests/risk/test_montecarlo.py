@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from chagai.cases.compile import Scenario
 from chagai.cases.library import bundled_case
+from chagai.core.metrics import irr, npv_1d
 from chagai.risk import montecarlo as mc
 from chagai.risk.security import bundled_security_profiles
-from chagai.risk.simulate import RiskSettings, simulate
+from chagai.risk.simulate import PERCENTILES, RiskSettings, risk_inputs, simulate
 from chagai.services import appraise
 
 
@@ -62,8 +66,6 @@ def test_zero_volatility_equals_the_deterministic_appraisal(reko) -> None:  # ty
     assert barrick["mean"] == pytest.approx(base_barrick.npv, abs=1e-9, rel=1e-12)
     assert np.ptp(metrics[:, mc.M_NPV_POST]) == 0.0  # (stored per path in float32)
     compiled = sim.compiled
-    from chagai.risk.simulate import risk_inputs
-
     inputs = risk_inputs(compiled, sim.risk, sim.price_models, None)
     n = len(compiled.years)
     out_metrics = np.empty((1, mc.N_METRICS))
@@ -132,6 +134,72 @@ def test_fast_irr_follows_the_documented_rule() -> None:
             assert fast == pytest.approx(reference, abs=1e-8), flows
 
 
+GRID_CELL = math.log(6.0 / 0.1) / (mc.IRR_GRID.size - 1)
+"""Width of a cell of the fast IRR's grid in log(1 + rate)."""
+
+
+def _flows_with_roots(roots: list[float], positive: list[float], scale: float) -> np.ndarray:
+    """Flows whose NPV is zero exactly at ``roots`` (rates) and nowhere else for 1 + rate > 0.
+
+    The NPV is a polynomial in x = 1 / (1 + rate): the product of (x - x_k) over the roots and of a polynomial
+    with positive coefficients (no positive root), its sign set so that the flows start negative.
+    """
+    coefficients = np.array(positive)
+    for root in roots:
+        coefficients = np.convolve(coefficients, [-1.0 / (1.0 + root), 1.0])  # ascending powers of x
+    return scale * coefficients * -np.sign(coefficients[0])
+
+
+def _by_the_rule(roots: list[float]) -> float:
+    positive = [r for r in roots if r > 0]
+    return min(positive) if positive else min(roots, key=abs)
+
+
+rates = st.floats(-0.85, 4.5)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    roots=st.lists(rates, min_size=1, max_size=3),
+    positive=st.lists(st.floats(0.01, 100.0), min_size=1, max_size=30),
+    scale=st.floats(1e-3, 1e6),
+)
+def test_fast_irr_equals_the_reference_irr_to_1e_10(roots: list[float], positive: list[float], scale: float) -> None:
+    assume(min(abs(r) for r in roots) > 1e-6)  # a root within the accuracy of zero is either side of it
+    if np.any(np.diff(np.sort(np.log1p(roots))) < 2.5 * GRID_CELL):
+        roots = roots[:1]  # roots closer than the grid's cells are beyond the coarse grid: keep one
+    flows = _flows_with_roots(roots, positive, scale)
+    fast = mc.irr_fast(flows)
+    reference = irr(flows).value
+    assert fast == pytest.approx(_by_the_rule(roots), abs=1e-8)  # the flows hold the roots only to rounding
+    assert abs(fast - reference) <= 1e-10
+    assert abs(npv_1d(fast, flows)) <= 1e-9 * npv_1d(fast, np.abs(flows))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    outlays=st.lists(st.floats(1.0, 1e4), min_size=1, max_size=8),
+    inflows=st.lists(st.floats(0.0, 1e4), min_size=1, max_size=45),
+)
+def test_fast_irr_of_conventional_flows_is_the_reference_irr(outlays: list[float], inflows: list[float]) -> None:
+    flows = np.array([-x for x in outlays] + inflows)
+    fast = mc.irr_fast(flows)
+    reference = irr(flows).value
+    if math.isfinite(reference) and -0.89 < reference < 4.99:
+        assert abs(fast - reference) <= 1e-10
+    elif math.isnan(reference):
+        assert math.isnan(fast)
+
+
+def test_fast_irr_finds_a_root_on_a_grid_rate_and_ignores_trailing_zeros() -> None:
+    on_grid = mc.IRR_GRID[70]
+    flows = np.array([-1.0, 1.0 + on_grid, 0.0, 0.0])
+    assert mc.irr_fast(flows) == pytest.approx(on_grid, abs=1e-12)
+    assert mc.irr_fast(flows[:2]) == mc.irr_fast(flows)
+    assert math.isnan(mc.irr_fast(np.array([0.0, 0.0])))
+    assert math.isnan(mc.irr_fast(np.array([-1.0, 0.01])))  # the root, -0.99, is below the grid
+
+
 def test_irr_percentiles_come_from_a_stated_sample(reko) -> None:  # type: ignore[no-untyped-def]
     sim = simulate(reko, 3_000, seed=2, irr_sample=1_000)
     assert sim.irr_paths == 1_000
@@ -153,3 +221,88 @@ def test_histograms_count_every_valid_path(reko) -> None:  # type: ignore[no-unt
     assert edges[-1] == pytest.approx(float(np.nanpercentile(npv, 99.5)), rel=1e-6)
     aetr = sim.arrays.metrics[valid, mc.M_AETR]
     assert sum(histograms["aetr"]["counts"]) == int(np.isfinite(aetr).sum())
+
+
+def _numpy_summary(sim) -> dict:  # type: ignore[no-untyped-def]
+    """The statistics of a run computed with numpy from its stored arrays."""
+    a, valid = sim.arrays, sim.valid
+    out = {}
+    for i, (name, _, _) in enumerate(mc.METRICS):
+        values = a.metrics[valid, i].astype(np.float64)
+        finite = values[np.isfinite(values)]
+        out[name] = (*np.percentile(finite, PERCENTILES), finite.size)
+    for column, p in enumerate(a.parties):
+        values = a.party_npv[valid, column]
+        out[sim.compiled.parties[p].id] = (*np.percentile(values.astype(np.float64), PERCENTILES), np.mean(values < 0))
+    return out
+
+
+def test_summary_statistics_are_numpys_on_the_stored_results(reko) -> None:  # type: ignore[no-untyped-def]
+    profile = dataclasses.replace(bundled_security_profiles()["balochistan-mine"], overrun_sigma=400.0)
+    sim = simulate(reko, 20_000, seed=13, profile=profile)
+    valid = sim.valid
+    assert 0 < int(valid.sum()) < valid.size, "some paths fail, not all"
+    expected = _numpy_summary(sim)
+    for d in sim.distributions[: len(mc.METRICS)]:
+        assert (d.p10, d.p50, d.p90, d.defined) == expected[d.key]
+    for s in sim.stakeholders:
+        assert (s["p10"], s["p50"], s["p90"], s["p_loss"]) == expected[s["party"]]
+    a = sim.arrays
+    npv = a.metrics[valid, mc.M_NPV_POST]
+    dscr = a.metrics[valid, mc.M_MIN_DSCR]
+    defaults = a.default_year[valid]
+    assert sim.probabilities == {
+        "npv_post_tax_below_zero": np.mean(npv < 0),
+        "min_dscr_below_1": np.sum(dscr[np.isfinite(dscr)] < 1.0) / valid.sum(),
+        "default": np.mean(defaults >= 0),
+    }
+    years, counts = np.unique(defaults[defaults >= 0], return_counts=True)
+    assert sim.default_years == dict(zip(years.tolist(), counts.tolist(), strict=True))
+
+
+def test_means_are_float64_sums_of_the_valid_results(reko) -> None:  # type: ignore[no-untyped-def]
+    profile = dataclasses.replace(bundled_security_profiles()["balochistan-mine"], overrun_sigma=400.0)
+    sim = simulate(reko, 3_000, seed=9, profile=profile, chunk_size=1_000)
+    compiled, a = sim.compiled, sim.arrays
+    inputs = risk_inputs(compiled, sim.risk, sim.price_models, profile)
+    n = a.n_paths
+    metrics, party = np.empty((n, mc.N_METRICS)), np.empty((n, a.parties.size))
+    status, default_year, drawn = np.empty(n, dtype=np.int8), np.empty(n, dtype=np.int64), np.empty((n, 4))
+    discount = (1.0 + compiled.scenario.discount_rate) ** -np.arange(len(compiled.years), dtype=np.float64)
+    mc.simulate_chunk(
+        compiled.params, inputs.arrays(compiled.prices[:, 0]), 9, 0, discount, compiled.valuation_year, a.parties,
+        metrics, party, status, default_year, drawn,
+    )  # fmt: skip
+    ok = status == mc.STATUS_OK
+    assert not ok.all()
+    with np.errstate(over="ignore"):  # an invalid draw's input beyond float32 is stored as infinite
+        np.testing.assert_array_equal(a.metrics, metrics.astype(np.float32))
+        np.testing.assert_array_equal(a.inputs, drawn.astype(np.float32))
+    np.testing.assert_array_equal(a.party_npv, party.astype(np.float32))
+    np.testing.assert_array_equal(a.status, status)
+    np.testing.assert_array_equal(a.default_year, default_year)
+    metric_means, party_means = a.exact_means()
+    np.testing.assert_allclose(metric_means, np.nanmean(metrics[ok], axis=0), rtol=1e-13)
+    np.testing.assert_allclose(party_means, party[ok].mean(axis=0), rtol=1e-13)
+    np.testing.assert_array_equal(a.metric_counts, np.isfinite(metrics[ok]).sum(axis=0))
+
+
+def test_histograms_are_numpys_on_the_clipped_results(reko) -> None:  # type: ignore[no-untyped-def]
+    sim = simulate(reko, 20_000, seed=4)
+    a, valid = sim.arrays, sim.valid
+    columns = {mc.METRICS[i][0]: a.metrics[valid, i] for i in (mc.M_NPV_POST, mc.M_PV_FED, mc.M_PV_PROV, mc.M_AETR)}
+    columns["min_dscr"] = a.metrics[valid, mc.M_MIN_DSCR]
+    for column, p in enumerate(a.parties):
+        if np.any(np.abs(a.party_npv[valid, column]) > 1e-9):  # parties with flows
+            columns[f"npv_{sim.compiled.parties[p].id}"] = a.party_npv[valid, column]
+    histograms = sim.histograms()
+    assert [h["key"] for h in histograms] == list(columns)
+    for h in histograms:
+        values = columns[h["key"]].astype(np.float64)
+        finite = values[np.isfinite(values)]
+        low, high = np.percentile(finite, [0.5, 99.5])
+        clipped = high > low and (finite.min() < low or finite.max() > high)
+        counts, edges = np.histogram(np.clip(finite, low, high) if clipped else finite, bins=40)
+        assert h["counts"] == counts.tolist()
+        assert h["edges"] == edges.tolist()
+        assert h["label"].endswith("(central 99%, the rest in the end bins)") == clipped

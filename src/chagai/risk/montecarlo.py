@@ -38,6 +38,7 @@ from numba import prange
 
 from chagai.core import kernel as k
 from chagai.core.jit import jit, parallel_jit
+from chagai.core.metrics import npv_1d
 from chagai.risk import rng
 from chagai.risk.security import outage_quantiles
 
@@ -496,6 +497,56 @@ class SimulationArrays:
             return self.metric_sums / self.metric_counts, self.party_sums / self.party_counts
 
 
+@jit
+def _store_chunk(
+    first_row: int,
+    metrics: np.ndarray,
+    party_npv: np.ndarray,
+    status: np.ndarray,
+    default_year: np.ndarray,
+    inputs: np.ndarray,
+    out_metrics: np.ndarray,
+    out_party_npv: np.ndarray,
+    out_status: np.ndarray,
+    out_default_year: np.ndarray,
+    out_inputs: np.ndarray,
+    metric_sums: np.ndarray,
+    metric_counts: np.ndarray,
+    party_sums: np.ndarray,
+    party_counts: np.ndarray,
+) -> None:
+    """Copy a chunk's results into the run's arrays from row ``first_row`` and add its valid results to the sums.
+
+    The float64 results are stored as float32 (a value beyond float32's range, such as an invalid draw's
+    offending input, becomes infinite). The finite metrics and party NPVs of the paths with status OK are
+    counted and summed in float64, path after path, and the chunk's sums added to ``metric_sums`` and
+    ``party_sums``.
+    """
+    chunk_metric_sums = np.zeros(metrics.shape[1])
+    chunk_party_sums = np.zeros(party_npv.shape[1])
+    for j in range(status.shape[0]):
+        row = first_row + j
+        ok = status[j] == STATUS_OK
+        out_status[row] = status[j]
+        out_default_year[row] = default_year[j]
+        for c in range(inputs.shape[1]):
+            out_inputs[row, c] = inputs[j, c]
+        for c in range(metrics.shape[1]):
+            x = metrics[j, c]
+            out_metrics[row, c] = x
+            if ok and math.isfinite(x):
+                chunk_metric_sums[c] += x
+                metric_counts[c] += 1
+        for c in range(party_npv.shape[1]):
+            x = party_npv[j, c]
+            out_party_npv[row, c] = x
+            if ok and math.isfinite(x):
+                chunk_party_sums[c] += x
+                party_counts[c] += 1
+    metric_sums += chunk_metric_sums
+    party_sums += chunk_party_sums
+
+
 def run_simulation(
     params: k.Params,
     base_price: np.ndarray,
@@ -540,6 +591,8 @@ def run_simulation(
     status = np.empty(chunk_size, dtype=np.int8)
     default_year = np.empty(chunk_size, dtype=np.int64)
     inputs = np.empty((chunk_size, N_FIXED_INPUTS))
+    stored = (out.metrics, out.party_npv, out.status, out.default_year, out.inputs)
+    sums = (out.metric_sums, out.metric_counts, out.party_sums, out.party_counts)
     start = time.perf_counter()
     try:
         # compile (or load from the cache) before the clock starts, so the wall time is the run's own
@@ -547,6 +600,7 @@ def run_simulation(
             params, arrays, seed, 0, discount, first_year, tracked,
             metrics[:1], party_npv[:1], status[:1], default_year[:1], inputs[:1], 1,
         )  # fmt: skip
+        _store_chunk(0, metrics[:0], party_npv[:0], status[:0], default_year[:0], inputs[:0], *stored, *sums)
         start = time.perf_counter()
         for first in range(0, n_paths, chunk_size):
             m = min(chunk_size, n_paths - first)
@@ -565,21 +619,7 @@ def run_simulation(
                 inputs[:m],
                 numba.get_num_threads(),
             )
-            # an invalid draw keeps its offending input (which may not fit float32: it is stored as inf)
-            with np.errstate(over="ignore"):
-                out.metrics[first : first + m] = metrics[:m]
-                out.party_npv[first : first + m] = party_npv[:m]
-                out.inputs[first : first + m] = inputs[:m]
-            out.status[first : first + m] = status[:m]
-            out.default_year[first : first + m] = default_year[:m]
-            ok = status[:m] == STATUS_OK
-            for values, sums, counts in (
-                (metrics[:m][ok], out.metric_sums, out.metric_counts),
-                (party_npv[:m][ok], out.party_sums, out.party_counts),
-            ):
-                finite = np.isfinite(values)
-                sums += np.where(finite, values, 0.0).sum(axis=0)
-                counts += finite.sum(axis=0)
+            _store_chunk(first, metrics[:m], party_npv[:m], status[:m], default_year[:m], inputs[:m], *stored, *sums)
             out.chunks += 1
             if progress is not None:
                 progress(first + m, n_paths)
@@ -626,60 +666,129 @@ def draw_only_chunk(
             checksum[first + b] = capex_factor[b] + delay[b] + price[n_c - 1, n - 1, b] + availability[n - 1, b]
 
 
+IRR_GRID = np.expm1(np.linspace(math.log(0.1), math.log(6.0), 121))
+"""Rates at which :func:`irr_fast` looks for sign changes of the NPV: 121, geometric in 1 + rate, -0.9 to 5 [1/yr]."""
+_IRR_GRID_FACTORS = 1.0 / (1.0 + IRR_GRID)
+_IRR_FIRST_POSITIVE = int(np.argmax(IRR_GRID > 0.0))  # the cell ending at this rate holds rate zero
+IRR_NEAR_CELLS = 16
+"""Cells of :data:`IRR_GRID` from rate zero up (to a rate of about 0.7) where :func:`irr_fast` looks first [-]."""
+IRR_XTOL = 1e-12
+"""Absolute accuracy of :func:`irr_fast`'s roots; a relative 4 machine epsilons comes on top [1/yr]."""
+_IRR_RTOL = 4.0 * float(np.finfo(np.float64).eps)
+
+
 @jit
-def _npv_at(flows: np.ndarray, rate: float) -> float:
-    total = 0.0
-    factor = 1.0
-    step = 1.0 / (1.0 + rate)
-    for t in range(flows.shape[0]):
-        total += flows[t] * factor
-        factor *= step
-    return total
+def _npv_on_grid(flows: np.ndarray, out: np.ndarray, first: int, last: int) -> None:
+    """NPV of ``flows`` at rates ``first .. last - 1`` of :data:`IRR_GRID`, into the same places of ``out``.
+
+    Horner's scheme with the rates innermost, so the compiler evaluates several rates at once; the arithmetic of
+    :func:`chagai.core.metrics.npv_1d`, so the values are those it gives at each rate.
+    """
+    n = flows.shape[0]
+    for i in range(first, last):
+        out[i] = flows[n - 1]
+    for t in range(n - 2, -1, -1):
+        flow = flows[t]
+        for i in range(first, last):
+            out[i] = out[i] * _IRR_GRID_FACTORS[i] + flow
+
+
+@jit
+def _brent(flows: np.ndarray, x_low: float, x_high: float, f_low: float, f_high: float) -> float:
+    """Root of the NPV between two rates where it changes sign (Brent's method, as :func:`scipy.optimize.brentq`).
+
+    ``f_low`` and ``f_high`` are the NPVs at ``x_low`` and ``x_high``, of opposite signs. Steps by inverse
+    quadratic or secant interpolation when they shrink the bracket fast enough, else by bisection; stops when
+    the bracket is narrower than :data:`IRR_XTOL` plus 4 machine epsilons of the rate, or the NPV is zero.
+    """
+    x_pre, x_cur, f_pre, f_cur = x_low, x_high, f_low, f_high
+    x_blk, f_blk, s_pre, s_cur = 0.0, 0.0, 0.0, 0.0
+    for _ in range(100):
+        if f_pre != 0.0 and f_cur != 0.0 and (f_pre < 0.0) != (f_cur < 0.0):
+            x_blk, f_blk = x_pre, f_pre
+            s_pre = s_cur = x_cur - x_pre
+        if abs(f_blk) < abs(f_cur):  # keep the better end in x_cur
+            x_pre, x_cur, x_blk = x_cur, x_blk, x_cur
+            f_pre, f_cur, f_blk = f_cur, f_blk, f_cur
+        delta = 0.5 * (IRR_XTOL + _IRR_RTOL * abs(x_cur))
+        s_bis = 0.5 * (x_blk - x_cur)
+        if f_cur == 0.0 or abs(s_bis) < delta:
+            return x_cur
+        if abs(s_pre) > delta and abs(f_cur) < abs(f_pre):
+            if x_pre == x_blk:  # secant
+                s_try = -f_cur * (x_cur - x_pre) / (f_cur - f_pre)
+            else:  # inverse quadratic interpolation
+                d_pre = (f_pre - f_cur) / (x_pre - x_cur)
+                d_blk = (f_blk - f_cur) / (x_blk - x_cur)
+                s_try = -f_cur * (f_blk * d_blk - f_pre * d_pre) / (d_blk * d_pre * (f_blk - f_pre))
+            if 2.0 * abs(s_try) < min(abs(s_pre), 3.0 * abs(s_bis) - delta):
+                s_pre, s_cur = s_cur, s_try
+            else:
+                s_pre = s_cur = s_bis
+        else:
+            s_pre = s_cur = s_bis
+        x_pre, f_pre = x_cur, f_cur
+        x_cur += s_cur if abs(s_cur) > delta else (delta if s_bis > 0.0 else -delta)
+        f_cur = npv_1d(x_cur, flows)
+    return x_cur
+
+
+@jit
+def _root_in_cell(flows: np.ndarray, npv: np.ndarray, i: int) -> float:
+    """The root between grid rates ``i - 1`` and ``i`` (NPVs ``npv``): the lower rate when its NPV is zero."""
+    if npv[i - 1] == 0.0:
+        return float(IRR_GRID[i - 1])
+    return _brent(flows, IRR_GRID[i - 1], IRR_GRID[i], npv[i - 1], npv[i])
+
+
+@jit
+def _changes_sign(npv: np.ndarray, i: int) -> bool:
+    """Whether the NPV has a root between grid rates ``i - 1`` (included) and ``i`` (excluded)."""
+    return bool(npv[i - 1] == 0.0 or npv[i - 1] * npv[i] < 0.0)
 
 
 @jit
 def irr_fast(flows: np.ndarray) -> float:
     """IRR by the rule of :func:`chagai.core.metrics.irr` on a coarser grid, compiled for many paths.
 
-    Sign changes of the NPV are looked for on 120 rates (geometric in 1 + rate from -0.9 to 5) and refined by
-    bisection to 1e-10; the smallest positive root is taken, else the root nearest zero; NaN when the flows start
-    positive (nothing invested) or there is no sign change.
+    Roots are looked for in the cells of :data:`IRR_GRID` (121 rates, geometric in 1 + rate from -0.9 to 5)
+    where the NPV changes sign (or is zero at the cell's lower rate) and refined by Brent's method to
+    :data:`IRR_XTOL`. The smallest positive root is taken, else the root nearest zero; NaN when the flows start
+    positive (nothing invested) or the NPV changes sign nowhere on the grid.
+
+    A cell's root lies above those of the cells below it, so the cells are searched from the one holding rate
+    zero upwards, then downwards from it, and only the root that decides is refined. The NPV is evaluated on the
+    :data:`IRR_NEAR_CELLS` cells above zero first, where most IRRs lie, and on the other rates only when needed.
     """
     first = 0
     while first < flows.shape[0] and abs(flows[first]) <= 1e-9:
         first += 1
     if first == flows.shape[0] or flows[first] > 0:
         return np.nan
-    best_positive = np.inf
-    best_other = np.nan
-    n_grid = 120
-    low = math.log(0.1)
-    high = math.log(6.0)
-    previous_rate = math.exp(low) - 1.0
-    previous = _npv_at(flows, previous_rate)
-    for i in range(1, n_grid + 1):
-        rate = math.exp(low + (high - low) * i / n_grid) - 1.0
-        value = _npv_at(flows, rate)
-        if previous == 0.0 or previous * value < 0.0:
-            a, b, fa = previous_rate, rate, previous
-            for _ in range(200):
-                mid = 0.5 * (a + b)
-                fm = _npv_at(flows, mid)
-                if fa * fm <= 0.0:
-                    b = mid
-                else:
-                    a, fa = mid, fm
-                if b - a < 1e-10:
-                    break
-            root = 0.5 * (a + b)
-            if root > 0:
-                best_positive = min(best_positive, root)
-            elif math.isnan(best_other) or abs(root) < abs(best_other):
-                best_other = root
-        previous_rate, previous = rate, value
-    if best_positive < np.inf:
-        return best_positive
-    return best_other
+    last = flows.shape[0]
+    while flows[last - 1] == 0.0:  # trailing zeros change no NPV
+        last -= 1
+    flows = flows[:last]
+    n_grid = IRR_GRID.shape[0]
+    npv = np.empty(n_grid)
+    near_last = min(_IRR_FIRST_POSITIVE + IRR_NEAR_CELLS, n_grid)
+    _npv_on_grid(flows, npv, _IRR_FIRST_POSITIVE - 1, near_last)
+    nearest_zero = np.nan  # a root at or below zero in the cell holding zero
+    for i in range(_IRR_FIRST_POSITIVE, n_grid):
+        if i == near_last:
+            _npv_on_grid(flows, npv, near_last, n_grid)
+        if _changes_sign(npv, i):
+            root = _root_in_cell(flows, npv, i)
+            if root > 0.0:
+                return root
+            nearest_zero = root
+    if not math.isnan(nearest_zero):
+        return nearest_zero
+    _npv_on_grid(flows, npv, 0, _IRR_FIRST_POSITIVE - 1)
+    for i in range(_IRR_FIRST_POSITIVE - 1, 0, -1):
+        if _changes_sign(npv, i):
+            return _root_in_cell(flows, npv, i)
+    return np.nan
 
 
 @parallel_jit
@@ -688,13 +797,17 @@ def irr_chunk(
     risk: RiskArrays,
     seed: int,
     paths: np.ndarray,
+    parties: np.ndarray,
     project_irr: np.ndarray,
     party_irr: np.ndarray,
 ) -> None:
-    """Re-run the given paths (same draws) and compute the after-tax project IRR and each party's IRR."""
+    """Re-run the given paths (same draws) and compute the after-tax project IRR and the chosen parties' IRRs.
+
+    Row j of the outputs is path ``paths[j]``; column ``c`` of ``party_irr`` is the IRR of party ``parties[c]``.
+    """
     n_c = risk.base_price.shape[0]
     n = params.capacity.shape[0]
-    n_parties = party_irr.shape[1]
+    n_parties = params.party_level.shape[0]
     n_blocks = (paths.shape[0] + BLOCK - 1) // BLOCK
     for block in prange(n_blocks):
         first = block * BLOCK
@@ -714,7 +827,7 @@ def irr_chunk(
             for t in range(n):
                 flows[t] = lines[k.L.post_tax_ncf, t, b]
             project_irr[first + b] = irr_fast(flows)
-            for p in range(n_parties):
+            for c in range(parties.shape[0]):
                 for t in range(n):
-                    flows[t] = party[p, t, b]
-                party_irr[first + b, p] = irr_fast(flows)
+                    flows[t] = party[parties[c], t, b]
+                party_irr[first + b, c] = irr_fast(flows)

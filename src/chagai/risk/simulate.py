@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,9 +18,19 @@ from chagai.core import kernel as k
 from chagai.errors import InputError, Issue, NotFoundError
 from chagai.risk import montecarlo as mc
 from chagai.risk.prices import PriceModels, bundled_price_models
+from chagai.risk.quantiles import column_histograms, column_percentiles
 from chagai.risk.security import SecurityProfile, bundled_security_profiles, profile_for_case_kind
 
 PERCENTILES = (10, 50, 90)
+HISTOGRAM_RANGE = (0.5, 99.5)
+"""Percentiles bounding a histogram's bins; values beyond them are counted in the end bins [%]."""
+NO_FLOWS = 1e-9
+"""A party whose NPV never exceeds this in magnitude has no flows and is left out of the results [US$m]."""
+
+
+def _has_flows(smallest: float, largest: float) -> bool:
+    """Whether a party has flows, from its smallest and largest NPV over the valid paths (NaN when none)."""
+    return abs(smallest) > NO_FLOWS or abs(largest) > NO_FLOWS
 
 
 @dataclass(frozen=True)
@@ -153,30 +163,14 @@ class Simulation:
         over a near-zero NPV can be huge) are counted in the outermost bins, so every path is counted and the
         bins stay readable; the label says so when it happens.
         """
-        a = self.arrays
-        valid = self.valid
-        series: list[tuple[str, str, str, np.ndarray]] = []
-        for index in (mc.M_NPV_POST, mc.M_PV_FED, mc.M_PV_PROV, mc.M_AETR, mc.M_MIN_DSCR):
-            key, unit, label = mc.METRICS[index]
-            values = a.metrics[valid, index].astype(np.float64)
-            series.append((key, label, unit, values))
-        for column, p in enumerate(a.parties):
-            values = a.party_npv[valid, column].astype(np.float64)
-            if np.any(np.abs(np.nan_to_num(values)) > 1e-9):
-                party = self.compiled.parties[p]
-                series.append((f"npv_{party.id}", f"NPV of {party.label}", "US$m", values))
-        out = []
-        for key, label, unit, values in series:
-            finite = values[np.isfinite(values)]
-            if finite.size == 0:
-                continue
-            low, high = np.percentile(finite, [0.5, 99.5])
-            if high > low and (finite.min() < low or finite.max() > high):
-                finite = np.clip(finite, low, high)
-                label = f"{label} (central 99%, the rest in the end bins)"
-            counts, edges = np.histogram(finite, bins=bins)
-            out.append({"key": key, "label": label, "unit": unit, "edges": edges.tolist(), "counts": counts.tolist()})
-        return out
+        a, valid = self.arrays, self.valid
+        metrics = [mc.M_NPV_POST, mc.M_PV_FED, mc.M_PV_PROV, mc.M_AETR, mc.M_MIN_DSCR]
+        metric_names = [(mc.METRICS[i][0], mc.METRICS[i][2], mc.METRICS[i][1]) for i in metrics]
+        owners = [self.compiled.parties[p] for p in a.parties]
+        owner_names = [(f"npv_{party.id}", f"NPV of {party.label}", "US$m") for party in owners]
+        return _histograms(a.metrics, valid, metrics, metric_names, bins) + _histograms(
+            a.party_npv, valid, list(range(len(owners))), owner_names, bins, parties=True
+        )
 
     def draws(self) -> Any:
         """Every path's inputs and results as a pandas DataFrame (one row per path)."""
@@ -192,6 +186,43 @@ class Simulation:
             data[f"npv_{self.compiled.parties[p].id}"] = a.party_npv[:, column]
         data["first_default_year"] = a.default_year
         return pd.DataFrame(data)
+
+
+def _histograms(
+    values: np.ndarray,
+    valid: np.ndarray,
+    columns: list[int],
+    names: list[tuple[str, str, str]],
+    bins: int,
+    parties: bool = False,
+) -> list[dict[str, Any]]:
+    """Histograms of some columns of a run's results (key, label and unit in ``names``), as ``np.histogram``.
+
+    Over the valid paths' finite values, a column's edges span its values, or the central :data:`HISTOGRAM_RANGE`
+    with the values beyond it counted in the end bins when there are any; a column without a finite value is left
+    out, and so is a party without flows (``parties``).
+    """
+    q, defined = column_percentiles(values, valid, (0, *HISTOGRAM_RANGE, 100), columns)
+    kept = [i for i in range(len(columns)) if defined[i] and (not parties or _has_flows(q[i, 0], q[i, -1]))]
+    edges = np.empty((len(kept), bins + 1))
+    clipped = np.zeros(len(kept), dtype=bool)
+    for row, i in enumerate(kept):
+        smallest, low, high, largest = q[i]
+        clipped[row] = high > low and (smallest < low or largest > high)
+        first, last = (low, high) if clipped[row] else (smallest, largest)
+        if first == last:  # np.histogram's bins around a single value
+            first, last = first - 0.5, last + 0.5
+        edges[row] = np.linspace(first, last, bins + 1)
+    counts = column_histograms(values, valid, edges, [columns[i] for i in kept])
+    out = []
+    for row, i in enumerate(kept):
+        key, label, unit = names[i]
+        if clipped[row]:
+            label = f"{label} (central 99%, the rest in the end bins)"
+        out.append(
+            {"key": key, "label": label, "unit": unit, "edges": edges[row].tolist(), "counts": counts[row].tolist()}
+        )
+    return out
 
 
 def _price_process(compiled: Compiled, models: PriceModels | None, settings: RiskSettings) -> mc.PriceProcess:
@@ -248,51 +279,66 @@ def risk_inputs(
     )
 
 
-def _distribution(key: str, label: str, unit: str, values: np.ndarray, mean: float) -> Distribution:
-    """Percentiles from the stored (float32) values; the mean as accumulated in float64 during the run."""
-    finite = values[np.isfinite(values)].astype(np.float64)
-    if finite.size == 0:
+def _distribution(
+    key: str, label: str, unit: str, mean: float, percentiles: Sequence[float] | np.ndarray, defined: int
+) -> Distribution:
+    """A result's distribution from its mean, its :data:`PERCENTILES` and the number of paths where it is defined."""
+    if defined == 0:
         return Distribution(key, label, unit, math.nan, math.nan, math.nan, math.nan, 0)
-    p10, p50, p90 = np.percentile(finite, PERCENTILES)
-    return Distribution(key, label, unit, float(mean), float(p10), float(p50), float(p90), int(finite.size))
+    p10, p50, p90 = (float(value) for value in percentiles)
+    return Distribution(key, label, unit, float(mean), p10, p50, p90, int(defined))
+
+
+def _share(condition: np.ndarray, valid: np.ndarray, n_valid: int) -> float:
+    """Share of the ``n_valid`` valid paths (at least one) where ``condition`` holds."""
+    hits = condition if n_valid == valid.size else condition & valid
+    return int(np.count_nonzero(hits)) / n_valid
 
 
 def summarise(sim: Simulation) -> None:
-    """Fill the distributions, per-stakeholder results, probabilities and failure report of a run."""
-    a, valid = sim.arrays, sim.valid
-    metrics = a.metrics if valid.all() else a.metrics[valid]  # no copy when every path ran
+    """Fill the distributions, per-stakeholder results, probabilities and failure report of a run.
+
+    Percentiles are those of the values stored per path (float32) over the valid paths, as ``np.percentile``
+    gives them (:func:`chagai.risk.quantiles.column_percentiles`); means are accumulated in float64 during the run.
+    """
+    a = sim.arrays
+    valid = sim.valid
+    n_valid = int(np.count_nonzero(valid))
     metric_means, party_means = a.exact_means()
+    metric_q, metric_defined = column_percentiles(a.metrics, valid, PERCENTILES)
     sim.distributions = [
-        _distribution(name, label, unit, metrics[:, i], metric_means[i])
+        _distribution(name, label, unit, metric_means[i], metric_q[i], int(metric_defined[i]))
         for i, (name, unit, label) in enumerate(mc.METRICS)
     ]
+    # the smallest and largest NPV (percentiles 0 and 100) tell which parties have flows at all
+    party_q, party_defined = column_percentiles(a.party_npv, valid, (0, *PERCENTILES, 100))
     levels = {k.LEVEL_PRIVATE: "private", k.LEVEL_FEDERAL: "federal", k.LEVEL_PROVINCIAL: "provincial"}
     sim.stakeholders = []
     for column, p in enumerate(a.parties):
-        party = sim.compiled.parties[p]
-        values = a.party_npv[valid, column] if not valid.all() else a.party_npv[:, column]
-        if not np.any(np.abs(np.nan_to_num(values)) > 1e-9):
+        if not _has_flows(party_q[column, 0], party_q[column, -1]):
             continue
-        d = _distribution(f"npv_{party.id}", f"NPV of {party.label}", "US$m", values, party_means[column])
+        party = sim.compiled.parties[p]
+        key, label, defined = f"npv_{party.id}", f"NPV of {party.label}", int(party_defined[column])
+        d = _distribution(key, label, "US$m", party_means[column], party_q[column, 1:-1], defined)
         sim.stakeholders.append(
             {
                 "party": party.id,
                 "label": party.label,
                 "level": levels[int(sim.compiled.params.party_level[p])],
                 **{key: value for key, value in d.as_dict().items() if key not in ("key", "label")},
-                "p_loss": float(np.mean(values < 0)),
+                "p_loss": _share(a.party_npv[:, column] < 0, valid, n_valid),
             }
         )
-    n_valid = max(int(valid.sum()), 1)
-    has_debt = np.isfinite(metrics[:, mc.M_MIN_DSCR])
-    defaults = a.default_year[valid]
+    defaulted = a.default_year >= 0
     sim.probabilities = {
-        "npv_post_tax_below_zero": float(np.mean(metrics[:, mc.M_NPV_POST] < 0)) if valid.any() else math.nan,
-        "min_dscr_below_1": float(np.sum(metrics[has_debt, mc.M_MIN_DSCR] < 1.0)) / n_valid if has_debt.any() else 0.0,
-        "default": float(np.mean(defaults >= 0)) if valid.any() else math.nan,
+        "npv_post_tax_below_zero": _share(a.metrics[:, mc.M_NPV_POST] < 0, valid, n_valid) if n_valid else math.nan,
+        "min_dscr_below_1": (
+            _share(a.metrics[:, mc.M_MIN_DSCR] < 1.0, valid, n_valid) if metric_defined[mc.M_MIN_DSCR] else 0.0
+        ),
+        "default": _share(defaulted, valid, n_valid) if n_valid else math.nan,
     }
-    years, counts = np.unique(defaults[defaults >= 0], return_counts=True)
-    sim.default_years = {int(y): int(c) for y, c in zip(years, counts, strict=True)}
+    per_year = np.bincount(a.default_year[defaulted & valid])
+    sim.default_years = {int(y): int(per_year[y]) for y in np.flatnonzero(per_year)}
     failed = np.flatnonzero(~valid)
     sim.failures = [
         {
@@ -353,34 +399,40 @@ def simulate(
     return sim
 
 
+def _sample_percentiles(values: np.ndarray) -> list[float]:
+    """The :data:`PERCENTILES` of a sample (``np.percentile``), NaN for an empty one."""
+    if values.size == 0:
+        return [math.nan] * len(PERCENTILES)
+    return [float(v) for v in np.percentile(values, PERCENTILES)]
+
+
 def _irr_sample(sim: Simulation, inputs: mc.RiskInputs, seed: int, size: int) -> None:
-    """IRR percentiles from the first ``size`` valid paths (an IRR per path costs a root search)."""
+    """IRR percentiles from the first ``size`` valid paths (an IRR per path costs a root search).
+
+    The project's IRR after tax, and the IRR of each stakeholder in the results (the parties with flows).
+    """
     paths = np.flatnonzero(sim.valid)[:size].astype(np.int64)
     sim.irr_paths = int(paths.size)
     if paths.size == 0:
         return
     compiled = sim.compiled
+    index = {party.id: p for p, party in enumerate(compiled.parties)}
+    parties = np.array([index[row["party"]] for row in sim.stakeholders], dtype=np.int64)
     project = np.empty(paths.size)
-    parties = np.empty((paths.size, compiled.params.party_level.shape[0]))
-    mc.irr_chunk(
-        compiled.params,
-        inputs.arrays(compiled.prices[:, 0]),
-        seed,
-        paths,
-        project,
-        parties,
-    )
+    party_irr = np.empty((paths.size, parties.size))
+    mc.irr_chunk(compiled.params, inputs.arrays(compiled.prices[:, 0]), seed, paths, parties, project, party_irr)
     label = f"project IRR after tax (first {paths.size:,} valid paths)"
     finite = project[np.isfinite(project)]
     mean = float(finite.mean()) if finite.size else math.nan
-    sim.distributions.append(_distribution("irr_post_tax", label, "fraction", project, mean))
-    index = {party.id: p for p, party in enumerate(compiled.parties)}
-    for row in sim.stakeholders:
-        values = parties[:, index[row["party"]]]
+    sim.distributions.append(
+        _distribution("irr_post_tax", label, "fraction", mean, _sample_percentiles(finite), int(finite.size))
+    )
+    for column, row in enumerate(sim.stakeholders):
+        values = party_irr[:, column]
         finite = values[np.isfinite(values)]
         if finite.size:
-            p10, p50, p90 = np.percentile(finite, PERCENTILES)
-            row["irr"] = {"p10": float(p10), "p50": float(p50), "p90": float(p90), "defined": int(finite.size)}
+            p10, p50, p90 = _sample_percentiles(finite)
+            row["irr"] = {"p10": p10, "p50": p50, "p90": p90, "defined": int(finite.size)}
         else:
             row["irr"] = None
 

@@ -55,7 +55,8 @@ class Measure:
     basis: str
 
 
-Checker = Callable[["Appraisal", Claim], "Measure | str"]
+Checker = Callable[["Appraisal"], "Measure | str"]
+"""The model's value of a metric (or why there is none): it depends on the appraisal only, never on a claim."""
 
 
 def _line(a: Appraisal, name: str) -> np.ndarray:
@@ -72,8 +73,9 @@ def _phase_years(a: Appraisal, phase: int) -> np.ndarray:
     if not isinstance(prod, MineProduction) or len(prod.phases) < phase:
         return np.array([], dtype=int)
     level = sorted(prod.phases, key=lambda p: p.start_year)[phase - 1].throughput.to("t/yr")
-    through = _line(a, "throughput")
-    return np.flatnonzero(np.isclose(through, level * a.compiled.scenario.availability, rtol=1e-6))
+    nameplate = level * a.compiled.scenario.availability
+    # np.isclose(throughput, nameplate, rtol=1e-6) for a finite nameplate, without its overhead on short arrays
+    return np.flatnonzero(np.abs(_line(a, "throughput") - nameplate) <= 1e-8 + 1e-6 * abs(nameplate))
 
 
 def _recovered(a: Appraisal, commodity: str) -> np.ndarray:
@@ -92,7 +94,7 @@ def _years(a: Appraisal, idx: np.ndarray) -> str:
     return f"{a.years[idx[0]]}-{a.years[idx[-1]]}" if idx.size else "no such years in the model"
 
 
-def _gross_first_full_year(a: Appraisal, _c: Claim) -> Measure | str:
+def _gross_first_full_year(a: Appraisal) -> Measure | str:
     producing = _producing(a)
     if producing.size < 2:
         return "the model has no full production year"
@@ -106,7 +108,7 @@ def _gross_first_full_year(a: Appraisal, _c: Claim) -> Measure | str:
 
 
 def _gross_phase(phase: int, years: int | None = None) -> Checker:
-    def check(a: Appraisal, _c: Claim) -> Measure | str:
+    def check(a: Appraisal) -> Measure | str:
         idx = _phase_years(a, phase)[: years or None]
         if not idx.size:
             return f"the model never runs at the phase {phase} nameplate"
@@ -120,7 +122,7 @@ def _gross_phase(phase: int, years: int | None = None) -> Checker:
 
 
 def _metal_phase(commodity: str, phase: int, dimension: str, years: int | None = None) -> Checker:
-    def check(a: Appraisal, _c: Claim) -> Measure | str:
+    def check(a: Appraisal) -> Measure | str:
         idx = _phase_years(a, phase)[: years or None]
         if not idx.size:
             return f"the model never runs at the phase {phase} nameplate"
@@ -133,7 +135,7 @@ def _metal_phase(commodity: str, phase: int, dimension: str, years: int | None =
 
 
 def _metal_lom(commodity: str, dimension: str) -> Checker:
-    def check(a: Appraisal, _c: Claim) -> Measure | str:
+    def check(a: Appraisal) -> Measure | str:
         total = float(_recovered(a, commodity).sum())
         if dimension == "gold_mass":
             total = total * 1e6 / 31.1034768
@@ -142,14 +144,14 @@ def _metal_lom(commodity: str, dimension: str) -> Checker:
     return check
 
 
-def _product_phase(a: Appraisal, _c: Claim) -> Measure | str:
+def _product_phase(a: Appraisal) -> Measure | str:
     idx = _phase_years(a, 1)
     if not idx.size:
         return "the model never runs at the phase 1 nameplate"
     return Measure(_mean(_line(a, "product"), idx), "mass_rate", f"mean concentrate a year over {_years(a, idx)}")
 
 
-def _product_early(a: Appraisal, _c: Claim) -> Measure | str:
+def _product_early(a: Appraisal) -> Measure | str:
     idx = _producing(a)[:5]
     if not idx.size:
         return "the model has no production"
@@ -158,14 +160,14 @@ def _product_early(a: Appraisal, _c: Claim) -> Measure | str:
     )
 
 
-def _throughput_early(a: Appraisal, _c: Claim) -> Measure | str:
+def _throughput_early(a: Appraisal) -> Measure | str:
     idx = _producing(a)[:5]
     if not idx.size:
         return "the model has no production"
     return Measure(_mean(_line(a, "throughput"), idx), "mass_rate", f"mean ore milled a year, {_years(a, idx)}")
 
 
-def _free_cash_flow(a: Appraisal, _c: Claim) -> Measure | str:
+def _free_cash_flow(a: Appraisal) -> Measure | str:
     return Measure(
         float(_line(a, "post_tax_ncf").sum()),
         "money",
@@ -174,7 +176,7 @@ def _free_cash_flow(a: Appraisal, _c: Claim) -> Measure | str:
 
 
 def _capex_phase(phase: int) -> Checker:
-    def check(a: Appraisal, _c: Claim) -> Measure | str:
+    def check(a: Appraisal) -> Measure | str:
         prod = a.case.production
         if not isinstance(prod, MineProduction) or len(prod.phases) < phase or a.case.costs is None:
             return f"the case has no phase {phase}"
@@ -185,7 +187,7 @@ def _capex_phase(phase: int) -> Checker:
     return check
 
 
-def _debt_total(a: Appraisal, _c: Claim) -> Measure | str:
+def _debt_total(a: Appraisal) -> Measure | str:
     loans = [f for f in a.case.financing if f.instrument == "loan"]
     if not loans:
         return "the case has no loans"
@@ -193,7 +195,7 @@ def _debt_total(a: Appraisal, _c: Claim) -> Measure | str:
 
 
 def _facility(lender: str) -> Checker:
-    def check(a: Appraisal, _c: Claim) -> Measure | str:
+    def check(a: Appraisal) -> Measure | str:
         amounts = [f.amount.to("US$m") for f in a.case.financing if f.lender == lender]
         if not amounts:
             return f"the case has no facility from {lender}"
@@ -203,7 +205,7 @@ def _facility(lender: str) -> Checker:
 
 
 def _stake_value(share: float) -> Checker:
-    def check(a: Appraisal, _c: Claim) -> Measure | str:
+    def check(a: Appraisal) -> Measure | str:
         r = a.discount_rate
         equity = _line(a, "equity_cash_flow") - _line(a, "dividend_withholding")
         sales = [s for s in a.compiled.scenario.sales if math.isclose(s.share, share, rel_tol=1e-6)]
@@ -223,7 +225,7 @@ def _stake_value(share: float) -> Checker:
 
 
 def _share_of_revenue(line: str, label: str) -> Checker:
-    def check(a: Appraisal, _c: Claim) -> Measure | str:
+    def check(a: Appraisal) -> Measure | str:
         gross = float(_line(a, "gross_revenue").sum())
         if gross <= 0:
             return "the model has no revenue"
@@ -232,7 +234,7 @@ def _share_of_revenue(line: str, label: str) -> Checker:
     return check
 
 
-def _cash_surplus_first(a: Appraisal, _c: Claim) -> Measure | str:
+def _cash_surplus_first(a: Appraisal) -> Measure | str:
     producing = _producing(a)
     if not producing.size:
         return "the model has no production"
@@ -242,7 +244,7 @@ def _cash_surplus_first(a: Appraisal, _c: Claim) -> Measure | str:
     return Measure(float(surplus[i]), "money", f"cash surplus before the profit split in {a.years[i]}")
 
 
-def _reserve(a: Appraisal, _c: Claim) -> Measure | str:
+def _reserve(a: Appraisal) -> Measure | str:
     prod = a.case.production
     if not isinstance(prod, MineProduction):
         return "not a mine"
@@ -338,18 +340,23 @@ def _verdict(claim: Claim, measure: Measure, first_year: int) -> ClaimCheck:
     )
 
 
+def _measure(appraisal: Appraisal, metric: str) -> Measure | str:
+    """The model's value of ``metric``, or why it has none."""
+    checker = CHECKERS.get(metric)
+    if checker is None:
+        prefix = next((p for p in _NOT_MODELLED if metric.startswith(p)), None)
+        return _NOT_MODELLED[prefix] if prefix else f"the model has no output for {metric!r}"
+    return checker(appraisal)
+
+
 def check_claims(appraisal: Appraisal) -> list[ClaimCheck]:
-    """Check every claim of the appraised case."""
+    """Check every claim of the appraised case (each metric is measured once, however many claims name it)."""
     out = []
+    measures: dict[str, Measure | str] = {}
     for claim in appraisal.case.claims:
-        checker = CHECKERS.get(claim.metric)
-        reason: str | None = None
-        if checker is None:
-            prefix = next((p for p in _NOT_MODELLED if claim.metric.startswith(p)), None)
-            reason = _NOT_MODELLED[prefix] if prefix else f"the model has no output for {claim.metric!r}"
-            result: Measure | str = reason
-        else:
-            result = checker(appraisal, claim)
+        if claim.metric not in measures:
+            measures[claim.metric] = _measure(appraisal, claim.metric)
+        result = measures[claim.metric]
         if isinstance(result, str):
             out.append(_cannot_check(claim, result))
         else:

@@ -8,22 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import brentq
 
 from chagai import __version__
 from chagai.cases.compile import Compiled, Scenario, compile_case
-from chagai.cases.io import case_hash
 from chagai.cases.overrides import apply_overrides
 from chagai.cases.schema import Case, MineProduction
 from chagai.core import kernel as k
 from chagai.core.metrics import irr, npv, payback_year
-from chagai.core.model import run_single
+from chagai.core.model import price_factor_root, run_price_factors, run_single
 
 LEVEL_NAMES = {k.LEVEL_PRIVATE: "private", k.LEVEL_FEDERAL: "federal", k.LEVEL_PROVINCIAL: "provincial"}
 
@@ -184,7 +182,7 @@ class Appraisal:
         return {
             "project": {"id": self.case.id, "name": self.case.name},
             "chagai_version": __version__,
-            "inputs_hash": case_hash(self.case),
+            "inputs_hash": self.compiled.inputs_hash,
             "scenario": {
                 "delay": self.compiled.scenario.delay,
                 "overrun": self.compiled.scenario.overrun,
@@ -209,23 +207,6 @@ class Appraisal:
 
 
 # ---------------------------------------------------------------------------------------------------------
-
-
-def _scaled(compiled: Compiled, factor: float, commodity: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    prices = compiled.prices.copy()
-    if commodity is None:
-        prices *= factor
-    else:
-        prices[commodity] *= factor
-    return run_single(compiled, prices)
-
-
-def _root(fn: Callable[[float], float], low: float = 0.01, high: float = 20.0) -> float:
-    """The factor where ``fn`` crosses zero (NaN when it does not in [low, high])."""
-    f_low, f_high = fn(low), fn(high)
-    if not (np.isfinite(f_low) and np.isfinite(f_high)) or f_low * f_high > 0:
-        return math.nan
-    return float(brentq(fn, low, high, xtol=1e-6))
 
 
 def _first(mask: np.ndarray, years: np.ndarray) -> int | None:
@@ -489,12 +470,8 @@ def _solve_figures(a: Appraisal) -> list[Figure]:
     unit = compiled.price_units[primary]
     base_price = float(compiled.prices[primary, 0] * compiled.price_display_factor[primary])
 
-    def npv_line(name: str, factor: float, commodity: int | None = primary) -> float:
-        lines, _ = _scaled(compiled, factor, commodity)
-        return float(npv(r, lines[k.L[name]]))
-
-    pre_factor = _root(lambda f: npv_line("pre_tax_ncf", f))
-    post_factor = _root(lambda f: npv_line("post_tax_ncf", f))
+    pre_factor = price_factor_root(compiled, k.L.pre_tax_ncf, r, primary)
+    post_factor = price_factor_root(compiled, k.L.post_tax_ncf, r, primary)
     commodity = compiled.commodities[primary]
     none = "; n/a: no price from 1% to 2000% of the deck's makes it zero (the other products cover the costs)"
     figures = [
@@ -514,11 +491,11 @@ def _solve_figures(a: Appraisal) -> list[Figure]:
             f"as above, for the after-tax unlevered NPV at {r:.0%}" + (none if _nan(post_factor) else ""),
         ),
     ]
-    marginal = _root(lambda f: npv_line("post_tax_ncf", f, None))
+    marginal = price_factor_root(compiled, k.L.post_tax_ncf, r)
     metr = math.nan
     basis = "no price level makes the after-tax NPV zero"
     if np.isfinite(marginal):
-        lines, _ = _scaled(compiled, marginal, None)
+        lines = run_price_factors(compiled, np.array([marginal]))[0][0]
         p, reason = project_irr(lines[k.L.pre_tax_ncf])
         basis = f"the marginal project has no pre-tax return: {reason}"
         if np.isfinite(p) and p != 0:
@@ -529,17 +506,18 @@ def _solve_figures(a: Appraisal) -> list[Figure]:
             )
     figures.append(Figure("metr", "Marginal effective tax rate (METR)", metr, "fraction", basis))
     curve = []
-    for factor in np.round(np.arange(0.5, 2.01, 0.1), 2):
-        lines, _ = _scaled(compiled, float(factor), primary)
-        pre = lines[k.L.pre_tax_ncf]
-        government = lines[k.L.government_federal] + lines[k.L.government_provincial]
-        pv_pre = float(npv(r, pre))
+    factors = np.round(np.arange(0.5, 2.01, 0.1), 2)
+    lines = run_price_factors(compiled, factors, primary)[0]
+    pre = lines[:, k.L.pre_tax_ncf]
+    pv_pre = np.asarray(npv(r, pre))  # one NPV per price factor, each as npv() of its row
+    pv_government = np.asarray(npv(r, lines[:, k.L.government_federal] + lines[:, k.L.government_provincial]))
+    for j, factor in enumerate(factors):
         curve.append(
             {
                 "price_factor": float(factor),
                 "price": float(factor) * base_price,
-                "pre_tax_irr": project_irr(pre)[0],
-                "aetr": float(npv(r, government)) / pv_pre if pv_pre > 0 else math.nan,
+                "pre_tax_irr": project_irr(pre[j])[0],
+                "aetr": float(pv_government[j]) / float(pv_pre[j]) if pv_pre[j] > 0 else math.nan,
             }
         )
     a.progressivity = [{k_: (None if _nan(v) else v) for k_, v in row.items()} for row in curve]  # type: ignore[misc]
@@ -565,17 +543,29 @@ def appraise(
     solve
         Also compute breakevens, METR and the progressivity curve (several extra model runs).
     """
-    from chagai.claims import check_claims
-
     if overrides:
         case = apply_overrides(case, overrides)
-    scenario = scenario or Scenario()
-    compiled = compile_case(case, scenario)
+    return appraise_compiled(compile_case(case, scenario or Scenario()), solve)
+
+
+def appraise_compiled(compiled: Compiled, solve: bool = True) -> Appraisal:
+    """Appraise a compiled case under its scenario: what :func:`appraise` does once the case is compiled.
+
+    Parameters
+    ----------
+    compiled
+        The case (with any overrides) compiled under the scenario (:func:`~chagai.cases.compile.compile_case`,
+        or a kept compilation moved to the scenario with :meth:`~chagai.cases.compile.Compiled.under`).
+    solve
+        Also compute breakevens, METR and the progressivity curve (several extra model runs).
+    """
+    from chagai.claims import check_claims
+
     lines, party_net = run_single(compiled, compiled.prices)
-    result = Appraisal(compiled, lines, party_net, scenario.discount_rate)
+    result = Appraisal(compiled, lines, party_net, compiled.scenario.discount_rate)
     result.figures = _figures(result)
     result.stakeholders = _stakeholders(result)
-    result.lenders = _lenders(result) if case.financing else None
+    result.lenders = _lenders(result) if compiled.case.financing else None
     if solve:
         result.figures += _solve_figures(result)
     result.claims = check_claims(result)

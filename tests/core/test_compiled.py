@@ -12,6 +12,7 @@ import numpy as np
 from chagai.cases.compile import Scenario, StakeSale, compile_case
 from chagai.cases.library import bundled_case
 from chagai.core.model import run_single
+from chagai.services import appraise
 
 SCRIPT = """
 import json, sys
@@ -40,3 +41,30 @@ def test_plain_python_equals_compiled() -> None:
         lines, parties = run_single(compiled, compiled.prices)
         np.testing.assert_allclose(np.nan_to_num(lines), plain[project][0], rtol=1e-12, atol=1e-9)
         np.testing.assert_allclose(parties, plain[project][1], rtol=1e-12, atol=1e-9)
+
+
+SOLVE_SCRIPT = """
+import json
+from chagai.cases.compile import Scenario, StakeSale
+from chagai.cases.library import bundled_case
+from chagai.services import appraise
+scenario = Scenario(delay=1, sales=(StakeSale(0.15, "federal", "manara", 2028),))
+out = {}
+for project in ("reko-diq", "saindak", "sui"):
+    a = appraise(bundled_case(project), scenario if project == "reko-diq" else Scenario())
+    out[project] = [[f.key, f.value] for f in a.figures] + [a.progressivity]
+print(json.dumps(out))
+"""
+
+
+def test_plain_python_searches_equal_compiled() -> None:
+    """Breakevens, METR, the progressivity curve and the IRRs: the compiled searches give the plain numbers."""
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
+    done = subprocess.run([sys.executable, "-c", SOLVE_SCRIPT], capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr
+    plain = json.loads(done.stdout)
+    scenario = Scenario(delay=1, sales=(StakeSale(0.15, "federal", "manara", 2028),))
+    for project in ("reko-diq", "saindak", "sui"):
+        a = appraise(bundled_case(project), scenario if project == "reko-diq" else Scenario())
+        compiled = [[f.key, f.value] for f in a.figures] + [a.progressivity]
+        assert json.dumps(compiled) == json.dumps(plain[project])

@@ -7,13 +7,16 @@ codes, and dated stakes become a share per stake line and year. The model core s
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
+from chagai.cases.io import case_hash
 from chagai.cases.regimes import FiscalTerms, get_regime, terms_with_overrides
 from chagai.cases.schema import SLUG_PATTERN, Case, GasProduction, MineProduction, Party, Quantity
 from chagai.core import kernel as k
@@ -137,6 +140,14 @@ class Scenario:
         except ValueError as exc:
             raise InputError([Issue("--scenario", text, "numbers for the values", str(exc))]) from None
 
+    def compiled_part(self) -> Scenario:
+        """What :func:`compile_case` reads of this scenario beyond the price levels: valuation year, deck, sales.
+
+        Two scenarios with the same part compile to the same arrays but the prices (see :meth:`Compiled.under`);
+        the delay, overrun, availability and discount rate are read only when the model runs.
+        """
+        return Scenario(deck=self.deck, sales=self.sales, valuation_year=self.valuation_year)
+
 
 @dataclass
 class Compiled:
@@ -159,6 +170,33 @@ class Compiled:
     def valuation_year(self) -> int:
         """Calendar year of year index 0."""
         return int(self.years[0])
+
+    @cached_property
+    def inputs_hash(self) -> str:
+        """SHA-256 of the case's content (:func:`~chagai.cases.io.case_hash`), computed once and kept."""
+        return case_hash(self.case)
+
+    def under(self, scenario: Scenario) -> Compiled:
+        """The compiled case under another scenario with the same :meth:`Scenario.compiled_part`.
+
+        Exactly what :func:`compile_case` gives for ``scenario``: only the prices are computed again; the kernel
+        parameters and labels are shared (nothing changes them once compiled), and so is the inputs hash, computed
+        on this compiled case the first time it is moved.
+
+        Raises
+        ------
+        ValueError
+            If ``scenario`` has another valuation year, deck or stake sales (compile the case for it instead).
+        """
+        if scenario.compiled_part() != self.scenario.compiled_part():
+            msg = f"{scenario} differs from {self.scenario} in valuation year, deck or sales: compile the case for it"
+            raise ValueError(msg)
+        moved = copy.copy(self)
+        moved.inputs_hash = self.inputs_hash
+        moved.scenario = scenario
+        moved.prices = _prices(self.case, scenario, self.years)[0]
+        moved.notes = list(self.notes)
+        return moved
 
 
 def _q(quantity: Quantity | None, unit: str | None = None, default: float = 0.0) -> float:

@@ -11,9 +11,10 @@ IRR rule (:func:`irr`)
 Cash flows that change sign more than once (a mine with a closure tail) can have several internal rates of
 return. :func:`irr` finds *every* real root of ``NPV(rate) = 0`` with ``rate`` in ``(-0.99, 10]``: it evaluates
 the NPV on a dense grid of rates (log-spaced in ``1 + rate`` over the whole range, plus a linear grid of step
-0.001 from -0.5 to 1), refines each sign change with :func:`scipy.optimize.brentq` to about 1e-14, looks for
-roots where the NPV touches zero without crossing (local minima of ``|NPV|``), and keeps only roots whose NPV is
-zero to 1e-9 of the present value of the absolute flows. It then picks
+0.001 from -0.5 to 1), refines each sign change with Brent's method (:func:`scipy.optimize.brentq`, or its
+compiled twin :mod:`chagai.core.roots` for :func:`irr`) to about 1e-14, looks for roots where the NPV touches zero
+without crossing (local minima of ``|NPV|``), and keeps only roots whose NPV is zero to 1e-9 of the present value
+of the absolute flows. It then picks
 
 1. the only root, when there is one;
 2. otherwise the smallest positive root, when there is a positive root;
@@ -23,11 +24,13 @@ When the flows do not change sign, or no root lies in the range, the value is Na
 :func:`irr` never raises. For decisions, prefer NPV at a stated rate: an IRR of non-conventional flows is a
 convention, not a property of the project.
 
-The hot scalar helper :func:`npv_1d` is compiled with numba so a compiled Monte Carlo kernel can call it.
+The hot scalar helpers :func:`npv_1d` and :func:`discounted_sum` are compiled with numba so compiled code
+(the Monte Carlo kernel, the search for breakeven prices) can call them.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -38,6 +41,7 @@ import numpy.typing as npt
 from scipy import optimize
 
 from chagai.core.jit import jit
+from chagai.core.roots import BRENT_NO_BRACKET, brent_next, brent_start, brent_store
 from chagai.errors import InputError, Issue
 
 F64 = npt.NDArray[np.float64]
@@ -124,6 +128,17 @@ def discount_factors(rate: npt.ArrayLike, n_years: int, *, first_period: float =
     return np.asarray(np.power(1.0 + r[..., np.newaxis], -t), dtype=np.float64)
 
 
+@functools.lru_cache(maxsize=1024)
+def kept_discount_factors(rate: float, n_years: int, first_period: float = 0.0) -> F64:
+    """:func:`discount_factors` of one rate, computed once and kept (read-only).
+
+    An appraisal discounts dozens of lines and model runs at one rate; they share these factors.
+    """
+    factors = discount_factors(rate, n_years, first_period=first_period)
+    factors.flags.writeable = False
+    return factors
+
+
 def npv(rate: npt.ArrayLike, flows: npt.ArrayLike, *, first_period: float = 0.0) -> float | F64:
     """Net present value of annual cash flows, end-year discounting, year 0 undiscounted.
 
@@ -153,7 +168,10 @@ def npv(rate: npt.ArrayLike, flows: npt.ArrayLike, *, first_period: float = 0.0)
         When a rate is at or below -1, or ``flows`` holds no year.
     """
     f = _flows(flows)
-    factors = discount_factors(rate, f.shape[-1], first_period=first_period)
+    if isinstance(rate, int | float):
+        factors = kept_discount_factors(float(rate), f.shape[-1], float(first_period))
+    else:
+        factors = discount_factors(rate, f.shape[-1], first_period=first_period)
     return _scalar_or_array(np.sum(f * factors, axis=-1))
 
 
@@ -182,6 +200,83 @@ def npv_1d(rate: float, flows: F64) -> float:
     for t in range(flows.shape[0] - 1, -1, -1):
         total = total * step + flows[t]
     return total
+
+
+_PAIRWISE_BLOCK: Final = 128
+"""Longest run numpy sums with eight running sums before it splits the run in two [-]."""
+
+
+@jit
+def _product_sum_block(flows: F64, factors: F64, start: int, count: int) -> float:
+    """Sum of ``flows[i] * factors[i]`` over a run of at most 128 entries from ``start``, as numpy adds it."""
+    if count < 8:
+        total = 0.0
+        for i in range(start, start + count):
+            total += flows[i] * factors[i]
+        return total
+    r = np.empty(8)
+    for j in range(8):
+        r[j] = flows[start + j] * factors[start + j]
+    i = 8
+    while i < count - count % 8:
+        for j in range(8):
+            r[j] += flows[start + i + j] * factors[start + i + j]
+        i += 8
+    total = float(((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7])))
+    while i < count:
+        total += flows[start + i] * factors[start + i]
+        i += 1
+    return total
+
+
+@jit
+def discounted_sum(flows: F64, factors: F64) -> float:
+    """``sum(flows * factors)`` exactly as :func:`npv` computes it, for compiled code (one path).
+
+    With ``factors = discount_factors(rate, n_years)`` this is ``npv(rate, flows)`` to the last bit: the products
+    are added in numpy's pairwise order (runs of up to 128 with eight running sums, longer runs split in two).
+
+    Parameters
+    ----------
+    flows
+        One path of cash flows, shape ``(n_years,)`` [money].
+    factors
+        Discount factor of each year, shape ``(n_years,)`` [-].
+
+    Returns
+    -------
+    float
+        The discounted sum [money, as ``flows``].
+    """
+    # numpy splits a run longer than a block at half its length (rounded down to a multiple of 8) and adds the
+    # sums of the two halves; the splits are walked here with a stack (compiled recursion cannot be cached)
+    starts = np.empty(64, dtype=np.int64)
+    counts = np.empty(64, dtype=np.int64)
+    phase = np.zeros(64, dtype=np.int64)  # 0: split next; 1: left half summed; 2: both halves summed
+    left = np.empty(64)
+    starts[0], counts[0], top = 0, flows.shape[0], 1
+    last = 0.0
+    while top > 0:
+        i = top - 1
+        if counts[i] <= _PAIRWISE_BLOCK:
+            last = _product_sum_block(flows, factors, starts[i], counts[i])
+            top -= 1
+            continue
+        half = counts[i] // 2
+        half -= half % 8
+        if phase[i] == 0:
+            phase[i] = 1
+            starts[top], counts[top], phase[top] = starts[i], half, 0
+            top += 1
+        elif phase[i] == 1:
+            left[i] = last
+            phase[i] = 2
+            starts[top], counts[top], phase[top] = starts[i] + half, counts[i] - half, 0
+            top += 1
+        else:
+            last = left[i] + last
+            top -= 1
+    return last
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -227,22 +322,41 @@ def _scaled_npv_1d(rate: float, flows: F64) -> float:
 
 
 @jit
+def _horner_rows(acc: F64, factor: F64, coefficients: F64) -> None:
+    """``acc[i] = acc[i] * factor[i] + c`` for each ``c`` of ``coefficients`` in turn, for every row ``i``.
+
+    Four coefficients per pass over the rows: the same arithmetic as one at a time, with a quarter of the loads
+    and stores (each pass is a plain loop over the rows, which the compiler vectorises).
+    """
+    n = coefficients.shape[0]
+    t = 0
+    while t + 4 <= n:
+        c0, c1, c2, c3 = coefficients[t], coefficients[t + 1], coefficients[t + 2], coefficients[t + 3]
+        for i in range(acc.shape[0]):
+            x = factor[i]
+            acc[i] = (((acc[i] * x + c0) * x + c1) * x + c2) * x + c3
+        t += 4
+    while t < n:
+        c = coefficients[t]
+        for i in range(acc.shape[0]):
+            acc[i] = acc[i] * factor[i] + c
+        t += 1
+
+
+@jit
 def _scaled_npv_grid(rates: F64, flows: F64) -> F64:
-    """:func:`_scaled_npv_1d` at each rate of ``rates`` (ascending), vectorised over the rates."""
-    m, n = rates.shape[0], flows.shape[0]
+    """:func:`_scaled_npv_1d` at each rate of ``rates`` (ascending), vectorised over the rates.
+
+    The rates below zero (oldest flow first) and those from zero on (latest flow first) are each one run of
+    :func:`_horner_rows`; every rate's arithmetic is that of :func:`_scaled_npv_1d`.
+    """
+    m = rates.shape[0]
     n_negative = 0
     while n_negative < m and rates[n_negative] < 0.0:
         n_negative += 1
-    factor = np.empty(m)
-    for i in range(m):
-        factor[i] = 1.0 + rates[i] if i < n_negative else 1.0 / (1.0 + rates[i])
     out = np.zeros(m)
-    for t in range(n):
-        forward, backward = flows[t], flows[n - 1 - t]
-        for i in range(n_negative):
-            out[i] = out[i] * factor[i] + forward
-        for i in range(n_negative, m):
-            out[i] = out[i] * factor[i] + backward
+    _horner_rows(out[:n_negative], 1.0 + rates[:n_negative], flows)
+    _horner_rows(out[n_negative:], 1.0 / (1.0 + rates[n_negative:]), flows[::-1].copy())
     return out
 
 
@@ -258,37 +372,142 @@ def _rate_grid() -> F64:
 _GRID: Final = _rate_grid()
 
 
-def _find_roots(g: Callable[[float], float], scale: Callable[[float], float], values: F64) -> tuple[list[float], int]:
-    """Every verified root of ``g`` on the grid range, given ``values = g(_GRID)``, and the count rejected.
+ROOT_XTOL: Final = 1e-14
+"""Absolute tolerance of Brent's method on each sign change of the scan [1/yr]."""
+ROOT_BRENT_RTOL: Final = 4 * float(np.finfo(float).eps)
+"""Relative tolerance of Brent's method on each sign change of the scan (scipy's smallest) [-]."""
+ROOT_MAXITER: Final = 200
+"""Most steps of Brent's method on one sign change; a sign change that does not converge gives no root [-]."""
 
-    ``g`` is the NPV times a positive factor and ``scale`` the same for the absolute flows, so
-    ``|g| / scale`` is the NPV relative to the size of the flows at that rate.
-    """
+Candidates = tuple[list[float], int, npt.NDArray[np.intp]]
+"""What the scan finds: the roots refined from it that pass the check of :func:`_is_root` (exact zeros on the grid,
+then one per sign change), how many refined roots fail it, and the grid indices where ``|NPV|`` has a local minimum
+without a sign change (where the NPV may touch zero)."""
+
+
+def _is_root(g: Callable[[float], float], scale: Callable[[float], float], rate: float) -> bool:
+    """Whether ``g`` is zero at ``rate`` to :data:`ROOT_RTOL` of ``scale`` (see :func:`_find_roots`)."""
+    return abs(g(rate)) <= ROOT_RTOL * scale(rate)
+
+
+def _candidates(g: Callable[[float], float], scale: Callable[[float], float], values: F64) -> Candidates:
+    """Candidate roots of ``g`` from its values on the grid (any ``g``; :func:`_irr_candidates` is compiled)."""
     grid = _GRID
     sign = np.sign(values)
     crossings = [float(r) for r in grid[(values == 0.0) & (grid > IRR_MIN_RATE)]]
     for i in np.flatnonzero(sign[:-1] * sign[1:] < 0):
         try:
-            root = optimize.brentq(g, grid[i], grid[i + 1], xtol=1e-14, rtol=4 * np.finfo(float).eps, maxiter=200)
+            root = optimize.brentq(g, grid[i], grid[i + 1], xtol=ROOT_XTOL, rtol=ROOT_BRENT_RTOL, maxiter=ROOT_MAXITER)
         except (RuntimeError, ValueError):
             continue
         crossings.append(float(root))
-    # roots where the NPV touches zero without crossing: local minima of |g| with no sign change around them
     mag = np.abs(values)
     touching = (sign[:-2] == sign[1:-1]) & (sign[1:-1] == sign[2:]) & (mag[1:-1] < mag[:-2]) & (mag[1:-1] < mag[2:])
+    crossed = [r for r in crossings if _is_root(g, scale, r)]
+    return crossed, len(crossings) - len(crossed), np.flatnonzero(touching) + 1
+
+
+@jit
+def _brentq_scaled_npv(flows: F64, low: float, high: float) -> tuple[float, bool]:
+    """Brent's method on :func:`_scaled_npv_1d` between ``low`` and ``high``, as :func:`_candidates` runs scipy's.
+
+    Returns the root and True, or False where scipy would raise (no sign change, a NaN, no convergence).
+    """
+    f_low, f_high = _scaled_npv_1d(low, flows), _scaled_npv_1d(high, flows)
+    if math.isnan(f_low) or math.isnan(f_high):
+        return math.nan, False
+    state, status = brent_start(low, f_low, high, f_high)
+    if status == BRENT_NO_BRACKET:
+        return math.nan, False
+    for _ in range(ROOT_MAXITER):
+        x, done = brent_next(state, ROOT_XTOL, ROOT_BRENT_RTOL)
+        if done:
+            return x, True
+        value = _scaled_npv_1d(x, flows)
+        if math.isnan(value):
+            return math.nan, False
+        brent_store(state, value)
+    return math.nan, False
+
+
+@jit
+def _irr_candidates(grid: F64, values: F64, flows: F64) -> tuple[F64, int, npt.NDArray[np.intp]]:
+    """:func:`_candidates` of the scaled NPV of ``flows`` (``values`` on ``grid``), compiled: the same numbers.
+
+    One pass finds the exact zeros, the sign changes and the touching points; the sign tests are ``np.sign``'s
+    written out (a NaN has no sign, so it neither changes sign nor touches zero).
+    """
+    m = grid.shape[0]
+    crossings = np.empty(2 * m)
+    count = 0
+    changes = np.empty(m, dtype=np.intp)
+    n_changes = 0
+    touching = np.empty(m, dtype=np.intp)
+    n_touching = 0
+    for i in range(m):
+        here = values[i]
+        if here == 0.0 and grid[i] > IRR_MIN_RATE:
+            crossings[count] = grid[i]
+            count += 1
+        if i + 1 < m:
+            after = values[i + 1]
+            if (here > 0.0 and after < 0.0) or (here < 0.0 and after > 0.0):
+                changes[n_changes] = i
+                n_changes += 1
+            if (
+                i > 0
+                and abs(here) < abs(values[i - 1])  # false for any NaN
+                and abs(here) < abs(after)
+                and (values[i - 1] > 0.0) == (here > 0.0) == (after > 0.0)
+                and (values[i - 1] < 0.0) == (here < 0.0) == (after < 0.0)
+            ):
+                touching[n_touching] = i
+                n_touching += 1
+    for i in changes[:n_changes]:
+        root, found = _brentq_scaled_npv(flows, grid[i], grid[i + 1])
+        if found:
+            crossings[count] = root
+            count += 1
+    absolute = np.abs(flows)
+    crossed = np.empty(count)
+    n_crossed = 0
+    for root in crossings[:count]:
+        if abs(_scaled_npv_1d(root, flows)) <= ROOT_RTOL * _scaled_npv_1d(root, absolute):  # _is_root
+            crossed[n_crossed] = root
+            n_crossed += 1
+    return crossed[:n_crossed], count - n_crossed, touching[:n_touching]
+
+
+@jit
+def _irr_scan(grid: F64, flows: F64) -> tuple[bool, F64, int, npt.NDArray[np.intp]]:
+    """The scaled NPV of ``flows`` on ``grid`` and its :func:`_irr_candidates`; False when it is zero everywhere."""
+    values = _scaled_npv_grid(grid, flows)
+    for value in values:
+        if value != 0.0:
+            crossed, rejected, touching = _irr_candidates(grid, values, flows)
+            return True, crossed, rejected, touching
+    return False, np.empty(0), 0, np.empty(0, dtype=np.intp)
+
+
+def _find_roots(
+    g: Callable[[float], float], scale: Callable[[float], float], candidates: Candidates
+) -> tuple[list[float], int]:
+    """Every verified root of ``g`` on the grid range, given the scan's candidates, and the count rejected.
+
+    ``g`` is the NPV times a positive factor and ``scale`` the same for the absolute flows, so
+    ``|g| / scale`` is the NPV relative to the size of the flows at that rate.
+    """
+    grid = _GRID
+    crossed, rejected, touching = candidates  # a minimum of |NPV| that is not a root is no failure: not counted
+    # roots where the NPV touches zero without crossing: local minima of |g| with no sign change around them
     touches: list[float] = []
-    for i in np.flatnonzero(touching) + 1:
+    for i in touching:
         best = optimize.minimize_scalar(
             lambda r: abs(g(r)), bounds=(grid[i - 1], grid[i + 1]), method="bounded", options={"xatol": 1e-13}
         )
         touches.append(float(best.x))
-
-    def is_root(r: float) -> bool:
-        return abs(g(r)) <= ROOT_RTOL * scale(r)
-
-    rejected = sum(not is_root(r) for r in crossings)  # a minimum of |NPV| that is not a root is no failure
     roots: list[float] = []
-    for root in sorted(r for r in crossings + touches if is_root(r)):
+    for root in sorted(crossed + [r for r in touches if _is_root(g, scale, r)]):
         if not roots or root - roots[-1] > 1e-9 * max(1.0, abs(root)):
             roots.append(root)
     return roots, rejected
@@ -318,24 +537,51 @@ def _screen(flows: npt.ArrayLike, name: str) -> tuple[F64 | None, str]:
         return None, f"{name} are not numbers"
     if f.ndim != 1:
         return None, f"{name} must be one path of shape (n_years,), got shape {f.shape}; use irr_many for draws"
-    if not np.all(np.isfinite(f)):
+    scaled, status = _scaled_to_one(f)
+    if status == _FLOWS_NOT_FINITE:
         return None, f"{name} hold NaN or infinite values"
-    if not (np.any(f > 0.0) and np.any(f < 0.0)):
+    if status == _FLOWS_ONE_SIGN:
         return None, f"no sign change in the {name}"
-    # roots do not depend on the scale of the flows; at most 1 in size, the scaled NPV stays below n_years
-    return np.ascontiguousarray(f / np.max(np.abs(f))), ""
+    return scaled, ""
+
+
+_FLOWS_OK, _FLOWS_NOT_FINITE, _FLOWS_ONE_SIGN = 0, 1, 2
+"""What :func:`_scaled_to_one` found: flows that may have an IRR, a NaN or infinity, no sign change."""
+
+
+@jit
+def _scaled_to_one(flows: F64) -> tuple[F64, int]:
+    """The flows divided by their largest magnitude (``_FLOWS_OK``), or why there can be no IRR.
+
+    Roots do not depend on the scale of the flows; at most 1 in size, the scaled NPV stays below ``n_years``.
+    """
+    positive, negative = False, False
+    largest = 0.0
+    for value in flows:
+        if not math.isfinite(value):
+            return flows, _FLOWS_NOT_FINITE
+        positive = positive or value > 0.0
+        negative = negative or value < 0.0
+        largest = max(largest, abs(value))
+    if not (positive and negative):
+        return flows, _FLOWS_ONE_SIGN
+    return flows / largest, _FLOWS_OK
 
 
 def _roots_or_reason(
-    g: Callable[[float], float], scale: Callable[[float], float], values: Callable[[], F64]
+    g: Callable[[float], float], scale: Callable[[float], float], scan: Callable[[], Candidates | None]
 ) -> IrrResult:
-    """Find, verify and pick the roots; any failure of the numerics becomes NaN with the reason."""
+    """Scan, find, verify and pick the roots; any failure of the numerics becomes NaN with the reason.
+
+    ``scan()`` gives the candidates from the grid (see :func:`_candidates`), or None when ``g`` is zero at every
+    rate of it.
+    """
     try:
         with np.errstate(all="ignore"):
-            on_grid = values()
-            if not np.any(on_grid):
+            candidates = scan()
+            if candidates is None:
                 return IrrResult(math.nan, (), "the NPV is zero at every rate")
-            return _pick(*_find_roots(g, scale, on_grid))
+            return _pick(*_find_roots(g, scale, candidates))
     except Exception as exc:  # the IRR functions never raise: the reason says what went wrong
         return IrrResult(math.nan, (), f"root finding failed: {type(exc).__name__}: {exc}")
 
@@ -362,12 +608,12 @@ def irr(flows: npt.ArrayLike) -> IrrResult:
     f, reason = _screen(flows, "cash flows")
     if f is None:
         return IrrResult(math.nan, (), reason)
-    absolute = np.abs(f)
-    return _roots_or_reason(
-        lambda r: float(_scaled_npv_1d(r, f)),
-        lambda r: float(_scaled_npv_1d(r, absolute)),
-        lambda: _scaled_npv_grid(_GRID, f),
-    )
+
+    def scan() -> Candidates | None:
+        nonzero, crossed, rejected, touching = _irr_scan(_GRID, f)
+        return ([float(r) for r in crossed], rejected, touching) if nonzero else None
+
+    return _roots_or_reason(lambda r: float(_scaled_npv_1d(r, f)), lambda r: float(_scaled_npv_1d(r, np.abs(f))), scan)
 
 
 def irr_many(flows: npt.ArrayLike) -> F64:
@@ -657,8 +903,15 @@ def xirr(dates: npt.ArrayLike, flows: npt.ArrayLike) -> IrrResult:
     if f is None:
         return IrrResult(math.nan, (), reason)
     absolute = np.abs(f)
-    return _roots_or_reason(
-        lambda r: float(_scaled_xnpv(np.array([r]), years, f)[0]),
-        lambda r: float(_scaled_xnpv(np.array([r]), years, absolute)[0]),
-        lambda: _scaled_xnpv(_GRID, years, f),
-    )
+
+    def g(r: float) -> float:
+        return float(_scaled_xnpv(np.array([r]), years, f)[0])
+
+    def scale(r: float) -> float:
+        return float(_scaled_xnpv(np.array([r]), years, absolute)[0])
+
+    def scan() -> Candidates | None:
+        values = _scaled_xnpv(_GRID, years, f)
+        return _candidates(g, scale, values) if np.any(values) else None
+
+    return _roots_or_reason(g, scale, scan)

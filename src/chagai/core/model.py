@@ -1,12 +1,16 @@
-"""Running the annual model for one set of inputs (the deterministic appraisal)."""
+"""Running the annual model for one set of inputs (the deterministic appraisal), and searching prices over it."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from chagai.core import kernel as k
+from chagai.core.jit import jit
+from chagai.core.metrics import F64, discounted_sum, kept_discount_factors
+from chagai.core.roots import BRENT_NO_BRACKET, brent_next, brent_start, brent_store
 
 if TYPE_CHECKING:
     from chagai.cases.compile import Compiled
@@ -70,3 +74,220 @@ def run_single(compiled: Compiled, prices: np.ndarray) -> tuple[np.ndarray, np.n
     n = len(compiled.years)
     availability = np.full(n, compiled.scenario.availability)
     return run_with(compiled.params, prices, availability, compiled.scenario.overrun, compiled.scenario.delay)
+
+
+ALL_COMMODITIES = -1
+"""``commodity`` of :func:`run_price_factors` and :func:`price_factor_root` that scales every price together."""
+PRICE_ROOT_FOUND, PRICE_ROOT_NONE, PRICE_ROOT_INVALID, PRICE_ROOT_UNCONVERGED = 0, 1, 2, 3
+"""Outcomes of :func:`_price_factor_root`: a root; the NPV has the same sign (or is not finite) at both ends of
+the range; the search cannot run (both ends' values have the same sign bit, or a NaN is met); no convergence
+within the steps allowed."""
+PRICE_ROOT_RTOL = 4 * float(np.finfo(float).eps)
+"""Relative tolerance of the search (scipy's default and smallest) [-]."""
+PRICE_ROOT_MAXITER = 100
+"""Most steps of the search (scipy's default) [-]."""
+
+
+@jit
+def _run_scaled(
+    params: k.Params,
+    prices: F64,
+    commodity: int,
+    factor: float,
+    availability: F64,
+    capex_factor: float,
+    delay: int,
+    out: F64,
+    party_net: F64,
+) -> None:
+    """One path with one commodity's prices (or all, ``ALL_COMMODITIES``) multiplied by ``factor``."""
+    scaled = prices.copy()
+    if commodity == ALL_COMMODITIES:
+        scaled *= factor
+    else:
+        scaled[commodity] *= factor
+    k.run_path(params, scaled, availability, capex_factor, delay, out, party_net)
+
+
+@jit
+def _run_price_factors(
+    params: k.Params,
+    prices: F64,
+    commodity: int,
+    factors: F64,
+    availability: F64,
+    capex_factor: float,
+    delay: int,
+    out: F64,
+    party_net: F64,
+) -> None:
+    """:func:`_run_scaled` at each of ``factors``, into ``out[j]`` and ``party_net[j]``."""
+    for j in range(factors.shape[0]):
+        _run_scaled(params, prices, commodity, factors[j], availability, capex_factor, delay, out[j], party_net[j])
+
+
+def run_price_factors(
+    compiled: Compiled, factors: np.ndarray, commodity: int = ALL_COMMODITIES
+) -> tuple[np.ndarray, np.ndarray]:
+    """Run the model once per price factor, as :func:`run_single` with the prices multiplied by the factor.
+
+    Parameters
+    ----------
+    compiled
+        The compiled case and scenario (delay, overrun and availability as in the scenario).
+    factors
+        (F,) multipliers on the prices [-].
+    commodity
+        Index of the commodity whose prices are multiplied, or :data:`ALL_COMMODITIES`.
+
+    Returns
+    -------
+    lines
+        (F, N_LINES, T) the annual table of each run.
+    party_net
+        (F, P, T) each party's net equity cash flow in each run [US$m].
+    """
+    n, runs = len(compiled.years), len(factors)
+    lines = np.zeros((runs, k.N_LINES, n))
+    party_net = np.zeros((runs, compiled.params.party_level.shape[0], n))
+    _run_price_factors(
+        compiled.params,
+        np.ascontiguousarray(compiled.prices, dtype=np.float64),
+        int(commodity),
+        np.ascontiguousarray(factors, dtype=np.float64),
+        np.full(n, compiled.scenario.availability),
+        float(compiled.scenario.overrun),
+        int(compiled.scenario.delay),
+        lines,
+        party_net,
+    )
+    return lines, party_net
+
+
+@jit
+def _line_npv_at(
+    params: k.Params,
+    prices: F64,
+    commodity: int,
+    factor: float,
+    availability: F64,
+    capex_factor: float,
+    delay: int,
+    line: int,
+    factors: F64,
+    out: F64,
+    party_net: F64,
+) -> float:
+    """NPV of one line of the annual table with one commodity's prices (or all) scaled by ``factor``."""
+    _run_scaled(params, prices, commodity, factor, availability, capex_factor, delay, out, party_net)
+    return discounted_sum(out[line], factors)
+
+
+@jit
+def _price_factor_root(
+    params: k.Params,
+    prices: F64,
+    commodity: int,
+    availability: F64,
+    capex_factor: float,
+    delay: int,
+    line: int,
+    factors: F64,
+    low: float,
+    high: float,
+    xtol: float,
+) -> tuple[float, int]:
+    """The price factor in ``[low, high]`` where the line's NPV is zero, and the outcome (``PRICE_ROOT_*``)."""
+    n = availability.shape[0]
+    out = np.zeros((k.N_LINES, n))
+    party_net = np.zeros((params.party_level.shape[0], n))
+    f_low = _line_npv_at(
+        params, prices, commodity, low, availability, capex_factor, delay, line, factors, out, party_net
+    )
+    f_high = _line_npv_at(
+        params, prices, commodity, high, availability, capex_factor, delay, line, factors, out, party_net
+    )
+    if not (math.isfinite(f_low) and math.isfinite(f_high)) or f_low * f_high > 0:
+        return math.nan, PRICE_ROOT_NONE
+    state, status = brent_start(low, f_low, high, f_high)
+    if status == BRENT_NO_BRACKET:
+        return math.nan, PRICE_ROOT_INVALID
+    x = high
+    for _ in range(PRICE_ROOT_MAXITER):
+        x, done = brent_next(state, xtol, PRICE_ROOT_RTOL)
+        if done:
+            return x, PRICE_ROOT_FOUND
+        value = _line_npv_at(
+            params, prices, commodity, x, availability, capex_factor, delay, line, factors, out, party_net
+        )
+        if math.isnan(value):
+            return x, PRICE_ROOT_INVALID
+        brent_store(state, value)
+    return x, PRICE_ROOT_UNCONVERGED
+
+
+def price_factor_root(
+    compiled: Compiled,
+    line: int,
+    rate: float,
+    commodity: int = ALL_COMMODITIES,
+    low: float = 0.01,
+    high: float = 20.0,
+    xtol: float = 1e-6,
+) -> float:
+    """The factor on a commodity's prices (or all prices) at which a line's NPV is zero; NaN when none in range.
+
+    The model runs with the scenario's delay, overrun and availability, as :func:`run_single`; the factor is
+    found by Brent's method (:func:`scipy.optimize.brentq` with these tolerances, compiled with the model so a
+    search costs one call).
+
+    Parameters
+    ----------
+    compiled
+        The compiled case and scenario.
+    line
+        Index of the line of the annual table (:class:`chagai.core.kernel.L`).
+    rate
+        Discount rate of the NPV [1/yr, decimal].
+    commodity
+        Index of the commodity whose prices are scaled, or :data:`ALL_COMMODITIES`.
+    low, high
+        The range searched [-].
+    xtol
+        Absolute tolerance on the factor [-].
+
+    Returns
+    -------
+    float
+        The factor [-]; NaN when the NPV is not finite at both ends of the range or has the same sign at both.
+
+    Raises
+    ------
+    ValueError
+        If the search cannot run: the NPV is NaN inside the range, or tiny values of one sign at both ends.
+    RuntimeError
+        If the search does not converge.
+    """
+    n = len(compiled.years)
+    availability = np.full(n, compiled.scenario.availability)
+    factors = kept_discount_factors(float(rate), n)
+    factor, outcome = _price_factor_root(
+        compiled.params,
+        np.ascontiguousarray(compiled.prices, dtype=np.float64),
+        int(commodity),
+        availability,
+        float(compiled.scenario.overrun),
+        int(compiled.scenario.delay),
+        int(line),
+        factors,
+        float(low),
+        float(high),
+        float(xtol),
+    )
+    if outcome == PRICE_ROOT_INVALID:
+        msg = f"the search for the price factor cannot run (near {factor}): a NaN NPV, or no sign change"
+        raise ValueError(msg)
+    if outcome == PRICE_ROOT_UNCONVERGED:
+        msg = f"the search for the price factor did not converge in {PRICE_ROOT_MAXITER} steps"
+        raise RuntimeError(msg)
+    return float(factor)

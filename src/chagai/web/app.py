@@ -2,11 +2,15 @@
 
 Starting the app (its lifespan) loads the compiled model once, so the first request is as fast as the next, and
 starts the background runner of simulation jobs, which first marks jobs interrupted by a dead server as failed.
-Stopping it puts a running job back in the queue.
+What is loaded by then (modules, the compiled model, the registry's cases) lives as long as the server, so it is
+taken out of the garbage collector's sight until the app stops: a full collection then scans only what requests
+made since, instead of stopping the server for a tenth of a second. Stopping the app puts a running job back in
+the queue.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -68,6 +72,8 @@ def _use_wal(registry: Registry) -> None:
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     registry: Registry = app.state.registry
     await run_in_threadpool(_warm, registry, app.state.cache)
+    gc.collect()  # no garbage is frozen with what lives on
+    gc.freeze()
     runner = JobRunner(registry) if app.state.run_jobs else None
     if runner is not None:
         await run_in_threadpool(runner.start)
@@ -78,6 +84,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.jobs = None
         if runner is not None:
             await run_in_threadpool(runner.stop)
+        gc.unfreeze()
 
 
 def create_app(database_url: str | None = None, *, run_jobs: bool = True) -> FastAPI:

@@ -185,9 +185,13 @@ class Compiled:
 
         Raises
         ------
+        InputError
+            If the model cannot run ``scenario`` (as :func:`compile_case`).
         ValueError
             If ``scenario`` has another valuation year, deck or stake sales (compile the case for it instead).
         """
+        if problems := scenario.problems():
+            raise InputError(problems)
         if scenario.compiled_part() != self.scenario.compiled_part():
             msg = f"{scenario} differs from {self.scenario} in valuation year, deck or sales: compile the case for it"
             raise ValueError(msg)

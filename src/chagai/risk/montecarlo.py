@@ -39,6 +39,7 @@ from numba import prange
 from chagai.core import kernel as k
 from chagai.core.jit import jit, parallel_jit
 from chagai.core.metrics import npv_1d
+from chagai.core.roots import brent_next, brent_start, brent_store
 from chagai.risk import rng
 from chagai.risk.security import outage_quantiles
 
@@ -695,42 +696,19 @@ def _npv_on_grid(flows: np.ndarray, out: np.ndarray, first: int, last: int) -> N
 
 @jit
 def _brent(flows: np.ndarray, x_low: float, x_high: float, f_low: float, f_high: float) -> float:
-    """Root of the NPV between two rates where it changes sign (Brent's method, as :func:`scipy.optimize.brentq`).
+    """Root of the NPV between two rates where it changes sign (:mod:`chagai.core.roots`, scipy's ``brentq``).
 
-    ``f_low`` and ``f_high`` are the NPVs at ``x_low`` and ``x_high``, of opposite signs. Steps by inverse
-    quadratic or secant interpolation when they shrink the bracket fast enough, else by bisection; stops when
-    the bracket is narrower than :data:`IRR_XTOL` plus 4 machine epsilons of the rate, or the NPV is zero.
+    ``f_low`` and ``f_high`` are the NPVs at ``x_low`` and ``x_high``, of opposite signs; the root is within
+    :data:`IRR_XTOL` plus 4 machine epsilons of the rate.
     """
-    x_pre, x_cur, f_pre, f_cur = x_low, x_high, f_low, f_high
-    x_blk, f_blk, s_pre, s_cur = 0.0, 0.0, 0.0, 0.0
+    state, _ = brent_start(x_low, f_low, x_high, f_high)
+    x = x_high
     for _ in range(100):
-        if f_pre != 0.0 and f_cur != 0.0 and (f_pre < 0.0) != (f_cur < 0.0):
-            x_blk, f_blk = x_pre, f_pre
-            s_pre = s_cur = x_cur - x_pre
-        if abs(f_blk) < abs(f_cur):  # keep the better end in x_cur
-            x_pre, x_cur, x_blk = x_cur, x_blk, x_cur
-            f_pre, f_cur, f_blk = f_cur, f_blk, f_cur
-        delta = 0.5 * (IRR_XTOL + _IRR_RTOL * abs(x_cur))
-        s_bis = 0.5 * (x_blk - x_cur)
-        if f_cur == 0.0 or abs(s_bis) < delta:
-            return x_cur
-        if abs(s_pre) > delta and abs(f_cur) < abs(f_pre):
-            if x_pre == x_blk:  # secant
-                s_try = -f_cur * (x_cur - x_pre) / (f_cur - f_pre)
-            else:  # inverse quadratic interpolation
-                d_pre = (f_pre - f_cur) / (x_pre - x_cur)
-                d_blk = (f_blk - f_cur) / (x_blk - x_cur)
-                s_try = -f_cur * (f_blk * d_blk - f_pre * d_pre) / (d_blk * d_pre * (f_blk - f_pre))
-            if 2.0 * abs(s_try) < min(abs(s_pre), 3.0 * abs(s_bis) - delta):
-                s_pre, s_cur = s_cur, s_try
-            else:
-                s_pre = s_cur = s_bis
-        else:
-            s_pre = s_cur = s_bis
-        x_pre, f_pre = x_cur, f_cur
-        x_cur += s_cur if abs(s_cur) > delta else (delta if s_bis > 0.0 else -delta)
-        f_cur = npv_1d(x_cur, flows)
-    return x_cur
+        x, done = brent_next(state, IRR_XTOL, _IRR_RTOL)
+        if done:
+            break
+        brent_store(state, npv_1d(x, flows))
+    return x
 
 
 @jit

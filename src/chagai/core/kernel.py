@@ -217,18 +217,22 @@ class Params(NamedTuple):
 
 
 @jit
-def shifted(base: F64, t: int, delay: int, shift_from: int, hold: bool) -> float:
-    """The base schedule's value for year ``t`` once everything from ``shift_from`` on moves ``delay`` years.
+def shifted_row(base: F64, t: int, delay: I64, shift_from: int, hold: bool, out: F64) -> None:
+    """Each path's value of the base schedule for year ``t`` once everything from ``shift_from`` on moves by the
+    path's ``delay`` years (``out[b]`` for path ``b``).
 
     In the years the delay opens, a held schedule (capacity) keeps its level of the year before ``shift_from``;
     an unheld one (capital spending) is zero.
     """
-    if t < shift_from or delay == 0:
-        return float(base[t])
-    source = t - delay
-    if source >= shift_from:
-        return float(base[source])
-    return float(base[shift_from - 1]) if hold and shift_from > 0 else 0.0
+    if t < shift_from:
+        out[:] = base[t]
+        return
+    for b in range(delay.shape[0]):
+        source = t - delay[b]
+        if source < shift_from and hold:
+            source = shift_from - 1  # -1 when nothing comes before shift_from: the value is then zero
+        kept = source >= shift_from or (hold and source >= 0)
+        out[b] = base[source if kept else 0] if kept else 0.0
 
 
 @jit
@@ -371,34 +375,44 @@ def run_block(
     reserve_left = np.empty((n, nb))
     first_production = np.full(nb, -1)
     last_production = np.full(nb, -1)
+    capacity = np.empty(nb)
     for t in range(n):
+        shifted_row(params.capacity, t, delay, params.shift_from, True, capacity)
+        milled = out[L.throughput, t]
+        running = t <= params.end_index
         for b in range(nb):
             reserve_left[t, b] = remaining[b]
-            cap = shifted(params.capacity, t, delay[b], params.shift_from, True) * availability[t, b]
-            milled = min(cap, remaining[b]) if t <= params.end_index else 0.0
-            milled = max(milled, 0.0)
-            remaining[b] -= milled
-            out[L.throughput, t, b] = milled
-            if milled > 0:
-                if first_production[b] < 0:
-                    first_production[b] = t
-                last_production[b] = t
-            gross = 0.0
-            for c in range(n_c):
-                gross += milled * params.yields[c] * price[c, t, b] * PER_MILLION
-            product = milled * params.product_yield
-            selling = product * params.selling_cost * PER_MILLION
-            out[L.product, t, b] = product
-            out[L.gross_revenue, t, b] = gross
-            out[L.selling_costs, t, b] = selling
-            out[L.nsr, t, b] = gross - selling
-            producing = milled > 0
-            out[L.opex, t, b] = milled * params.opex_per_unit * PER_MILLION + params.fixed_opex if producing else 0.0
-            out[L.sustaining_capex, t, b] = (
-                milled * params.sustaining_per_unit * PER_MILLION + params.sustaining_fixed if producing else 0.0
+            milled[b] = max(min(capacity[b] * availability[t, b], remaining[b]) if running else 0.0, 0.0)
+            remaining[b] -= milled[b]
+        for b in range(nb):
+            first_production[b] = t if (milled[b] > 0) & (first_production[b] < 0) else first_production[b]
+            last_production[b] = t if milled[b] > 0 else last_production[b]
+        gross = out[L.gross_revenue, t]
+        gross[:] = 0.0
+        for c in range(n_c):
+            payable = params.yields[c]
+            for b in range(nb):
+                gross[b] += milled[b] * payable * price[c, t, b] * PER_MILLION
+        product, selling, nsr = out[L.product, t], out[L.selling_costs, t], out[L.nsr, t]
+        for b in range(nb):
+            product[b] = milled[b] * params.product_yield
+        for b in range(nb):
+            selling[b] = product[b] * params.selling_cost * PER_MILLION
+        for b in range(nb):
+            nsr[b] = gross[b] - selling[b]
+        opex, sustaining, rent = out[L.opex, t], out[L.sustaining_capex, t], out[L.rent, t]
+        for b in range(nb):
+            opex[b] = milled[b] * params.opex_per_unit * PER_MILLION + params.fixed_opex if milled[b] > 0 else 0.0
+        for b in range(nb):
+            sustaining[b] = (
+                milled[b] * params.sustaining_per_unit * PER_MILLION + params.sustaining_fixed if milled[b] > 0 else 0.0
             )
-            out[L.rent, t, b] = params.rent if producing else 0.0
-            out[L.initial_capex, t, b] = shifted(params.capex, t, delay[b], params.shift_from, False) * capex_factor[b]
+        for b in range(nb):
+            rent[b] = params.rent if milled[b] > 0 else 0.0
+        initial = out[L.initial_capex, t]
+        shifted_row(params.capex, t, delay, params.shift_from, False, initial)
+        for b in range(nb):
+            initial[b] *= capex_factor[b]
     for b in range(nb):
         if last_production[b] >= 0 and params.closure_cost > 0:
             out[L.closure, min(last_production[b] + 1, n - 1), b] += params.closure_cost
@@ -429,20 +443,22 @@ def run_block(
             for b in range(nb):
                 out[line, t, b] += rate * max(out[base_line, t, b], 0.0)
         k = t - params.advance_first
-        for b in range(nb):
-            out[L.advance_royalty, t, b] = 0.0
-            out[L.advance_royalty_credit, t, b] = 0.0
-            if t < first_production[b] and k >= 0 and n_advance > 0:
-                due = params.advance_schedule[min(k, n_advance - 1)]
-                due = min(due, max(0.0, params.advance_cap - paid_advance[b]))
-                out[L.advance_royalty, t, b] = due
+        advance, used = out[L.advance_royalty, t], out[L.advance_royalty_credit, t]
+        if k >= 0 and n_advance > 0:  # the schedule's payment, capped, in the years before production
+            scheduled = params.advance_schedule[min(k, n_advance - 1)]
+            for b in range(nb):
+                due = min(scheduled, max(0.0, params.advance_cap - paid_advance[b])) if t < first_production[b] else 0.0
+                advance[b] = due
                 paid_advance[b] += due
                 credit[b] += due
-            if t >= first_production[b] and credit[b] > 0:
-                used = min(credit[b], out[credit_line, t, b])
-                out[credit_line, t, b] -= used
-                out[L.advance_royalty_credit, t, b] = used
-                credit[b] -= used
+        else:
+            advance[:] = 0.0
+        credited = out[credit_line, t]  # from production on, the credit is set against the royalty
+        for b in range(nb):
+            use = min(credit[b], credited[b]) if (t >= first_production[b]) & (credit[b] > 0) else 0.0
+            credited[b] -= use
+            used[b] = use
+            credit[b] -= use
 
     # --- loans: drawdown pro rata with equity before production, capitalised interest, repayment -----
     n_fac = params.fac_amount.shape[0]
@@ -563,10 +579,12 @@ def run_block(
     _income_tax(params, taxable, out[L.gross_revenue], out)
 
     # --- profit share (Saindak-style), post-tax cash flow, CFADS, DSCR --------------------------------
+    # short loops over one year's rows, each with few arrays, so every one of them vectorises
+    levies = np.empty(nb)
+    surplus = np.empty(nb)
     for t in range(n):
         for b in range(nb):
-            producing = t >= first_production[b]
-            levies = (
+            levies[b] = (
                 out[L.royalties_federal, t, b]
                 + out[L.royalties_provincial, t, b]
                 + out[L.advance_royalty, t, b]
@@ -575,44 +593,49 @@ def run_block(
                 + out[L.presumptive_tax, t, b]
                 + out[L.rent, t, b]
             )
-            out[L.social_uplift, t, b] = 0.0
-            out[L.profit_share_state, t, b] = 0.0
-            out[L.profit_share_provincial, t, b] = 0.0
-            if params.ps_state_share > 0:
-                surplus = (
+        social, state, provincial = out[L.social_uplift, t], out[L.profit_share_state, t], out[L.profit_share_provincial, t]
+        if params.ps_state_share > 0:
+            for b in range(nb):
+                surplus[b] = (
                     out[L.gross_revenue, t, b]
                     - out[L.selling_costs, t, b]
                     - out[L.opex, t, b]
                     - out[L.sustaining_capex, t, b]
-                    - levies
+                    - levies[b]
                 )
-                if surplus > 0:
-                    social = params.ps_social * surplus
-                    state = params.ps_state_share * (surplus - social)
-                    out[L.social_uplift, t, b] = social
-                    out[L.profit_share_state, t, b] = state
-                    out[L.profit_share_provincial, t, b] = params.ps_pass_through * state
-            take = levies + out[L.profit_share_state, t, b] + out[L.social_uplift, t, b]
-            post_tax = out[L.pre_tax_ncf, t, b] - take
-            out[L.post_tax_ncf, t, b] = post_tax
-            cfads = post_tax + out[L.initial_capex, t, b] + out[L.closure, t, b] if producing else 0.0
-            out[L.cfads, t, b] = cfads
-            interest = out[L.interest_paid, t, b]
-            principal = out[L.principal, t, b]
-            fees = out[L.fees, t, b]
-            service = interest + principal + (fees if producing else 0.0)
-            out[L.debt_service, t, b] = service
-            if service > 1e-9:
-                out[L.dscr, t, b] = cfads / service
-                out[L.shortfall, t, b] = max(0.0, service - cfads)
-            else:
-                out[L.dscr, t, b] = np.nan
-                out[L.shortfall, t, b] = 0.0
-            withheld = params.wht_interest * interest
-            drawdown = out[L.debt_drawdown, t, b]
-            out[L.interest_withholding, t, b] = withheld
-            out[L.lenders_net, t, b] = -drawdown + interest - withheld + principal + fees
-            out[L.equity_cash_flow, t, b] = post_tax + drawdown - interest - principal - fees
+            for b in range(nb):
+                social[b] = params.ps_social * surplus[b] if surplus[b] > 0 else 0.0
+            for b in range(nb):
+                state[b] = params.ps_state_share * (surplus[b] - social[b]) if surplus[b] > 0 else 0.0
+            for b in range(nb):
+                provincial[b] = params.ps_pass_through * state[b] if surplus[b] > 0 else 0.0
+        else:
+            social[:] = 0.0
+            state[:] = 0.0
+            provincial[:] = 0.0
+        post_tax, pre_tax = out[L.post_tax_ncf, t], out[L.pre_tax_ncf, t]
+        for b in range(nb):
+            post_tax[b] = pre_tax[b] - (levies[b] + state[b] + social[b])
+        cfads, initial, closure = out[L.cfads, t], out[L.initial_capex, t], out[L.closure, t]
+        for b in range(nb):
+            cfads[b] = post_tax[b] + initial[b] + closure[b] if t >= first_production[b] else 0.0
+        service, interest, principal, fees = out[L.debt_service, t], out[L.interest_paid, t], out[L.principal, t], out[L.fees, t]
+        for b in range(nb):
+            service[b] = interest[b] + principal[b] + (fees[b] if t >= first_production[b] else 0.0)
+        dscr, shortfall = out[L.dscr, t], out[L.shortfall, t]
+        for b in range(nb):
+            dscr[b] = cfads[b] / service[b] if service[b] > 1e-9 else np.nan
+        for b in range(nb):
+            shortfall[b] = max(0.0, service[b] - cfads[b]) if service[b] > 1e-9 else 0.0
+        withheld, drawdown = out[L.interest_withholding, t], out[L.debt_drawdown, t]
+        for b in range(nb):
+            withheld[b] = params.wht_interest * interest[b]
+        lenders = out[L.lenders_net, t]
+        for b in range(nb):
+            lenders[b] = -drawdown[b] + interest[b] - withheld[b] + principal[b] + fees[b]
+        equity = out[L.equity_cash_flow, t]
+        for b in range(nb):
+            equity[b] = post_tax[b] + drawdown[b] - interest[b] - principal[b] - fees[b]
 
     _waterfall(params, out, party_net)
 
@@ -778,6 +801,8 @@ def _waterfall(params: Params, out: F64, party_net: F64) -> None:
     carried = np.empty(n_lines, dtype=np.bool_)
     for s in range(n_lines):
         carried[s] = params.stake_kind[s] == STAKE_FUNDED and not math.isnan(params.stake_carry_rate[s])
+    to_payer = np.empty(nb)  # what one stake line adds to its payer's and to its holder's flow this year
+    to_holder = np.empty(nb)
     for t in range(n):
         paying = 0.0
         total = 0.0
@@ -792,35 +817,49 @@ def _waterfall(params: Params, out: F64, party_net: F64) -> None:
                 grow = 1.0 + params.stake_carry_rate[s]
                 for b in range(nb):
                     carry[s, b] *= grow
+        flows = out[L.equity_cash_flow, t]
+        withheld_row = out[L.dividend_withholding, t]
         for s in range(n_lines):
             share = params.stake_share[s, t]
-            payer = params.stake_payer[s]
-            holder = params.stake_party[s]
-            pays = params.stake_kind[s] != STAKE_FREE_CARRIED
-            funded = params.stake_kind[s] == STAKE_FUNDED
+            # a line's contributions are zero when it does not pay, its dividends zero when nothing is held
+            contribution = per_paying if params.stake_kind[s] != STAKE_FREE_CARRIED else 0.0
             withholding = params.wht_dividend * params.stake_withholding[s]
-            for b in range(nb):
-                flow = out[L.equity_cash_flow, t, b]
-                if flow < 0:
-                    if paying <= 0 or not pays:
-                        continue
-                    part = flow * share * per_paying
-                    party_net[payer, t, b] += part
-                    if carried[s]:
-                        carry[s, b] -= part
-                else:
-                    if total <= 0:
-                        continue
-                    dividend = flow * share * per_total
+            line_carry = carry[s]
+            if carried[s]:  # the funder recovers the carry (with its interest) from the line's dividends
+                for b in range(nb):
+                    flow = flows[b]
+                    negative = flow < 0
+                    scaled = flow * share
+                    part = scaled * contribution if negative else 0.0
+                    dividend = 0.0 if negative else scaled * per_total
                     withheld = dividend * withholding
-                    out[L.dividend_withholding, t, b] += withheld
+                    withheld_row[b] += withheld
                     net = dividend - withheld
-                    if funded and carry[s, b] > 0:
-                        repay = min(net, carry[s, b])
-                        carry[s, b] -= repay
-                        party_net[payer, t, b] += repay
-                        net -= repay
-                    party_net[holder, t, b] += net
+                    owed = line_carry[b] - part
+                    repay = min(net, owed) if (owed > 0) & (not negative) else 0.0
+                    line_carry[b] = owed - repay
+                    to_payer[b] = part + repay
+                    to_holder[b] = net - repay
+            else:
+                for b in range(nb):
+                    flow = flows[b]
+                    negative = flow < 0
+                    scaled = flow * share
+                    dividend = 0.0 if negative else scaled * per_total
+                    withheld = dividend * withholding
+                    withheld_row[b] += withheld
+                    to_payer[b] = scaled * contribution if negative else 0.0
+                    to_holder[b] = dividend - withheld
+            payer_row = party_net[params.stake_payer[s], t]
+            holder_row = party_net[params.stake_party[s], t]
+            if params.stake_payer[s] == params.stake_party[s]:
+                for b in range(nb):
+                    payer_row[b] = payer_row[b] + to_payer[b] + to_holder[b]
+            else:
+                for b in range(nb):
+                    payer_row[b] += to_payer[b]
+                for b in range(nb):
+                    holder_row[b] += to_holder[b]
 
 
 def run_paths(params: Params, prices: F64, availability: F64, capex_factor: F64, delay: I64) -> tuple[F64, F64]:

@@ -15,6 +15,7 @@ import pytest
 
 from chagai.cases.compile import Scenario
 from chagai.cases.io import load_case_text
+from chagai.core import kernel as k
 from chagai.services import appraise
 
 CASE = """
@@ -338,3 +339,34 @@ def test_advance_royalties_are_paid_then_credited() -> None:
     assert result.line("advance_royalty_credit").sum() == pytest.approx(50.0)
     royalties = [result.line("royalties_provincial")[years.index(y)] for y in range(2029, 2034)]
     np.testing.assert_allclose(royalties, [0, 0, 0, 0, 0], atol=1e-12)
+
+
+def _loans(repayment: str, *loans: tuple[str, float, float]) -> str:
+    """A financing section of loans (id, amount in US$m, rate in %) with the terms of :data:`LOAN` otherwise."""
+    return "financing:\n" + "".join(
+        f"  - {{id: {id_}, lender: bank, kind: commercial, amount: {{value: {amount}, unit: US$m, estimate: test}},\n"
+        f'     rate: {{value: {rate}, unit: "%", estimate: test}}, grace: {{value: 1, unit: yr, estimate: test}},\n'
+        f"     tenor: {{value: 2, unit: yr, estimate: test}}, repayment: {repayment}, estimate: test}}\n"
+        for id_, amount, rate in loans
+    )
+
+
+@pytest.mark.parametrize("repayment", ["annuity", "equal-principal", "sculpted, target_dscr: 1.5"])
+def test_loans_on_the_same_terms_move_as_one(repayment: str) -> None:
+    from chagai.cases.compile import compile_case
+    from chagai.core.model import run_with as run
+
+    parts = compile_case(load_case_text(CASE + _loans(repayment, ("loan-a", 30, 10), ("loan-b", 20, 10))))
+    assert parts.params.fac_amount.tolist() == [50.0]  # compiled as one loan
+    other = load_case_text(CASE + _loans(repayment, ("loan-a", 30, 10), ("loan-b", 20, 12)))
+    assert compile_case(other).params.fac_amount.tolist() == [30.0, 20.0]
+    # the kernel given the two loans apart computes what it computes for the one
+    p = parts.params
+    apart = p._replace(**{name: np.repeat(getattr(p, name), 2) for name in p._fields if name.startswith("fac_")})
+    apart = apart._replace(fac_amount=np.array([30.0, 20.0]))
+    n = len(parts.years)
+    one, one_parties = run(p, parts.prices, np.ones(n), 1.0, 0)
+    two, two_parties = run(apart, parts.prices, np.ones(n), 1.0, 0)
+    assert one[k.L.principal].sum() > 40  # the loan is drawn and repaid
+    np.testing.assert_allclose(two, one, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(two_parties, one_parties, rtol=1e-12, atol=1e-12)

@@ -18,7 +18,7 @@ import numpy as np
 
 from chagai.cases.io import case_hash
 from chagai.cases.regimes import FiscalTerms, get_regime, terms_with_overrides
-from chagai.cases.schema import SLUG_PATTERN, Case, GasProduction, MineProduction, Party, Quantity
+from chagai.cases.schema import SLUG_PATTERN, Case, Facility, GasProduction, MineProduction, Party, Quantity
 from chagai.core import kernel as k
 from chagai.errors import InputError, Issue
 
@@ -350,6 +350,39 @@ def _yields(case: Case, prod: MineProduction | GasProduction) -> tuple[np.ndarra
     return yields, 0.0
 
 
+def _loan_arrays(loans: list[Facility]) -> dict[str, np.ndarray]:
+    """The compiled loans: one per distinct set of terms, its amount the sum of the loans that share them.
+
+    Loans on the same terms draw pro rata to their commitments and repay on the same schedule, so together
+    they move exactly as one loan of their total amount (the model reports only the totals of all loans).
+    """
+    profile = {"annuity": k.REPAY_ANNUITY, "equal-principal": k.REPAY_EQUAL_PRINCIPAL, "sculpted": k.REPAY_SCULPTED}
+    merged: dict[tuple[float | int, ...], float] = {}
+    for f in loans:
+        terms = (
+            f.rate.canonical(),
+            round(f.grace.to("yr")),
+            max(1, round(f.tenor.to("yr"))),
+            profile[f.repayment],
+            f.target_dscr or 1.0,
+            _q(f.upfront_fee),
+            _q(f.commitment_fee),
+        )
+        merged[terms] = merged.get(terms, 0.0) + f.amount.to("US$m")
+    terms = list(merged)
+    column = list(zip(*terms, strict=True)) if terms else [()] * 7
+    return {
+        "fac_amount": np.array(list(merged.values()), dtype=float),
+        "fac_rate": np.array(column[0], dtype=float),
+        "fac_grace": np.array(column[1], dtype=np.int64),
+        "fac_tenor": np.array(column[2], dtype=np.int64),
+        "fac_profile": np.array(column[3], dtype=np.int64),
+        "fac_target_dscr": np.array(column[4], dtype=float),
+        "fac_upfront_fee": np.array(column[5], dtype=float),
+        "fac_commitment_fee": np.array(column[6], dtype=float),
+    }
+
+
 def compile_case(case: Case, scenario: Scenario | None = None) -> Compiled:
     """Compile ``case`` under ``scenario`` into kernel parameters.
 
@@ -439,7 +472,6 @@ def compile_case(case: Case, scenario: Scenario | None = None) -> Compiled:
 
     # --- financing --------------------------------------------------------------------------------------
     loans = [f for f in case.financing if f.instrument == "loan"]
-    profile = {"annuity": k.REPAY_ANNUITY, "equal-principal": k.REPAY_EQUAL_PRINCIPAL, "sculpted": k.REPAY_SCULPTED}
     first_base = int(np.argmax(capacity > 0)) if np.any(capacity > 0) else n
     pre_production_capex = float(capex[:first_base].sum())
     total_debt = sum(f.amount.to("US$m") for f in loans)
@@ -453,6 +485,7 @@ def compile_case(case: Case, scenario: Scenario | None = None) -> Compiled:
     parties = list(case.parties)
     lines, stake_share, kinds, holders, payers, carry, withholding = _stake_lines(case, scenario, years, parties)
     party_index = {p.id: i for i, p in enumerate(parties)}
+    with_stakes = {party_index[p] for p in (*holders, *payers)}  # the parties with equity flows
 
     params = k.Params(
         kind=kind,
@@ -491,14 +524,7 @@ def compile_case(case: Case, scenario: Scenario | None = None) -> Compiled:
         ps_state_share=_q(profit_share.state_share if profit_share else None),
         ps_pass_through=_q(profit_share.provincial_pass_through if profit_share else None),
         ps_social=_q(profit_share.social_uplift if profit_share else None),
-        fac_amount=np.array([f.amount.to("US$m") for f in loans], dtype=float),
-        fac_rate=np.array([f.rate.canonical() for f in loans], dtype=float),
-        fac_grace=np.array([round(f.grace.to("yr")) for f in loans], dtype=np.int64),
-        fac_tenor=np.array([max(1, round(f.tenor.to("yr"))) for f in loans], dtype=np.int64),
-        fac_profile=np.array([profile[f.repayment] for f in loans], dtype=np.int64),
-        fac_target_dscr=np.array([f.target_dscr or 1.0 for f in loans], dtype=float),
-        fac_upfront_fee=np.array([_q(f.upfront_fee) for f in loans], dtype=float),
-        fac_commitment_fee=np.array([_q(f.commitment_fee) for f in loans], dtype=float),
+        **_loan_arrays(loans),
         debt_fraction=float(debt_fraction),
         stake_share=stake_share,
         stake_kind=np.array(kinds, dtype=np.int64),
@@ -507,7 +533,9 @@ def compile_case(case: Case, scenario: Scenario | None = None) -> Compiled:
         stake_carry_rate=np.array(carry, dtype=float),
         stake_withholding=np.array(withholding, dtype=float),
         party_level=np.array([_level(p) for p in parties], dtype=np.int64),
-        government_parties=np.array([i for i, p in enumerate(parties) if _level(p) != k.LEVEL_PRIVATE], dtype=np.int64),
+        government_parties=np.array(
+            [i for i, p in enumerate(parties) if _level(p) != k.LEVEL_PRIVATE and i in with_stakes], dtype=np.int64
+        ),
     )
     return Compiled(
         case=case,

@@ -197,7 +197,7 @@ class Params(NamedTuple):
     ps_state_share: float  # profit share to the state owner (0: none)
     ps_pass_through: float  # part of the state's share passed to the province
     ps_social: float  # social uplift, share of net profit
-    fac_amount: F64  # (F,) committed [US$m]
+    fac_amount: F64  # (F,) committed [US$m]; one facility per distinct set of terms
     fac_rate: F64  # (F,)
     fac_grace: I64  # (F,) years from first drawdown to first repayment
     fac_tenor: I64  # (F,) repayment years
@@ -213,16 +213,15 @@ class Params(NamedTuple):
     stake_carry_rate: F64  # (S,) interest on a carry; NaN: contributions not repaid
     stake_withholding: F64  # (S,) 1 where dividend withholding applies
     party_level: I64  # (P,) LEVEL_*
-    government_parties: I64  # indices of the parties whose level is federal or provincial
+    government_parties: I64  # indices of the federal or provincial parties with equity flows (holders, payers)
 
 
 @jit
 def shifted_row(base: F64, t: int, delay: I64, shift_from: int, hold: bool, out: F64) -> None:
-    """Each path's value of the base schedule for year ``t`` once everything from ``shift_from`` on moves by the
-    path's ``delay`` years (``out[b]`` for path ``b``).
+    """Each path's value (``out[b]``) of the base schedule for year ``t``, delayed by the path's ``delay[b]``.
 
-    In the years the delay opens, a held schedule (capacity) keeps its level of the year before ``shift_from``;
-    an unheld one (capital spending) is zero.
+    Everything from ``shift_from`` on moves by the delay. In the years the delay opens, a held schedule
+    (capacity) keeps its level of the year before ``shift_from``; an unheld one (capital spending) is zero.
     """
     if t < shift_from:
         out[:] = base[t]
@@ -496,46 +495,65 @@ def run_block(
     paying = np.empty(nb, dtype=np.bool_)
     since = np.empty(nb, dtype=np.int64)  # years since repayment started
     principal_due = np.empty(nb)
+    draw = np.empty(nb)
+    last_first_production = 0
+    for b in range(nb):
+        last_first_production = max(last_first_production, first_production[b])
     for t in range(n):
+        capitalised, paid = out[L.interest_capitalised, t], out[L.interest_paid, t]
+        drawdown, fees, repaid = out[L.debt_drawdown, t], out[L.fees, t], out[L.principal, t]
+        initial = out[L.initial_capex, t]
         for f in range(n_fac):
+            owed, taken, committed, first = balance[f], drawn[f], amount[f], first_draw[f]
             # a facility repaid on every path (and past every path's drawdown years) adds nothing more
-            live = False
-            for b in range(nb):
-                live |= (balance[f, b] != 0.0) | (t < first_production[b])
-            if not live:
-                continue
+            if t >= last_first_production:
+                outstanding = 0
+                for b in range(nb):
+                    outstanding += owed[b] != 0.0
+                if outstanding == 0:
+                    continue
             rate = params.fac_rate[f]
             tenor = max(params.fac_tenor[f], 1)
             profile = params.fac_profile[f]
+            # interest: capitalised before production, paid from it
             for b in range(nb):
-                fp = first_production[b]
-                interest = balance[f, b] * rate
-                interest_due[b] = interest
-                if t < fp:
-                    out[L.interest_capitalised, t, b] += interest
-                    balance[f, b] += interest
-                else:
-                    out[L.interest_paid, t, b] += interest
-                # drawdown
-                if t < fp and total_commitment[b] > 0:
-                    need = out[L.initial_capex, t, b] * amount[f, b] * debt_per_commitment[b]
-                    draw = min(need, amount[f, b] - drawn[f, b])
-                    if draw > 0:
-                        if first_draw[f, b] < 0:
-                            first_draw[f, b] = t
-                            out[L.fees, t, b] += params.fac_upfront_fee[f] * amount[f, b]
-                        drawn[f, b] += draw
-                        balance[f, b] += draw
-                        out[L.debt_drawdown, t, b] += draw
-                    out[L.fees, t, b] += params.fac_commitment_fee[f] * max(0.0, amount[f, b] - drawn[f, b])
+                interest_due[b] = owed[b] * rate
+            for b in range(nb):
+                capitalised[b] += interest_due[b] if t < first_production[b] else 0.0
+            for b in range(nb):
+                paid[b] += 0.0 if t < first_production[b] else interest_due[b]
+            for b in range(nb):
+                owed[b] += interest_due[b] if t < first_production[b] else 0.0
+            # drawdown: pro rata with equity in the years before production
+            if t < last_first_production:
+                for b in range(nb):
+                    need = initial[b] * committed[b] * debt_per_commitment[b]
+                    drawing = (t < first_production[b]) & (total_commitment[b] > 0)
+                    wanted = min(need, committed[b] - taken[b]) if drawing else 0.0
+                    draw[b] = wanted if wanted > 0 else 0.0
+                upfront = params.fac_upfront_fee[f]
+                for b in range(nb):
+                    starts = (draw[b] > 0) & (first[b] < 0)
+                    if upfront != 0.0:
+                        fees[b] += upfront * committed[b] if starts else 0.0
+                    first[b] = t if starts else first[b]
+                for b in range(nb):
+                    taken[b] += draw[b]
+                    owed[b] += draw[b]
+                    drawdown[b] += draw[b]
+                commitment_fee = params.fac_commitment_fee[f]
+                if commitment_fee != 0.0:
+                    for b in range(nb):
+                        drawing = (t < first_production[b]) & (total_commitment[b] > 0)
+                        fees[b] += commitment_fee * max(0.0, committed[b] - taken[b]) if drawing else 0.0
             # repayment: where each path stands in its schedule, the profile's principal, then the payment
             for b in range(nb):
-                start = max(first_draw[f, b] + params.fac_grace[f], first_production[b])
-                paying[b] = first_draw[f, b] >= 0 and balance[f, b] > 1e-9 and t >= start
+                start = max(first[b] + params.fac_grace[f], first_production[b])
+                paying[b] = (first[b] >= 0) & (owed[b] > 1e-9) & (t >= start)
                 since[b] = t - start
             if profile == REPAY_EQUAL_PRINCIPAL:
                 for b in range(nb):
-                    principal_due[b] = balance[f, b] / max(tenor - since[b], 1)
+                    principal_due[b] = owed[b] / max(tenor - since[b], 1)
             elif profile == REPAY_SCULPTED:
                 for b in range(nb):
                     if paying[b]:
@@ -546,26 +564,27 @@ def run_block(
                             tenor,
                             rate,
                             params.fac_target_dscr[f],
-                            balance[f, b],
+                            owed[b],
                             interest_due[b],
                         )
             else:
+                level = level_payment[f]
                 for b in range(nb):
-                    if paying[b] and (since[b] == 0 or level_payment[f, b] == 0.0):
-                        remaining_years = max(tenor - since[b], 1)
-                        level_payment[f, b] = (
-                            balance[f, b] / remaining_years
-                            if rate < 1e-9
-                            else balance[f, b] * rate / annuity_denominator[f, remaining_years]
-                        )
-                    principal_due[b] = level_payment[f, b] - interest_due[b]
+                    remaining_years = min(max(tenor - since[b], 1), longest_tenor)
+                    fresh = paying[b] & ((since[b] == 0) | (level[b] == 0.0))
+                    if rate < 1e-9:
+                        payment = owed[b] / remaining_years
+                    else:
+                        payment = owed[b] * rate / annuity_denominator[f, remaining_years]
+                    level[b] = payment if fresh else level[b]
+                for b in range(nb):
+                    principal_due[b] = level[b] - interest_due[b]
             for b in range(nb):
-                if paying[b]:
-                    principal = min(max(principal_due[b], 0.0), balance[f, b])
-                    if since[b] >= tenor - 1:
-                        principal = balance[f, b]
-                    balance[f, b] -= principal
-                    out[L.principal, t, b] += principal
+                principal = min(max(principal_due[b], 0.0), owed[b])
+                principal = owed[b] if since[b] >= tenor - 1 else principal
+                principal = principal if paying[b] else 0.0
+                owed[b] -= principal
+                repaid[b] += principal
         for f in range(n_fac):
             for b in range(nb):
                 out[L.debt_balance, t, b] += balance[f, b]
@@ -593,7 +612,8 @@ def run_block(
                 + out[L.presumptive_tax, t, b]
                 + out[L.rent, t, b]
             )
-        social, state, provincial = out[L.social_uplift, t], out[L.profit_share_state, t], out[L.profit_share_provincial, t]
+        social, state = out[L.social_uplift, t], out[L.profit_share_state, t]
+        provincial = out[L.profit_share_provincial, t]
         if params.ps_state_share > 0:
             for b in range(nb):
                 surplus[b] = (
@@ -619,7 +639,8 @@ def run_block(
         cfads, initial, closure = out[L.cfads, t], out[L.initial_capex, t], out[L.closure, t]
         for b in range(nb):
             cfads[b] = post_tax[b] + initial[b] + closure[b] if t >= first_production[b] else 0.0
-        service, interest, principal, fees = out[L.debt_service, t], out[L.interest_paid, t], out[L.principal, t], out[L.fees, t]
+        service, interest = out[L.debt_service, t], out[L.interest_paid, t]
+        principal, fees = out[L.principal, t], out[L.fees, t]
         for b in range(nb):
             service[b] = interest[b] + principal[b] + (fees[b] if t >= first_production[b] else 0.0)
         dscr, shortfall = out[L.dscr, t], out[L.shortfall, t]

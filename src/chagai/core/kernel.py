@@ -226,12 +226,18 @@ def shifted_row(base: F64, t: int, delay: I64, shift_from: int, hold: bool, out:
     if t < shift_from:
         out[:] = base[t]
         return
+    longest = 0
     for b in range(delay.shape[0]):
-        source = t - delay[b]
+        longest = max(longest, delay[b])
+    out[:] = base[t]
+    for years in range(1, longest + 1):  # a select per delay the block holds, so the loops vectorise
+        source = t - years
         if source < shift_from and hold:
             source = shift_from - 1  # -1 when nothing comes before shift_from: the value is then zero
         kept = source >= shift_from or (hold and source >= 0)
-        out[b] = base[source if kept else 0] if kept else 0.0
+        value = base[source] if kept else 0.0
+        for b in range(delay.shape[0]):
+            out[b] = value if delay[b] == years else out[b]
 
 
 @jit

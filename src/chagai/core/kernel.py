@@ -867,6 +867,18 @@ def _waterfall(params: Params, out: F64, party_net: F64) -> None:
                     line_carry[b] = owed - repay
                     to_payer[b] = part + repay
                     to_holder[b] = net - repay
+                _add_lines(party_net, params.stake_payer[s], params.stake_party[s], t, to_payer, to_holder)
+            elif params.stake_payer[s] == params.stake_party[s] or contribution == 0.0:
+                # one row takes the line's contributions and dividends (none are paid by another party)
+                holder_row = party_net[params.stake_party[s], t]
+                for b in range(nb):
+                    flow = flows[b]
+                    negative = flow < 0
+                    scaled = flow * share
+                    dividend = 0.0 if negative else scaled * per_total
+                    withheld = dividend * withholding
+                    withheld_row[b] += withheld
+                    holder_row[b] = holder_row[b] + (scaled * contribution if negative else 0.0) + (dividend - withheld)
             else:
                 for b in range(nb):
                     flow = flows[b]
@@ -877,16 +889,21 @@ def _waterfall(params: Params, out: F64, party_net: F64) -> None:
                     withheld_row[b] += withheld
                     to_payer[b] = scaled * contribution if negative else 0.0
                     to_holder[b] = dividend - withheld
-            payer_row = party_net[params.stake_payer[s], t]
-            holder_row = party_net[params.stake_party[s], t]
-            if params.stake_payer[s] == params.stake_party[s]:
-                for b in range(nb):
-                    payer_row[b] = payer_row[b] + to_payer[b] + to_holder[b]
-            else:
-                for b in range(nb):
-                    payer_row[b] += to_payer[b]
-                for b in range(nb):
-                    holder_row[b] += to_holder[b]
+                _add_lines(party_net, params.stake_payer[s], params.stake_party[s], t, to_payer, to_holder)
+
+
+@jit
+def _add_lines(party_net: F64, payer: int, holder: int, t: int, to_payer: F64, to_holder: F64) -> None:
+    """Add a stake line's year to its payer's and its holder's rows (the same row when one party is both)."""
+    payer_row, holder_row = party_net[payer, t], party_net[holder, t]
+    if payer == holder:
+        for b in range(payer_row.shape[0]):
+            payer_row[b] = payer_row[b] + to_payer[b] + to_holder[b]
+    else:
+        for b in range(payer_row.shape[0]):
+            payer_row[b] += to_payer[b]
+        for b in range(holder_row.shape[0]):
+            holder_row[b] += to_holder[b]
 
 
 def run_paths(params: Params, prices: F64, availability: F64, capex_factor: F64, delay: I64) -> tuple[F64, F64]:

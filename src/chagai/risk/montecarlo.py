@@ -315,6 +315,13 @@ def _draw_block(
                 valid[b] &= _storable(price[c, t, b]) & (price[c, t, b] >= 0.0)
 
 
+_DISCOUNTED_LINES = np.array(
+    [k.L.pre_tax_ncf, k.L.post_tax_ncf, k.L.equity_cash_flow, k.L.government_federal, k.L.government_provincial],
+    dtype=np.int64,
+)
+"""The lines whose present values are the first five sums of :func:`_block_metrics`."""
+
+
 @jit
 def _block_metrics(
     lines: np.ndarray,
@@ -339,17 +346,19 @@ def _block_metrics(
     first_default = np.full(m, -1)
     for t in range(n):
         d = discount[t]
+        for i in range(5):  # short loops over one row each, so every one of them vectorises
+            total, row = sums[i], lines[_DISCOUNTED_LINES[i], t]
+            for b in range(m):
+                total[b] += row[b] * d
+        total, row = sums[5], lines[k.L.gross_revenue, t]
         for b in range(m):
-            sums[0, b] += lines[k.L.pre_tax_ncf, t, b] * d
-            sums[1, b] += lines[k.L.post_tax_ncf, t, b] * d
-            sums[2, b] += lines[k.L.equity_cash_flow, t, b] * d
-            sums[3, b] += lines[k.L.government_federal, t, b] * d
-            sums[4, b] += lines[k.L.government_provincial, t, b] * d
-            sums[5, b] += lines[k.L.gross_revenue, t, b]
-            if lines[k.L.debt_service, t, b] > 1e-9:
-                min_dscr[b] = min(min_dscr[b], lines[k.L.dscr, t, b])
-            if first_default[b] < 0 and lines[k.L.shortfall, t, b] > 1e-6:
-                first_default[b] = years0 + t
+            total[b] += row[b]
+        service, dscr = lines[k.L.debt_service, t], lines[k.L.dscr, t]
+        for b in range(m):
+            min_dscr[b] = min(min_dscr[b], dscr[b]) if service[b] > 1e-9 else min_dscr[b]
+        shortfall = lines[k.L.shortfall, t]
+        for b in range(m):
+            first_default[b] = years0 + t if (first_default[b] < 0) & (shortfall[b] > 1e-6) else first_default[b]
         for c in range(parties.shape[0]):
             row = party[parties[c], t]
             for b in range(m):

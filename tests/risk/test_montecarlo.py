@@ -306,3 +306,16 @@ def test_histograms_are_numpys_on_the_clipped_results(reko) -> None:  # type: ig
         assert h["counts"] == counts.tolist()
         assert h["edges"] == edges.tolist()
         assert h["label"].endswith("(central 99%, the rest in the end bins)") == clipped
+
+
+@pytest.mark.parametrize("years", range(1, 14))
+def test_npv_on_the_irr_grid_is_npv_1d_at_each_rate(years: int) -> None:
+    from chagai.core.metrics import npv
+
+    flows = np.random.default_rng(years).normal(size=years)
+    grid = np.empty(mc.IRR_GRID.size)
+    mc._npv_on_grid(flows, grid, 0, grid.size)
+    at_each_rate = np.array([npv_1d(rate, flows) for rate in mc.IRR_GRID])
+    np.testing.assert_array_equal(grid, at_each_rate)  # the same arithmetic, so Brent's brackets agree
+    for rate in (0.0, 0.08, 1.5):
+        assert npv_1d(rate, flows) == pytest.approx(npv(rate, flows), rel=1e-13, abs=1e-13)

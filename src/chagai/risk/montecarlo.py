@@ -679,6 +679,7 @@ def draw_only_chunk(
 IRR_GRID = np.expm1(np.linspace(math.log(0.1), math.log(6.0), 121))
 """Rates at which :func:`irr_fast` looks for sign changes of the NPV: 121, geometric in 1 + rate, -0.9 to 5 [1/yr]."""
 _IRR_GRID_FACTORS = 1.0 / (1.0 + IRR_GRID)
+_IRR_GRID_STEP4 = (_IRR_GRID_FACTORS * _IRR_GRID_FACTORS) * (_IRR_GRID_FACTORS * _IRR_GRID_FACTORS)
 _IRR_FIRST_POSITIVE = int(np.argmax(IRR_GRID > 0.0))  # the cell ending at this rate holds rate zero
 IRR_NEAR_CELLS = 16
 """Cells of :data:`IRR_GRID` from rate zero up (to a rate of about 0.7) where :func:`irr_fast` looks first [-]."""
@@ -691,16 +692,22 @@ _IRR_RTOL = 4.0 * float(np.finfo(np.float64).eps)
 def _npv_on_grid(flows: np.ndarray, out: np.ndarray, first: int, last: int) -> None:
     """NPV of ``flows`` at rates ``first .. last - 1`` of :data:`IRR_GRID`, into the same places of ``out``.
 
-    Horner's scheme with the rates innermost, so the compiler evaluates several rates at once; the arithmetic of
-    :func:`chagai.core.metrics.npv_1d`, so the values are those it gives at each rate.
+    The four Horner chains of :func:`chagai.core.metrics.npv_1d` with the rates innermost, so the compiler
+    evaluates several rates at once; the arithmetic of ``npv_1d``, so the values are those it gives at each rate.
     """
-    n = flows.shape[0]
-    for i in range(first, last):
-        out[i] = flows[n - 1]
-    for t in range(n - 2, -1, -1):
-        flow = flows[t]
-        for i in range(first, last):
-            out[i] = out[i] * _IRR_GRID_FACTORS[i] + flow
+    n, m = flows.shape[0], last - first
+    top = n - n % 4
+    chains = np.zeros((4, m))
+    for lag in range(n - top):
+        chains[lag, :] = flows[top + lag]
+    for j in range(top - 4, -1, -4):
+        for lag in range(4):
+            flow, chain = flows[j + lag], chains[lag]
+            for i in range(m):
+                chain[i] = chain[i] * _IRR_GRID_STEP4[first + i] + flow
+    for i in range(m):
+        step = _IRR_GRID_FACTORS[first + i]
+        out[first + i] = ((chains[3, i] * step + chains[2, i]) * step + chains[1, i]) * step + chains[0, i]
 
 
 @jit

@@ -230,14 +230,26 @@ def shifted_row(base: F64, t: int, delay: I64, shift_from: int, hold: bool, out:
     for b in range(delay.shape[0]):
         longest = max(longest, delay[b])
     out[:] = base[t]
+    uniform = True
+    for years in range(1, longest + 1):
+        uniform = uniform and _delayed(base, t, years, shift_from, hold) == base[t]
+    if uniform:  # every delay the block holds gives the same value (a steady schedule)
+        return
     for years in range(1, longest + 1):  # a select per delay the block holds, so the loops vectorise
-        source = t - years
-        if source < shift_from and hold:
-            source = shift_from - 1  # -1 when nothing comes before shift_from: the value is then zero
-        kept = source >= shift_from or (hold and source >= 0)
-        value = base[source] if kept else 0.0
+        value = _delayed(base, t, years, shift_from, hold)
         for b in range(delay.shape[0]):
             out[b] = value if delay[b] == years else out[b]
+
+
+@jit
+def _delayed(base: F64, t: int, years: int, shift_from: int, hold: bool) -> float:
+    """The base schedule's value for year ``t`` (at or after ``shift_from``) when delayed by ``years``."""
+    source = t - years
+    if source < shift_from and hold:
+        source = shift_from - 1  # -1 when nothing comes before shift_from: the value is then zero
+    if source >= shift_from or (hold and source >= 0):
+        return float(base[source])
+    return 0.0
 
 
 @jit

@@ -357,7 +357,7 @@ def _loan_arrays(loans: list[Facility]) -> dict[str, np.ndarray]:
     they move exactly as one loan of their total amount (the model reports only the totals of all loans).
     """
     profile = {"annuity": k.REPAY_ANNUITY, "equal-principal": k.REPAY_EQUAL_PRINCIPAL, "sculpted": k.REPAY_SCULPTED}
-    merged: dict[tuple[float | int, ...], float] = {}
+    merged: dict[tuple[float, ...], float] = {}
     for f in loans:
         terms = (
             f.rate.canonical(),
@@ -369,18 +369,22 @@ def _loan_arrays(loans: list[Facility]) -> dict[str, np.ndarray]:
             _q(f.commitment_fee),
         )
         merged[terms] = merged.get(terms, 0.0) + f.amount.to("US$m")
-    terms = list(merged)
-    column = list(zip(*terms, strict=True)) if terms else [()] * 7
-    return {
-        "fac_amount": np.array(list(merged.values()), dtype=float),
-        "fac_rate": np.array(column[0], dtype=float),
-        "fac_grace": np.array(column[1], dtype=np.int64),
-        "fac_tenor": np.array(column[2], dtype=np.int64),
-        "fac_profile": np.array(column[3], dtype=np.int64),
-        "fac_target_dscr": np.array(column[4], dtype=float),
-        "fac_upfront_fee": np.array(column[5], dtype=float),
-        "fac_commitment_fee": np.array(column[6], dtype=float),
-    }
+    arrays = {"fac_amount": np.array(list(merged.values()), dtype=float)}
+    for i, (name, dtype) in enumerate(_LOAN_TERMS):
+        arrays[name] = np.array([terms[i] for terms in merged], dtype=dtype)
+    return arrays
+
+
+_LOAN_TERMS: tuple[tuple[str, type], ...] = (
+    ("fac_rate", np.float64),
+    ("fac_grace", np.int64),
+    ("fac_tenor", np.int64),
+    ("fac_profile", np.int64),
+    ("fac_target_dscr", np.float64),
+    ("fac_upfront_fee", np.float64),
+    ("fac_commitment_fee", np.float64),
+)
+"""The terms that tell loans apart, in the order :func:`_loan_arrays` keys them, with their array types."""
 
 
 def compile_case(case: Case, scenario: Scenario | None = None) -> Compiled:

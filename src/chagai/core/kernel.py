@@ -866,16 +866,11 @@ def _waterfall(params: Params, out: F64, party_net: F64) -> None:
             line_carry = carry[s]
             if carried[s]:  # the funder recovers the carry (with its interest) from the line's dividends
                 for b in range(nb):
-                    flow = flows[b]
-                    negative = flow < 0
-                    scaled = flow * share
-                    part = scaled * contribution if negative else 0.0
-                    dividend = 0.0 if negative else scaled * per_total
-                    withheld = dividend * withholding
+                    part, dividend, withheld = _line_year(flows[b], share, contribution, per_total, withholding)
                     withheld_row[b] += withheld
                     net = dividend - withheld
                     owed = line_carry[b] - part
-                    repay = min(net, owed) if (owed > 0) & (not negative) else 0.0
+                    repay = min(net, owed) if (owed > 0) & (not flows[b] < 0) else 0.0
                     line_carry[b] = owed - repay
                     to_payer[b] = part + repay
                     to_holder[b] = net - repay
@@ -884,24 +879,32 @@ def _waterfall(params: Params, out: F64, party_net: F64) -> None:
                 # one row takes the line's contributions and dividends (none are paid by another party)
                 holder_row = party_net[params.stake_party[s], t]
                 for b in range(nb):
-                    flow = flows[b]
-                    negative = flow < 0
-                    scaled = flow * share
-                    dividend = 0.0 if negative else scaled * per_total
-                    withheld = dividend * withholding
+                    part, dividend, withheld = _line_year(flows[b], share, contribution, per_total, withholding)
                     withheld_row[b] += withheld
-                    holder_row[b] = holder_row[b] + (scaled * contribution if negative else 0.0) + (dividend - withheld)
+                    holder_row[b] = holder_row[b] + part + (dividend - withheld)
             else:
                 for b in range(nb):
-                    flow = flows[b]
-                    negative = flow < 0
-                    scaled = flow * share
-                    dividend = 0.0 if negative else scaled * per_total
-                    withheld = dividend * withholding
+                    part, dividend, withheld = _line_year(flows[b], share, contribution, per_total, withholding)
                     withheld_row[b] += withheld
-                    to_payer[b] = scaled * contribution if negative else 0.0
+                    to_payer[b] = part
                     to_holder[b] = dividend - withheld
                 _add_lines(party_net, params.stake_payer[s], params.stake_party[s], t, to_payer, to_holder)
+
+
+@jit
+def _line_year(
+    flow: float, share: float, contribution: float, per_total: float, withholding: float
+) -> tuple[float, float, float]:
+    """A stake line's part of one path's equity cash flow in a year: (contribution, dividend, tax withheld).
+
+    A negative flow is a contribution, ``flow * share * contribution``; a positive one a dividend,
+    ``flow * share * per_total``, from which ``withholding`` is withheld.
+    """
+    negative = flow < 0
+    scaled = flow * share
+    part = scaled * contribution if negative else 0.0
+    dividend = 0.0 if negative else scaled * per_total
+    return part, dividend, dividend * withholding
 
 
 @jit

@@ -187,7 +187,7 @@ elif mode == "floor":
     from chagai.risk.security import profile_for_case_kind
     compiled = compile_case(case)
     ri = risk_inputs(compiled, RiskSettings(), bundled_price_models(), profile_for_case_kind(case.kind))
-    args = (compiled.params, ri.arrays(compiled.prices[:, 0]), 7)
+    args = (compiled.params, ri.arrays(compiled.prices), 7)
     mc.draw_only_chunk(*args, 0, np.empty(1000))
     start = time.perf_counter()
     for first in range(0, paths, 100_000):
@@ -235,7 +235,7 @@ cases = int(sys.argv[1])
 case = bundled_case("reko-diq")
 compiled = compile_case(case)
 ri = risk_inputs(compiled, RiskSettings(), bundled_price_models(), profile_for_case_kind(case.kind))
-arrays = ri.arrays(compiled.prices[:, 0])
+arrays = ri.arrays(compiled.prices)
 n = len(compiled.years)
 discount = 1.1 ** -np.arange(n, dtype=np.float64)
 parties = np.arange(compiled.params.party_level.shape[0])

@@ -21,7 +21,7 @@ from typer.core import TyperGroup
 from chagai import __version__, services
 from chagai.cases.compile import Scenario, StakeSale
 from chagai.cases.io import dump_case, load_case_file
-from chagai.cases.overrides import apply_overrides, parse_assignment
+from chagai.cases.overrides import parse_assignment
 from chagai.cases.regimes import all_regimes
 from chagai.cases.schema import STATUSES, Case
 from chagai.errors import ChagaiError, InputError
@@ -268,14 +268,8 @@ def _appraisal(
 
 def _print_appraisal(a: Appraisal) -> None:
     scenario = a.compiled.scenario
-    changes = [
-        f"delay {scenario.delay} yr" if scenario.delay else "",
-        f"capex x{scenario.overrun:g}" if scenario.overrun != 1 else "",
-    ]
-    changes += [f"prices x{scenario.price_factor:g}" if scenario.price_factor != 1 else ""]
-    changes += [f"sale {s.share:.0%} {s.seller}->{s.buyer} in {s.year}" for s in scenario.sales]
-    head = f"[bold]{a.case.name}[/bold] ({a.case.id}); price deck {scenario.deck}; " + (
-        ", ".join(c for c in changes if c) or "no scenario changes"
+    head = f"[bold]{a.case.name}[/bold] ({a.case.id}); price deck {scenario.deck}; " + escape(
+        ", ".join(scenario.changes()) or "no scenario changes"
     )
     out.print(Panel(f"{head}\n[dim]{escape(a.basis)}[/dim]", title="Appraisal"))
     summary = Table(title="Summary")
@@ -298,6 +292,30 @@ def _print_appraisal(a: Appraisal) -> None:
             _fmt(s.received, "US$m"),
         )
     out.print(owners)
+    if a.sales:
+        sales = Table(title=f"Stake sales: what each side gets (NPV at {a.discount_rate:.0%})")
+        for name in (
+            "Sale",
+            "Price",
+            "Buyer NPV",
+            "Buyer IRR",
+            "Buyer indifferent at",
+            "Seller gain",
+            "Seller indifferent at",
+        ):
+            sales.add_column(name, justify="left" if name == "Sale" else "right")
+        for v in a.sales:
+            sales.add_row(
+                escape(f"{v.share:.2%} {v.seller} -> {v.buyer} in {v.year}"),
+                _fmt(v.price, "US$m"),
+                _fmt(v.buyer_npv, "US$m"),
+                _fmt(v.buyer_irr, "fraction"),
+                _fmt(v.buyer_indifference_price, "US$m"),
+                _fmt(v.seller_gain, "US$m"),
+                _fmt(v.seller_indifference_price, "US$m"),
+            )
+        out.print(sales)
+        out.print(f"[dim]{escape(a.sales[0].basis)}[/dim]")
     governments = Table(title="Government receipts by government (US$m, undiscounted, and PV)")
     for name in ("Item", "Federal", "Provincial"):
         governments.add_column(name, justify="left" if name == "Item" else "right")
@@ -473,8 +491,6 @@ def simulate(
 
     overrides = dict(parse_assignment(a) for a in sets or [])
     case = _load(project)
-    if overrides:
-        case = apply_overrides(case, overrides)
     settings = RiskSettings.parse(risk or "")
     with Progress(
         TextColumn("simulating"),
@@ -490,7 +506,7 @@ def simulate(
             case,
             paths,
             seed,
-            _scenario(scenario, sells, rate),
+            _scenario(scenario, sells, rate).with_overrides(overrides),
             settings,
             chunk_size=chunk_size,
             threads=threads,
@@ -638,10 +654,8 @@ def sensitivity(
     from chagai.risk.sensitivity import SobolResult, sensitivity_report
 
     overrides = dict(parse_assignment(a) for a in sets or [])
-    case = _load(project)
-    if overrides:
-        case = apply_overrides(case, overrides)
-    compiled = compile_case(case, _scenario(scenario, None, rate))
+    compiled = compile_case(_load(project), _scenario(scenario, None, rate).with_overrides(overrides))
+    case = compiled.case
     report = sensitivity_report(compiled, sobol_n=sobol_n, seed=seed, breakeven_draws=draws)
     if as_json:
         sys.stdout.write(json.dumps(report.as_dict(), indent=2, allow_nan=False) + "\n")

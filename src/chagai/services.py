@@ -6,6 +6,7 @@ with its basis; :func:`compare` appraises several cases side by side.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Sequence
@@ -17,9 +18,9 @@ import pandas as pd
 
 from chagai import __version__
 from chagai.cases.compile import Compiled, Scenario, compile_case
-from chagai.cases.overrides import apply_overrides
 from chagai.cases.schema import Case, MineProduction
 from chagai.core import kernel as k
+from chagai.core.measures import PathMeasures, irr_value
 from chagai.core.metrics import irr, npv, payback_year
 from chagai.core.model import price_factor_root, run_price_factors, run_single
 
@@ -54,13 +55,22 @@ def _nan(value: float) -> bool:
 NO_INVESTMENT = "no IRR: the cash flows start positive (nothing invested to earn a return on)"
 
 
+IRR_RULE = "smallest positive root of NPV = 0 in (-0.99, 10], else the root nearest zero; end-year flows"
+
+
 def project_irr(flows: np.ndarray) -> tuple[float, str]:
-    """IRR with its reason; NaN when the first non-zero flow is an inflow (a point-forward producing asset)."""
+    """IRR with its basis, by the one scan the Monte Carlo uses (:func:`chagai.core.measures.irr_value`).
+
+    NaN when the first non-zero flow is an inflow (a point-forward producing asset) or no root lies in the range,
+    with the reason.
+    """
     nonzero = flows[np.abs(flows) > 1e-9]
     if nonzero.size and nonzero[0] > 0:
         return math.nan, NO_INVESTMENT
-    result = irr(flows)
-    return result.value, result.reason
+    value = float(irr_value(np.ascontiguousarray(flows, dtype=np.float64)))
+    if math.isnan(value):
+        return math.nan, irr(flows).reason  # why there is none: no sign change, no root in the range
+    return value, IRR_RULE
 
 
 @dataclass(frozen=True)
@@ -103,10 +113,43 @@ class Lenders:
     default_year: int | None
     max_shortfall: float
     final_maturity: int | None
+    basis: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {k_: (None if isinstance(v, float) and math.isnan(v) else v) for k_, v in self.__dict__.items()}
+
+
+@dataclass(frozen=True)
+class SaleValue:
+    """What a stake sale of the scenario is worth to its buyer and its seller, at the appraisal's rate [US$m].
+
+    The price is a transfer in the sale year: the buyer pays it, the seller (each selling party pro rata to the
+    share it gives up) receives it. The seller's gain is against holding: its NPV with the sale minus its NPV in
+    the same scenario without this sale. An indifference price is the price at which that party's NPV (buyer) or
+    gain (seller) is zero; the seller's government receipts add the taxes the sold share pays afterwards
+    (dividend withholding on a private buyer).
+    """
+
+    share: float
+    seller: str
+    buyer: str
+    year: int
+    price: float  # NaN when the sale has no price
+    buyer_npv: float
+    buyer_irr: float
+    buyer_irr_note: str
+    buyer_indifference_price: float
+    seller_npv_with_sale: float
+    seller_npv_holding: float
+    seller_gain: float
+    seller_indifference_price: float
+    seller_government_gain: float  # change in the PV of the seller's government's receipts (NaN: private seller)
+    basis: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form (NaN becomes null)."""
+        return {key: (None if _nan(v) else v) for key, v in self.__dict__.items()}
 
 
 @dataclass
@@ -122,6 +165,15 @@ class Appraisal:
     lenders: Lenders | None = None
     progressivity: list[dict[str, float]] = field(default_factory=list)
     claims: list[Any] = field(default_factory=list)
+    sales: list[SaleValue] = field(default_factory=list)
+    measured: PathMeasures | None = None
+
+    @property
+    def measures(self) -> PathMeasures:
+        """The measures the Monte Carlo and sensitivity compute, by the same function (:mod:`chagai.core.measures`)."""
+        if self.measured is None:
+            self.measured = PathMeasures(self.lines, self.party_net, self.discount_rate)
+        return self.measured
 
     @property
     def case(self) -> Case:
@@ -189,6 +241,8 @@ class Appraisal:
                 "deck": self.compiled.scenario.deck,
                 "price_factor": self.compiled.scenario.price_factor,
                 "sales": [s.__dict__ for s in self.compiled.scenario.sales],
+                "overrides": [{"path": p, "value": v} for p, v in self.compiled.scenario.overrides],
+                "changes": self.compiled.scenario.changes(),
                 "discount_rate": self.discount_rate,
                 "valuation_year": self.compiled.valuation_year,
             },
@@ -198,6 +252,7 @@ class Appraisal:
             "lenders": self.lenders.as_dict() if self.lenders else None,
             "progressivity": self.progressivity,
             "claims": [c.as_dict() for c in self.claims],
+            "sales": [s.as_dict() for s in self.sales],
             "notes": self.compiled.notes,
             "annual": {
                 "years": [int(y) for y in self.years],
@@ -217,27 +272,30 @@ def _first(mask: np.ndarray, years: np.ndarray) -> int | None:
 def _lenders(a: Appraisal) -> Lenders:
     compiled, years = a.compiled, a.years
     loans = [f for f in compiled.case.financing if f.instrument == "loan"]
-    amounts = np.array([f.amount.to("US$m") for f in loans])
-    rates = np.array([f.rate.canonical() for f in loans])
+    params = compiled.params
+    amounts, rates = params.fac_amount, params.fac_rate  # the rates the model runs (real, as the cash flows)
     debt_rate = float((amounts * rates).sum() / amounts.sum()) if amounts.sum() > 0 else math.nan
     service = a.line("debt_service")
     cfads = a.line("cfads")
     dscr = a.line("dscr")
-    in_service = service > 1e-6
+    in_service = service > k.IN_SERVICE
     balance = a.line("debt_balance")
     opening = np.concatenate([[0.0], balance[:-1]])
     maturity_idx = int(np.flatnonzero(in_service)[-1]) if in_service.any() else None
     llcr = plcr = math.nan
     llcr_year = None
+    start_idx: int | None = None
     if maturity_idx is not None:
         start = int(np.flatnonzero(a.line("principal") > 1e-9)[0]) if np.any(a.line("principal") > 1e-9) else None
+        start_idx = start
         if start is not None and opening[start] > 0:
             llcr = float(npv(debt_rate, cfads[start : maturity_idx + 1]) * (1 + debt_rate) ** -1 / opening[start])
             plcr = float(npv(debt_rate, cfads[start:]) * (1 + debt_rate) ** -1 / opening[start])
             llcr_year = int(years[start])
     valid = np.where(in_service, dscr, np.nan)
     has = np.isfinite(valid).any()
-    min_idx = int(np.nanargmin(valid)) if has else None
+    measured = a.measures
+    min_idx = measured.min_dscr_index
     shortfall = a.line("shortfall")
     return Lenders(
         facilities=[
@@ -256,27 +314,30 @@ def _lenders(a: Appraisal) -> Lenders:
         ],
         total_debt=float(a.line("debt_drawdown").sum()),
         debt_rate=debt_rate,
-        min_dscr=float(valid[min_idx]) if min_idx is not None else math.nan,
+        min_dscr=measured.values["min_dscr"],
         min_dscr_year=int(years[min_idx]) if min_idx is not None else None,
         average_dscr=float(np.nanmean(valid)) if has else math.nan,
         llcr=llcr,
         llcr_year=llcr_year,
         plcr=plcr,
-        default_year=_first(shortfall > 1e-6, years),
+        default_year=int(years[measured.default_index]) if measured.default_index is not None else None,
         max_shortfall=float(shortfall.max()),
         final_maturity=int(years[maturity_idx]) if maturity_idx is not None else None,
+        basis=(
+            f"{a.case.money.basis} {a.case.money.base_year} US$m, as every cash flow; CFADS = revenue - selling "
+            "costs - opex - sustaining capital - royalties - taxes paid (from first production); DSCR = CFADS / "
+            f"(interest + principal + fees) in each year whose debt service exceeds {k.IN_SERVICE:g} US$m; "
+            f"LLCR in {int(years[start_idx]) if start_idx is not None else '-'} (the first repayment year) = PV of "
+            "CFADS to final maturity at the loans' amount-weighted rate "
+            f"({debt_rate:.2%}) / debt outstanding then; PLCR the same to the end of the project"
+        ),
     )
 
 
 def _stakeholders(a: Appraisal) -> list[Stakeholder]:
     out = []
-    r = a.discount_rate
-    sales = {s.buyer: s for s in a.compiled.scenario.sales}
     for p, party in enumerate(a.compiled.parties):
-        flows = a.party_net[p].copy()
-        sale = sales.get(party.id)
-        if sale is not None and sale.price is not None:
-            flows[int(np.searchsorted(a.years, sale.year))] -= sale.price
+        flows = a.party_net[p]  # a priced sale's payment is in it: the buyer pays, the seller receives
         if not np.any(np.abs(flows) > 1e-9):
             continue
         rate, note = project_irr(flows)
@@ -286,12 +347,73 @@ def _stakeholders(a: Appraisal) -> list[Stakeholder]:
                 label=party.label,
                 level=LEVEL_NAMES[int(a.compiled.params.party_level[p])],
                 kind=party.kind,
-                npv=float(npv(r, flows)),
+                npv=float(a.measures.party_npv[p]),
                 irr=rate,
                 irr_note=note,
                 payback_year=_payback(flows, a.years),
                 paid_in=float(-flows[flows < 0].sum()),
                 received=float(flows[flows > 0].sum()),
+            )
+        )
+    return out
+
+
+GROUP_LEVELS = {"federal": k.LEVEL_FEDERAL, "provincial": k.LEVEL_PROVINCIAL, "private": k.LEVEL_PRIVATE}
+
+
+def _sale_values(a: Appraisal) -> list[SaleValue]:
+    """Value each sale of the scenario for its buyer and its seller (see :class:`SaleValue`)."""
+    compiled, r = a.compiled, a.discount_rate
+    sales = compiled.scenario.sales
+    params = compiled.params
+    index = {p.id: i for i, p in enumerate(compiled.parties)}
+    out = []
+    for j, sale in enumerate(sales):
+        others = sales[:j] + sales[j + 1 :]
+        holding = appraise_compiled(
+            compile_case(compiled.case, dataclasses.replace(compiled.scenario, sales=others)), solve=False
+        )
+        t = sale.year - compiled.valuation_year
+        growth = (1.0 + r) ** t  # a value in the sale year per unit of present value
+        price = sale.price if sale.price is not None else 0.0
+        buyer_flows = a.party_net[index[sale.buyer]]
+        buyer_npv = float(npv(r, buyer_flows))
+        buyer_irr, buyer_note = project_irr(buyer_flows)
+        if sale.seller in GROUP_LEVELS:
+            level = GROUP_LEVELS[sale.seller]
+            holders = np.unique(params.stake_party)
+            sellers = [int(i) for i in holders if params.party_level[i] == level and i != index[sale.buyer]]
+        else:
+            sellers = [index[sale.seller]]
+        with_sale = float(npv(r, a.party_net[sellers].sum(axis=0)))
+        held = float(npv(r, holding.party_net[sellers].sum(axis=0)))
+        gain = with_sale - held
+        level = int(params.party_level[sellers[0]])
+        government_gain = math.nan
+        if level != k.LEVEL_PRIVATE:
+            line = "government_federal" if level == k.LEVEL_FEDERAL else "government_provincial"
+            government_gain = float(npv(r, a.line(line)) - npv(r, holding.line(line)))
+        out.append(
+            SaleValue(
+                share=sale.share,
+                seller=sale.seller,
+                buyer=sale.buyer,
+                year=sale.year,
+                price=sale.price if sale.price is not None else math.nan,
+                buyer_npv=buyer_npv,
+                buyer_irr=buyer_irr,
+                buyer_irr_note=buyer_note,
+                buyer_indifference_price=price + buyer_npv * growth,
+                seller_npv_with_sale=with_sale,
+                seller_npv_holding=held,
+                seller_gain=gain,
+                seller_indifference_price=price - gain * growth,
+                seller_government_gain=government_gain,
+                basis=(
+                    f"NPV at {r:.0%} to {compiled.valuation_year}; prices in US$m paid in {sale.year}; the seller "
+                    f"holding is the same scenario without this sale"
+                    + ("" if sale.price is not None else "; no price given: valued as a gift (price 0)")
+                ),
             )
         )
     return out
@@ -328,7 +450,7 @@ def _fiscal_receipts(a: Appraisal) -> np.ndarray:
 def _figures(a: Appraisal) -> list[Figure]:
     r, years = a.discount_rate, a.years
     pre = a.line("pre_tax_ncf")
-    post = a.line("post_tax_ncf")
+    post = a.line("post_tax_ncf_unlevered")
     equity = a.line("equity_cash_flow")
     federal, provincial = _government_flows(a)
     government = federal + provincial
@@ -339,8 +461,9 @@ def _figures(a: Appraisal) -> list[Figure]:
     def pv(flows: np.ndarray) -> float:
         return float(npv(r, flows))
 
+    measured = a.measures.values
     pre_irr, post_irr, eq_irr = project_irr(pre), project_irr(post), project_irr(equity)
-    pv_pre = pv(pre)
+    pv_pre = measured["npv_pre_tax"]
     figures = [
         Figure(
             "npv_pre_tax",
@@ -352,14 +475,22 @@ def _figures(a: Appraisal) -> list[Figure]:
         Figure(
             "npv_post_tax",
             "Project NPV after tax (unlevered)",
-            pv(post),
+            measured["npv_post_tax"],
             "US$m",
-            f"after royalties, taxes and levies, before debt; {base}",
+            f"after royalties, taxes and levies of the project without debt (no interest deducted); {base}",
+        ),
+        Figure(
+            "npv_post_tax_levered",
+            "Project NPV after tax as paid, before debt flows",
+            pv(a.line("post_tax_ncf")),
+            "US$m",
+            "after the taxes the project pays with its loans (interest deducted: includes the interest tax shield), "
+            f"before drawdowns and debt service; {base}",
         ),
         Figure(
             "npv_equity",
             "Equity NPV (all owners)",
-            pv(equity),
+            measured["npv_equity"],
             "US$m",
             f"after debt service, before dividend withholding; {base}",
         ),
@@ -407,14 +538,16 @@ def _figures(a: Appraisal) -> list[Figure]:
             "undiscounted; royalties, advance royalties, profit-share pass-through and the net equity cash flow "
             "of provincial holders",
         ),
-        Figure("government_federal_pv", "Federal receipts, present value", pv(federal), "US$m", base),
-        Figure("government_provincial_pv", "Provincial receipts, present value", pv(provincial), "US$m", base),
+        Figure("government_federal_pv", "Federal receipts, present value", measured["pv_federal"], "US$m", base),
+        Figure(
+            "government_provincial_pv", "Provincial receipts, present value", measured["pv_provincial"], "US$m", base
+        ),
     ]
     sum_pre = float(pre.sum())
     take = float(government.sum()) / sum_pre if sum_pre > 0 else math.nan
-    aetr = pv(government) / pv_pre if pv_pre > 0 else math.nan
+    aetr = measured["aetr"]
     local = float(provincial.sum()) / sum_pre if sum_pre > 0 else math.nan
-    local_pv = pv(provincial) / pv_pre if pv_pre > 0 else math.nan
+    local_pv = measured["local_share"]
     fiscal = _fiscal_receipts(a)
     fiscal_take = float(fiscal.sum()) / sum_pre if sum_pre > 0 else math.nan
     fiscal_take_pv = pv(fiscal) / pv_pre if pv_pre > 0 else math.nan
@@ -471,7 +604,7 @@ def _solve_figures(a: Appraisal) -> list[Figure]:
     base_price = float(compiled.prices[primary, 0] * compiled.price_display_factor[primary])
 
     pre_factor = price_factor_root(compiled, k.L.pre_tax_ncf, r, primary)
-    post_factor = price_factor_root(compiled, k.L.post_tax_ncf, r, primary)
+    post_factor = price_factor_root(compiled, k.L.post_tax_ncf_unlevered, r, primary)
     commodity = compiled.commodities[primary]
     none = "; n/a: no price from 1% to 2000% of the deck's makes it zero (the other products cover the costs)"
     figures = [
@@ -491,7 +624,7 @@ def _solve_figures(a: Appraisal) -> list[Figure]:
             f"as above, for the after-tax unlevered NPV at {r:.0%}" + (none if _nan(post_factor) else ""),
         ),
     ]
-    marginal = price_factor_root(compiled, k.L.post_tax_ncf, r)
+    marginal = price_factor_root(compiled, k.L.post_tax_ncf_unlevered, r)
     metr = math.nan
     basis = "no price level makes the after-tax NPV zero"
     if np.isfinite(marginal):
@@ -543,9 +676,7 @@ def appraise(
     solve
         Also compute breakevens, METR and the progressivity curve (several extra model runs).
     """
-    if overrides:
-        case = apply_overrides(case, overrides)
-    return appraise_compiled(compile_case(case, scenario or Scenario()), solve)
+    return appraise_compiled(compile_case(case, (scenario or Scenario()).with_overrides(overrides)), solve)
 
 
 def appraise_compiled(compiled: Compiled, solve: bool = True) -> Appraisal:
@@ -566,6 +697,7 @@ def appraise_compiled(compiled: Compiled, solve: bool = True) -> Appraisal:
     result.figures = _figures(result)
     result.stakeholders = _stakeholders(result)
     result.lenders = _lenders(result) if compiled.case.financing else None
+    result.sales = _sale_values(result)
     if solve:
         result.figures += _solve_figures(result)
     result.claims = check_claims(result)

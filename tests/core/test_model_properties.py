@@ -65,7 +65,8 @@ def cases(draw: st.DrawFn) -> tuple[dict, Scenario]:
         loan["target_dscr"] = draw(st.floats(1.1, 2.0))
     sales = ()
     if draw(st.booleans()):
-        sales = (StakeSale(draw(st.floats(0.01, 0.4)), "minco", "newco", draw(st.integers(2027, 2035))),)
+        price = draw(st.none() | st.floats(0.0, 500.0))
+        sales = (StakeSale(draw(st.floats(0.01, 0.4)), "minco", "newco", draw(st.integers(2027, 2035)), price, True),)
     scenario = Scenario(
         delay=draw(st.integers(0, 4)),
         overrun=draw(st.floats(0.8, 2.0)),

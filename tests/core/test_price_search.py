@@ -102,5 +102,6 @@ def test_runs_over_price_factors_equal_single_runs(project: str) -> None:
 
 def test_no_root_in_range_is_nan() -> None:
     compiled = compile_case(bundled_case("saindak"))
-    # gross revenue never turns negative: no price factor zeroes its NPV
-    assert math.isnan(price_factor_root(compiled, k.L.gross_revenue, 0.1))
+    # gross revenue never turns negative: no price factor zeroes its NPV (from the deck up: far below it the mine
+    # would not run at all, and its revenue would be zero)
+    assert math.isnan(price_factor_root(compiled, k.L.gross_revenue, 0.1, low=1.0))

@@ -79,7 +79,6 @@ def test_every_scenario_kind_equals_the_service(filled: Registry) -> None:
         got = answered(cache, filled, project, scenario, overrides, solve)
         assert got == expected(project, scenario, overrides, solve), (project, scenario, overrides, solve)
     assert cache.compiled.hits > 0
-    assert cache.changed.hits > 0
 
 
 @pytest.mark.parametrize("project", sorted(CASES))

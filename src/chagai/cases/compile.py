@@ -8,15 +8,20 @@ codes, and dated stakes become a share per stake line and year. The model core s
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any, NamedTuple
 
 import numpy as np
+import yaml
 
 from chagai.cases.io import case_hash
+from chagai.cases.overrides import apply_overrides
 from chagai.cases.regimes import FiscalTerms, get_regime, terms_with_overrides
 from chagai.cases.schema import SLUG_PATTERN, Case, Facility, GasProduction, MineProduction, Party, Quantity
 from chagai.core import kernel as k
@@ -34,7 +39,9 @@ class StakeSale:
     """A transfer of equity in a given year: ``share`` of the project from ``seller`` to ``buyer``.
 
     ``seller`` is a party id or a group: ``federal``, ``provincial`` or ``private`` (every holder of that
-    level, pro rata). ``price`` (US$m, optional) is what the buyer pays the seller that year.
+    level, pro rata). ``price`` (US$m, optional) is what the buyer pays the seller that year: a transfer, paid by
+    the buyer and received by the seller(s) pro rata to the share each gives up. The buyer must be a party of
+    the case unless ``new_buyer`` declares it new (``->new:NAME`` in the text form).
     """
 
     share: float
@@ -42,17 +49,21 @@ class StakeSale:
     buyer: str
     year: int
     price: float | None = None
+    new_buyer: bool = False
 
     @classmethod
     def parse(cls, text: str) -> StakeSale:
-        """Read ``15%:federal->manara@2027`` (optionally ``=540`` for a price in US$m)."""
+        """Read ``15%:federal->manara@2027``: ``=540`` adds a price in US$m, ``->new:NAME`` a buyer not in the case."""
         body, _, price = text.partition("=")
         try:
             share_text, rest = body.split(":", 1)
             parties, year_text = rest.rsplit("@", 1)
             seller, buyer = parties.split("->", 1)
+            buyer = buyer.strip()
+            new_buyer = buyer.startswith("new:")
+            buyer = buyer.removeprefix("new:").strip()
             share = float(share_text.rstrip("%")) / (100 if share_text.strip().endswith("%") else 1)
-            sale = cls(share, seller.strip(), buyer.strip(), int(year_text), float(price) if price else None)
+            sale = cls(share, seller.strip(), buyer, int(year_text), float(price) if price.strip() else None, new_buyer)
         except ValueError:
             issue = Issue(
                 "--sell",
@@ -61,8 +72,11 @@ class StakeSale:
                 "write the sale in that form",
             )
             raise InputError([issue]) from None
-        if not 0 < sale.share <= 1:
+        if not (math.isfinite(sale.share) and 0 < sale.share <= 1):
             raise InputError([Issue("--sell", text, "a share between 0% and 100%", "correct the share")])
+        if sale.price is not None and not (math.isfinite(sale.price) and sale.price >= 0):
+            expected = "a price in US$m, a finite number >= 0"
+            raise InputError([Issue("--sell price", price, expected, "give the price, e.g. =540, or leave it out")])
         for role, name in (("seller", sale.seller), ("buyer", sale.buyer)):
             if not re.fullmatch(SLUG_PATTERN, name):
                 expected = "a party id: lower-case letters and digits joined by hyphens (e.g. manara)"
@@ -83,6 +97,35 @@ class Scenario:
     sales: tuple[StakeSale, ...] = ()
     valuation_year: int | None = None
     discount_rate: float = 0.10
+    overrides: tuple[tuple[str, str], ...] = ()
+    """Input changes of the run (``--set path=value``), as (path, value written as YAML); applied when compiled."""
+
+    def with_overrides(self, overrides: Mapping[str, Any] | None) -> Scenario:
+        """The scenario with more input changes (``path: value``; values are kept as YAML text)."""
+        if not overrides:
+            return self
+        added = tuple(
+            (path, value if isinstance(value, str) else yaml.safe_dump(value, default_flow_style=True).strip())
+            for path, value in overrides.items()
+        )
+        return dataclasses.replace(self, overrides=self.overrides + added)
+
+    def changes(self) -> list[str]:
+        """What this scenario changes, in words: schedule, costs, prices, sales and overridden inputs."""
+        words = [
+            f"delay {self.delay} yr" if self.delay else "",
+            f"capex x{self.overrun:g}" if self.overrun != 1 else "",
+        ]
+        words += [f"prices x{self.price_factor:g}" if self.price_factor != 1 else ""]
+        words += [f"{commodity} price x{factor:g}" for commodity, factor in self.commodity_factors if factor != 1]
+        words += [f"availability {self.availability:.0%}" if self.availability != 1 else ""]
+        words += [f"deck {self.deck}" if self.deck != "base" else ""]
+        words += [f"valued from {self.valuation_year}" if self.valuation_year else ""]
+        for s in self.sales:
+            price = f" for US${s.price:,.0f}m" if s.price is not None else " (no price)"
+            words.append(f"sale of {s.share:.2%} {s.seller} -> {s.buyer} in {s.year}{price}")
+        words += [f"override {path} = {value}" for path, value in self.overrides]
+        return [w for w in words if w]
 
     def problems(self) -> list[Issue]:
         """What the model cannot run: a negative delay, a negative overrun, an availability outside 0-1 ..."""
@@ -146,7 +189,7 @@ class Scenario:
         Two scenarios with the same part compile to the same arrays but the prices (see :meth:`Compiled.under`);
         the delay, overrun, availability and discount rate are read only when the model runs.
         """
-        return Scenario(deck=self.deck, sales=self.sales, valuation_year=self.valuation_year)
+        return Scenario(deck=self.deck, sales=self.sales, valuation_year=self.valuation_year, overrides=self.overrides)
 
 
 @dataclass
@@ -319,20 +362,65 @@ def _prices(case: Case, scenario: Scenario, years: np.ndarray) -> tuple[np.ndarr
     return prices, units, display
 
 
-def _yields(case: Case, prod: MineProduction | GasProduction) -> tuple[np.ndarray, float]:
-    """Payable units per unit of throughput for each commodity, and product tonnes per unit of throughput."""
+def _yields(
+    case: Case, prod: MineProduction | GasProduction, capacity: np.ndarray, notes: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Payable units per unit of throughput, (C, K), and product tonnes per unit of throughput, (K,).
+
+    Column k is the k-th year of production (the last column: every later year). A mine with a grade schedule
+    has one column per scheduled year and a last one at the grade that keeps the life-of-mine average over the
+    reserve, the reserve milled at the base schedule's capacity (``capacity`` [t/yr] by year, from year 0).
+    """
+    if isinstance(prod, GasProduction):
+        return _gas_yields(case, prod)[:, None], np.zeros(1)
+    grades: list[dict[str, float]] = [{c: _q(prod.grades.get(c)) for c in case.commodities}]
+    scheduled: list[dict[str, float]] = []
+    for period in prod.grade_schedule:
+        given: dict[str, float] = {
+            c: (_q(period.grades[c]) if c in period.grades else grades[0][c]) for c in case.commodities
+        }
+        scheduled += [given] * period.production_years
+    if scheduled:
+        milled = capacity[capacity > 0][: len(scheduled)]
+        reserve = prod.ore_reserve.to("t")
+        milled = np.minimum(milled, np.maximum(reserve - np.concatenate([[0.0], np.cumsum(milled)[:-1]]), 0.0))
+        early = float(milled.sum())
+        rest: dict[str, float] = {}
+        for c in case.commodities:
+            metal = reserve * grades[0][c] - sum(m * g[c] for m, g in zip(milled, scheduled, strict=False))
+            if metal < -1e-9 * reserve * max(grades[0][c], 1e-12):
+                issue = Issue(
+                    "production.grade_schedule",
+                    c,
+                    f"early grades holding no more {c} than the reserve at its life-of-mine grade",
+                    "lower the scheduled grades or raise the life-of-mine grade",
+                )
+                raise InputError([issue], case.id)
+            rest[c] = max(metal, 0.0) / (reserve - early) if reserve > early else grades[0][c]
+        grades = [*scheduled[: len(milled)], rest]
+        lom = {str(c): q for c, q in prod.grades.items()}
+        shown = {c: (lom[c].value / _q(lom[c]), lom[c].unit) for c in rest if c in lom and _q(lom[c]) > 0}
+        notes.append(
+            "grades by year of production: "
+            + "; ".join(
+                f"{c} {scheduled[0][c] * f:.3g} {unit} first, {rest[c] * f:.3g} {unit} after year {len(milled)}"
+                for c, (f, unit) in shown.items()
+            )
+            + " (the rest keeps the life-of-mine average over the reserve at the base schedule's throughput)"
+        )
+    recovery = {c: _q(prod.recoveries.get(c), default=1.0) for c in case.commodities}
+    payability = {c: _q(prod.payabilities.get(c), default=1.0) for c in case.commodities}
+    yields = np.array([[g[c] * recovery[c] * payability[c] for g in grades] for c in case.commodities])
+    primary = case.commodities[0]
+    conc = _q(prod.concentrate_grade)
+    recovered = np.array([g[primary] * recovery[primary] for g in grades])
+    product = recovered / conc if conc > 0 else recovered
+    return np.ascontiguousarray(yields), np.ascontiguousarray(product)
+
+
+def _gas_yields(case: Case, prod: GasProduction) -> np.ndarray:
+    """Payable units (MMBtu or Mscf) per MMscf of gas, for each commodity."""
     yields = np.zeros(len(case.commodities))
-    if isinstance(prod, MineProduction):
-        for c, commodity in enumerate(case.commodities):
-            grade = _q(prod.grades.get(commodity))
-            recovery = _q(prod.recoveries.get(commodity), default=1.0)
-            payability = _q(prod.payabilities.get(commodity), default=1.0)
-            yields[c] = grade * recovery * payability
-        primary = case.commodities[0]
-        recovered = _q(prod.grades.get(primary)) * _q(prod.recoveries.get(primary), default=1.0)
-        conc = _q(prod.concentrate_grade)
-        product = recovered / conc if conc > 0 else recovered
-        return yields, product
     for c, commodity in enumerate(case.commodities):
         price = next(p for p in case.prices if p.commodity == commodity)  # one exists: _prices checked
         if price.price.dimension == "price_per_energy":
@@ -347,7 +435,7 @@ def _yields(case: Case, prod: MineProduction | GasProduction) -> tuple[np.ndarra
             yields[c] = prod.heating_value.to("MMBtu/Mscf") * 1e3  # MMBtu per MMscf
         else:
             yields[c] = 1e3  # Mscf per MMscf
-    return yields, 0.0
+    return yields
 
 
 def _loan_arrays(loans: list[Facility]) -> dict[str, np.ndarray]:
@@ -398,6 +486,8 @@ def compile_case(case: Case, scenario: Scenario | None = None) -> Compiled:
     scenario = scenario or Scenario()
     if problems := scenario.problems():
         raise InputError(problems)
+    if scenario.overrides:
+        case = apply_overrides(case, dict(scenario.overrides), run=True)
     prod, costs = case.production, case.costs
     if prod is None or costs is None:
         raise _not_appraisable(case, "production" if prod is None else "costs")
@@ -440,7 +530,7 @@ def compile_case(case: Case, scenario: Scenario | None = None) -> Compiled:
     shift_from = max(0, min(future) - start) if future else n
 
     prices, price_units, display = _prices(case, scenario, years)  # first: names a commodity without a price
-    yields, product_yield = _yields(case, prod)
+    yields, product_yield = _yields(case, prod, capacity, notes)
 
     # --- fiscal -----------------------------------------------------------------------------------------
     terms = _terms(case)
@@ -487,7 +577,9 @@ def compile_case(case: Case, scenario: Scenario | None = None) -> Compiled:
 
     # --- ownership --------------------------------------------------------------------------------------
     parties = list(case.parties)
-    lines, stake_share, kinds, holders, payers, carry, withholding = _stake_lines(case, scenario, years, parties)
+    lines, stake_share, kinds, holders, payers, carry, withholding, transfers = _stake_lines(
+        case, scenario, years, parties
+    )
     party_index = {p.id: i for i, p in enumerate(parties)}
     with_stakes = {party_index[p] for p in (*holders, *payers)}  # the parties with equity flows
 
@@ -496,7 +588,7 @@ def compile_case(case: Case, scenario: Scenario | None = None) -> Compiled:
         capacity=capacity,
         reserve=float(reserve),
         yields=yields,
-        product_yield=float(product_yield),
+        product_yield=product_yield,
         selling_cost=_q(costs.selling_cost_per_tonne_product, "US$/t"),
         opex_per_unit=float(opex_unit),
         fixed_opex=_q(costs.fixed_opex, "US$m/yr"),
@@ -506,6 +598,7 @@ def compile_case(case: Case, scenario: Scenario | None = None) -> Compiled:
         capex=capex,
         shift_from=int(shift_from),
         end_index=end_index,
+        economic_limit=not (isinstance(prod, GasProduction) and prod.end_year is not None),
         royalty_rate=np.array([r.rate.canonical() for r in royalties], dtype=float),
         royalty_base=np.array([k.BASE_NSR if r.base == "nsr" else k.BASE_GROSS for r in royalties], dtype=np.int64),
         royalty_payee=np.array([payee[r.payee] for r in royalties], dtype=np.int64),
@@ -540,6 +633,9 @@ def compile_case(case: Case, scenario: Scenario | None = None) -> Compiled:
         government_parties=np.array(
             [i for i, p in enumerate(parties) if _level(p) != k.LEVEL_PRIVATE and i in with_stakes], dtype=np.int64
         ),
+        transfer_party=np.array([party_index[t.party] for t in transfers], dtype=np.int64),
+        transfer_year=np.array([t.year_index for t in transfers], dtype=np.int64),
+        transfer_amount=np.array([t.amount for t in transfers], dtype=float),
     )
     return Compiled(
         case=case,
@@ -559,8 +655,8 @@ def compile_case(case: Case, scenario: Scenario | None = None) -> Compiled:
 
 def _stake_lines(
     case: Case, scenario: Scenario, years: np.ndarray, parties: list[Party]
-) -> tuple[list[str], np.ndarray, list[int], list[str], list[str], list[float], list[float]]:
-    """Stake lines (one per stake, plus buyers) with their share in each year (held on 1 July)."""
+) -> tuple[list[str], np.ndarray, list[int], list[str], list[str], list[float], list[float], list[Transfer]]:
+    """Stake lines (one per stake, plus buyers) with their share each year (held on 1 July); priced sales' payments."""
     kind_code = {"paid": k.STAKE_PAID, "funded-by-another-party": k.STAKE_FUNDED, "free-carried": k.STAKE_FREE_CARRIED}
     terms = _terms(case)
     labels: list[str] = []
@@ -589,8 +685,9 @@ def _stake_lines(
             payers.append(s.funded_by or s.party)
             carry.append(s.carry_rate.canonical() if s.carry_rate is not None else math.nan)
     shares = np.array(rows) if rows else np.zeros((0, len(years)))
+    transfers: list[Transfer] = []
     for sale in scenario.sales:
-        shares = _apply_sale(case, sale, years, parties, shares, holders, labels, kinds, payers, carry)
+        shares = _apply_sale(case, sale, years, parties, shares, holders, labels, kinds, payers, carry, transfers)
     known = {p.id: p for p in parties}
     withholding = [0.0 if known[h].kind == "government" else 1.0 for h in holders]
     totals = shares.sum(axis=0)
@@ -599,7 +696,15 @@ def _stake_lines(
         notes = f"no stake is recorded in force in {first_missing}"
         issue = Issue("stakes", notes, "stakes in force in every year of the model", "extend the stake dates")
         raise InputError([issue], case.id)
-    return labels, shares, kinds, holders, payers, carry, withholding
+    return labels, shares, kinds, holders, payers, carry, withholding, transfers
+
+
+class Transfer(NamedTuple):
+    """A payment between parties in one year (a stake's price): ``amount`` > 0 received, < 0 paid [US$m]."""
+
+    party: str
+    year_index: int
+    amount: float
 
 
 def _apply_sale(
@@ -613,8 +718,23 @@ def _apply_sale(
     kinds: list[int],
     payers: list[str],
     carry: list[float],
+    transfers: list[Transfer],
 ) -> np.ndarray:
+    """Move ``sale.share`` from the seller's lines to a new line of the buyer from the sale year on.
+
+    Refuses a sale outside the model's years (before the valuation year or after the horizon), a seller that
+    holds nothing or too little, and a buyer that is not a party of the case unless declared new.
+    """
     known = {p.id: p for p in parties}
+    first, last = int(years[0]), int(years[-1])
+    if not first <= sale.year <= last:
+        issue = Issue(
+            "--sell year",
+            sale.year,
+            f"a year from the valuation year {first} to the model's last year {last}",
+            "value a sale made before the valuation year by changing the stakes of the case, or pick a year in range",
+        )
+        raise InputError([issue], case.id)
     groups = {"federal": k.LEVEL_FEDERAL, "provincial": k.LEVEL_PROVINCIAL, "private": k.LEVEL_PRIVATE}
     if sale.seller in groups:
         sellers = [i for i, h in enumerate(holders) if _level(known[h]) == groups[sale.seller]]
@@ -624,6 +744,17 @@ def _apply_sale(
         valid = sorted(set(holders) | set(groups))
         issue = Issue("--sell", sale.seller, f"a holder or group: {', '.join(valid)}", "name who sells")
         raise InputError([issue], case.id)
+    if sale.buyer in known and sale.new_buyer:
+        issue = Issue("--sell buyer", f"new:{sale.buyer}", "a buyer not yet in the case", f"write {sale.buyer}")
+        raise InputError([issue], case.id)
+    if sale.buyer not in known and not sale.new_buyer:
+        issue = Issue(
+            "--sell buyer",
+            sale.buyer,
+            f"a party of the case ({', '.join(sorted(known))}) or a new buyer declared as new:{sale.buyer}",
+            f"correct the name, or write ->new:{sale.buyer} for a buyer that is not yet a party",
+        )
+        raise InputError([issue], case.id)
     if sale.buyer not in known:
         parties.append(Party(id=sale.buyer, name=sale.buyer, short_name=sale.buyer, kind="buyer"))
         known[sale.buyer] = parties[-1]
@@ -632,6 +763,13 @@ def _apply_sale(
     if np.any(held + 1e-9 < sale.share):
         issue = Issue("--sell", f"{sale.share:.2%}", f"at most the {held.min():.2%} the seller holds", "sell less")
         raise InputError([issue], case.id)
+    year_index = sale.year - first
+    if sale.price is not None:
+        transfers.append(Transfer(sale.buyer, year_index, -sale.price))
+        given: dict[str, float] = {}  # what each selling party gives up in the sale year: its part of the price
+        for i in sellers:
+            given[holders[i]] = given.get(holders[i], 0.0) + shares[i, year_index] / held[0]
+        transfers += [Transfer(party, year_index, sale.price * part) for party, part in given.items()]
     for i in sellers:
         shares[i, from_year] -= sale.share * shares[i, from_year] / held
     buyer_row = np.where(from_year, sale.share, 0.0)

@@ -79,17 +79,24 @@ def _entry_by_name(entries: list[Any], name: str, where: str) -> int:
     raise InputError([Issue(where, name, f"an entry of the list ({_fields(entries)})", "correct the id")])
 
 
-def _assign(current: Any, value: Any) -> Any:
-    """A plain number given for a quantity (or a price) changes its value and keeps its unit."""
+def _assign(current: Any, value: Any, override: str | None = None) -> Any:
+    """A plain number given for a quantity (or a price) changes its value and keeps its unit.
+
+    With ``override`` (a run's override, not an edit), the quantity is no longer credited to its sources: its
+    provenance becomes ``override`` (an estimate that says what was changed).
+    """
+    provenance = {"source": [], "estimate": override} if override else {}
     if isinstance(value, int | float) and not isinstance(value, bool) and isinstance(current, dict):
         if "value" in current and "unit" in current:
-            return {**current, "value": value}
+            return {**current, "value": value, **provenance}
         if isinstance(current.get("price"), dict):
-            return {**current, "price": {**current["price"], "value": value}}
+            return {**current, "price": {**current["price"], "value": value, **provenance}}
+    if override and isinstance(value, dict) and isinstance(current, dict) and "value" in value:
+        return {**value, **provenance}
     return value
 
 
-def _set(document: dict[str, Any], path: str, value: Any) -> None:
+def _set(document: dict[str, Any], path: str, value: Any, override: str | None = None) -> None:
     steps = _steps(path)
     node: Any = document
     for depth, step in enumerate(steps):
@@ -112,13 +119,21 @@ def _set(document: dict[str, Any], path: str, value: Any) -> None:
             raise InputError([Issue(where, step, f"one of {_fields(node)}", "correct the path")])
         if last:
             current = node.get(step) if isinstance(node, dict) else node[int(step)]
-            node[step] = _assign(current, value)
+            node[step] = _assign(current, value, override)
         else:
             node = node[step]
 
 
-def apply_overrides(case: Case, assignments: Mapping[str, Any]) -> Case:
+OVERRIDE_NOTE = "override in this run: {path} = {value} (replaces the case's value and its source)"
+"""The provenance a run's override gives the quantity it changes."""
+
+
+def apply_overrides(case: Case, assignments: Mapping[str, Any], *, run: bool = False) -> Case:
     """A copy of ``case`` with each ``path: value`` applied, validated in full.
+
+    ``run`` marks the changes as a run's overrides (``--set``): a changed quantity is credited to the override
+    (:data:`OVERRIDE_NOTE`), never to the source of the value it replaces. Without it (registry edits) the
+    quantity keeps its sources.
 
     Raises
     ------
@@ -128,5 +143,5 @@ def apply_overrides(case: Case, assignments: Mapping[str, Any]) -> Case:
     document = case_document(case)
     for path, value in assignments.items():
         parsed = parse_assignment(f"{path}={value}")[1] if isinstance(value, str) else value
-        _set(document, path, parsed)
+        _set(document, path, parsed, OVERRIDE_NOTE.format(path=path, value=value) if run else None)
     return case_from_data(document, f"{case.id} (edited)")

@@ -488,8 +488,21 @@ class Phase(StrictModel):
     _source_list = field_validator("start_year_source", mode="before")(_as_list)
 
 
+class GradePeriod(StrictModel):
+    """The grades of the ore milled in some years of production (an early higher-grade period, say)."""
+
+    production_years: int = Field(ge=1, le=100, description="years of production the period lasts, in order")
+    grades: dict[Commodity, Grade] = Field(min_length=1, description="grade of each commodity it gives")
+
+
 class MineProduction(StrictModel):
-    """Inputs of a mine: reserve, grades, recoveries, payability and phases."""
+    """Inputs of a mine: reserve, grades, recoveries, payability and phases.
+
+    ``grades`` are the life-of-mine averages; ``grade_schedule`` may give the grades of the first years of
+    production period by period (counted from the first production year, so a delay moves them too). A commodity a
+    period does not name keeps its life-of-mine grade; after the last period the ore left is at the grade that
+    keeps the life-of-mine average over the reserve (the compiled case states it).
+    """
 
     type: Literal["mine"] = "mine"
     product: Literal["concentrate", "blister", "dore", "ore"]
@@ -501,6 +514,7 @@ class MineProduction(StrictModel):
     concentrate_grade: Grade | None = None
     phases: list[Phase] = Field(min_length=1)
     mine_life: Duration | None = None
+    grade_schedule: list[GradePeriod] = Field(default_factory=list)
 
 
 class DeclinePoint(Sourced):

@@ -64,23 +64,24 @@ class L(IntEnum):
     profit_share_provincial = 22
     social_uplift = 23
     post_tax_ncf = 24
-    debt_drawdown = 25
-    interest_paid = 26
-    interest_capitalised = 27
-    principal = 28
-    fees = 29
-    debt_service = 30
-    debt_balance = 31
-    cfads = 32
-    dscr = 33
-    shortfall = 34
-    interest_withholding = 35
-    lenders_net = 36
-    equity_cash_flow = 37
-    dividend_withholding = 38
-    government_federal = 39
-    government_provincial = 40
-    community = 41
+    post_tax_ncf_unlevered = 25
+    debt_drawdown = 26
+    interest_paid = 27
+    interest_capitalised = 28
+    principal = 29
+    fees = 30
+    debt_service = 31
+    debt_balance = 32
+    cfads = 33
+    dscr = 34
+    shortfall = 35
+    interest_withholding = 36
+    lenders_net = 37
+    equity_cash_flow = 38
+    dividend_withholding = 39
+    government_federal = 40
+    government_provincial = 41
+    community = 42
 
 
 LINES: tuple[tuple[str, str], ...] = (
@@ -109,6 +110,7 @@ LINES: tuple[tuple[str, str], ...] = (
     ("profit_share_provincial", "US$m"),
     ("social_uplift", "US$m"),
     ("post_tax_ncf", "US$m"),
+    ("post_tax_ncf_unlevered", "US$m"),
     ("debt_drawdown", "US$m"),
     ("interest_paid", "US$m"),
     ("interest_capitalised", "US$m"),
@@ -151,6 +153,8 @@ DEP_STRAIGHT_LINE, DEP_DECLINING_BALANCE, DEP_UNITS_OF_PRODUCTION = 0, 1, 2
 REPAY_ANNUITY, REPAY_EQUAL_PRINCIPAL, REPAY_SCULPTED = 0, 1, 2
 STAKE_PAID, STAKE_FUNDED, STAKE_FREE_CARRIED = 0, 1, 2
 LEVEL_PRIVATE, LEVEL_FEDERAL, LEVEL_PROVINCIAL = 0, 1, 2
+IN_SERVICE = 1e-9
+"""Debt service above which a year has a DSCR (and counts as a repayment year) [US$m]."""
 PER_MILLION = 1e-6  # US$ to US$ million (a product: divisions are the slowest arithmetic in the loops)
 
 
@@ -164,8 +168,9 @@ class Params(NamedTuple):
     kind: int  # KIND_MINE or KIND_GAS
     capacity: F64  # (T,) throughput capacity [t ore/yr or MMscf/yr]
     reserve: float  # ore or gas left at the start of year 0 [t or MMscf]; inf when not limiting
-    yields: F64  # (C,) payable units per unit of throughput [t/t, MMBtu/MMscf ...]
-    product_yield: float  # tonnes of product (concentrate) per unit of throughput [t/t]
+    yields: F64  # (C, K) payable units per unit of throughput in the k-th year of production, the last column
+    # for every later year [t/t, MMBtu/MMscf ...]
+    product_yield: F64  # (K,) tonnes of product (concentrate) per unit of throughput, by year of production [t/t]
     selling_cost: float  # per tonne of product [US$/t]
     opex_per_unit: float  # [US$ per t or MMscf]
     fixed_opex: float  # while producing [US$m/yr]
@@ -174,7 +179,8 @@ class Params(NamedTuple):
     closure_cost: float  # paid the year after production ends [US$m]
     capex: F64  # (T,) initial and expansion capital, base case [US$m]
     shift_from: int  # first year index a delay moves
-    end_index: int  # last year index production may run (lease end, economic limit)
+    end_index: int  # last year index production may run (lease end, a fixed end year)
+    economic_limit: bool  # stop production after the last year whose operating cash flow is positive
     royalty_rate: F64  # (R,)
     royalty_base: I64  # (R,) BASE_GROSS or BASE_NSR
     royalty_payee: I64  # (R,) PAYEE_*
@@ -214,6 +220,9 @@ class Params(NamedTuple):
     stake_withholding: F64  # (S,) 1 where dividend withholding applies
     party_level: I64  # (P,) LEVEL_*
     government_parties: I64  # indices of the federal or provincial parties with equity flows (holders, payers)
+    transfer_party: I64  # (X,) party index of each payment between parties (stake sale prices)
+    transfer_year: I64  # (X,) year index of each payment
+    transfer_amount: F64  # (X,) received (> 0) or paid (< 0) by the party [US$m]
 
 
 @jit
@@ -283,19 +292,24 @@ def _depreciation(params: Params, additions: F64, throughput: F64, reserve_left:
 
 
 @jit
-def _income_tax(params: Params, taxable: F64, gross: F64, out: F64) -> None:
-    """Income tax with loss carry-forward, super tax and minimum tax; presumptive tax in lieu where set."""
+def _income_tax(
+    params: Params, taxable: F64, gross: F64, income_tax: F64, super_tax: F64, presumptive: F64, losses_used: F64
+) -> None:
+    """Income tax with loss carry-forward, super tax and minimum tax; presumptive tax in lieu where set.
+
+    Every array is (T, B): ``taxable`` income and ``gross`` revenue in [US$m]; the taxes and the losses used
+    against each year's income are written into the other four.
+    """
     n, nb = taxable.shape
     losses = np.zeros((n, nb)) if params.loss_years >= 0 else np.zeros((0, nb))  # unused loss by year it arose
     unlimited_pool = np.zeros(nb)
     for t in range(n):
         for b in range(nb):
-            out[L.taxable_income, t, b] = taxable[t, b]
             if params.presumptive_rate > 0:
-                out[L.presumptive_tax, t, b] = params.presumptive_rate * gross[t, b]
-                out[L.losses_used, t, b] = 0.0
-                out[L.income_tax, t, b] = 0.0
-                out[L.super_tax, t, b] = 0.0
+                presumptive[t, b] = params.presumptive_rate * gross[t, b]
+                losses_used[t, b] = 0.0
+                income_tax[t, b] = 0.0
+                super_tax[t, b] = 0.0
                 continue
             income = taxable[t, b]
             used = 0.0
@@ -313,12 +327,45 @@ def _income_tax(params: Params, taxable: F64, gross: F64, out: F64) -> None:
             else:
                 losses[t, b] = -income
             base = max(0.0, income - used)
-            out[L.losses_used, t, b] = used
+            losses_used[t, b] = used
             cit = params.cit_rate * base
             minimum = params.minimum_tax_rate * gross[t, b]
-            out[L.income_tax, t, b] = max(cit, minimum)
-            out[L.super_tax, t, b] = params.super_tax_rate * base
-            out[L.presumptive_tax, t, b] = 0.0
+            income_tax[t, b] = max(cit, minimum)
+            super_tax[t, b] = params.super_tax_rate * base
+            presumptive[t, b] = 0.0
+
+
+@jit
+def _stop_at_economic_limit(out: F64, first_production: I64, last_production: I64) -> None:
+    """Stop each path's production after its economic limit: the last year its operating cash flow is positive.
+
+    Operating cash flow = revenue - selling costs - opex - sustaining capital [US$m]; a year of loss followed by
+    a profitable one (an outage, a price dip) is produced through. Production, revenue and operating costs of
+    the years after the limit become zero and ``last_production`` moves to the limit (closure follows it); a
+    path that never has a profitable year produces nothing and closes in its first planned production year.
+    """
+    n, nb = out.shape[1], out.shape[2]
+    limit = np.full(nb, -1)
+    for t in range(n):
+        for b in range(nb):
+            margin = (
+                out[L.gross_revenue, t, b]
+                - out[L.selling_costs, t, b]
+                - out[L.opex, t, b]
+                - out[L.sustaining_capex, t, b]
+            )
+            limit[b] = t if (out[L.throughput, t, b] > 0) & (margin > 0) else limit[b]
+    for b in range(nb):
+        if last_production[b] <= limit[b]:
+            continue
+        for t in range(limit[b] + 1, n):
+            for line in (L.throughput, L.product, L.gross_revenue, L.selling_costs, L.nsr, L.opex):
+                out[line, t, b] = 0.0
+            out[L.sustaining_capex, t, b] = 0.0
+            out[L.rent, t, b] = 0.0
+        last_production[b] = limit[b] if limit[b] >= 0 else min(first_production[b], n - 1) - 1
+        if limit[b] < 0 and last_production[b] < 0:
+            last_production[b] = 0  # closes at the start of the horizon
 
 
 @jit
@@ -406,13 +453,21 @@ def run_block(
             last_production[b] = t if milled[b] > 0 else last_production[b]
         gross = out[L.gross_revenue, t]
         gross[:] = 0.0
-        for c in range(n_c):
-            payable = params.yields[c]
-            for b in range(nb):
-                gross[b] += milled[b] * payable * price[c, t, b] * PER_MILLION
         product, selling, nsr = out[L.product, t], out[L.selling_costs, t], out[L.nsr, t]
-        for b in range(nb):
-            product[b] = milled[b] * params.product_yield
+        n_grades = params.yields.shape[1]
+        if n_grades == 1:  # one grade for the life of the asset
+            for c in range(n_c):
+                payable = params.yields[c, 0]
+                for b in range(nb):
+                    gross[b] += milled[b] * payable * price[c, t, b] * PER_MILLION
+            for b in range(nb):
+                product[b] = milled[b] * params.product_yield[0]
+        else:  # grades by year of production, counted from each path's first production year
+            for b in range(nb):
+                age = min(max(t - first_production[b], 0), n_grades - 1)
+                for c in range(n_c):
+                    gross[b] += milled[b] * params.yields[c, age] * price[c, t, b] * PER_MILLION
+                product[b] = milled[b] * params.product_yield[age]
         for b in range(nb):
             selling[b] = product[b] * params.selling_cost * PER_MILLION
         for b in range(nb):
@@ -430,6 +485,8 @@ def run_block(
         shifted_row(params.capex, t, delay, params.shift_from, False, initial)
         for b in range(nb):
             initial[b] *= capex_factor[b]
+    if params.economic_limit:
+        _stop_at_economic_limit(out, first_production, last_production)
     for b in range(nb):
         if last_production[b] >= 0 and params.closure_cost > 0:
             out[L.closure, min(last_production[b] + 1, n - 1), b] += params.closure_cost
@@ -490,9 +547,18 @@ def run_block(
     any_sculpted = False
     for f in range(n_fac):
         any_sculpted = any_sculpted or params.fac_profile[f] == REPAY_SCULPTED
+    # taxes as if the project had no debt (the unlevered after-tax cash flow and the base for sculpting);
+    # without loans they are the taxes paid, so they are not computed twice
+    unlevered_tax = np.empty((3, n, nb) if n_fac > 0 else (3, 0, nb))
+    if n_fac > 0:
+        dep = np.empty((n, nb))
+        taxable = _taxable_income(params, out, first_production, reserve_left, False, dep)
+        _income_tax(
+            params, taxable, out[L.gross_revenue], unlevered_tax[0], unlevered_tax[1], unlevered_tax[2], dep
+        )  # dep is scratch for the losses used here
     cfads_pre = np.zeros((n, nb) if any_sculpted else (0, nb))  # CFADS before the interest tax shield
     if any_sculpted:
-        _pre_interest_cfads(params, out, first_production, reserve_left, cfads_pre)
+        _pre_interest_cfads(out, first_production, unlevered_tax, cfads_pre)
         _size_sculpted(params, cfads_pre, first_production, amount)
     total_commitment = np.zeros(nb)
     for f in range(n_fac):
@@ -613,7 +679,17 @@ def run_block(
     for t in range(n):
         for b in range(nb):
             out[L.depreciation, t, b] = dep[t, b]
-    _income_tax(params, taxable, out[L.gross_revenue], out)
+        for b in range(nb):
+            out[L.taxable_income, t, b] = taxable[t, b]
+    _income_tax(
+        params,
+        taxable,
+        out[L.gross_revenue],
+        out[L.income_tax],
+        out[L.super_tax],
+        out[L.presumptive_tax],
+        out[L.losses_used],
+    )
 
     # --- profit share (Saindak-style), post-tax cash flow, CFADS, DSCR --------------------------------
     # short loops over one year's rows, each with few arrays, so every one of them vectorises
@@ -654,6 +730,36 @@ def run_block(
         post_tax, pre_tax = out[L.post_tax_ncf, t], out[L.pre_tax_ncf, t]
         for b in range(nb):
             post_tax[b] = pre_tax[b] - (levies[b] + state[b] + social[b])
+        unlevered = out[L.post_tax_ncf_unlevered, t]
+        if n_fac > 0:  # the same levies and profit share with the taxes of the project without debt
+            for b in range(nb):
+                levies[b] += (
+                    unlevered_tax[0, t, b]
+                    + unlevered_tax[1, t, b]
+                    + unlevered_tax[2, t, b]
+                    - out[L.income_tax, t, b]
+                    - out[L.super_tax, t, b]
+                    - out[L.presumptive_tax, t, b]
+                )
+            if params.ps_state_share > 0:
+                for b in range(nb):
+                    surplus[b] = (
+                        out[L.gross_revenue, t, b]
+                        - out[L.selling_costs, t, b]
+                        - out[L.opex, t, b]
+                        - out[L.sustaining_capex, t, b]
+                        - levies[b]
+                    )
+                for b in range(nb):
+                    uplift = params.ps_social * surplus[b] if surplus[b] > 0 else 0.0
+                    share = params.ps_state_share * (surplus[b] - uplift) if surplus[b] > 0 else 0.0
+                    unlevered[b] = pre_tax[b] - (levies[b] + share + uplift)
+            else:
+                for b in range(nb):
+                    unlevered[b] = pre_tax[b] - levies[b]
+        else:
+            for b in range(nb):
+                unlevered[b] = post_tax[b]
         cfads, initial, closure = out[L.cfads, t], out[L.initial_capex, t], out[L.closure, t]
         for b in range(nb):
             cfads[b] = post_tax[b] + initial[b] + closure[b] if t >= first_production[b] else 0.0
@@ -663,9 +769,9 @@ def run_block(
             service[b] = interest[b] + principal[b] + (fees[b] if t >= first_production[b] else 0.0)
         dscr, shortfall = out[L.dscr, t], out[L.shortfall, t]
         for b in range(nb):
-            dscr[b] = cfads[b] / service[b] if service[b] > 1e-9 else np.nan
+            dscr[b] = cfads[b] / service[b] if service[b] > IN_SERVICE else np.nan
         for b in range(nb):
-            shortfall[b] = max(0.0, service[b] - cfads[b]) if service[b] > 1e-9 else 0.0
+            shortfall[b] = max(0.0, service[b] - cfads[b]) if service[b] > IN_SERVICE else 0.0
         withheld, drawdown = out[L.interest_withholding, t], out[L.debt_drawdown, t]
         for b in range(nb):
             withheld[b] = params.wht_interest * interest[b]
@@ -677,6 +783,11 @@ def run_block(
             equity[b] = post_tax[b] + drawdown[b] - interest[b] - principal[b] - fees[b]
 
     _waterfall(params, out, party_net)
+    for x in range(params.transfer_party.shape[0]):  # payments between parties: a stake's price
+        row = party_net[params.transfer_party[x], params.transfer_year[x]]
+        payment = params.transfer_amount[x]
+        for b in range(nb):
+            row[b] += payment
 
     # --- government receipts -------------------------------------------------------------------------
     taxes_federal = params.income_tax_payee == PAYEE_FEDERAL
@@ -756,13 +867,12 @@ def _taxable_income(
 
 
 @jit
-def _pre_interest_cfads(params: Params, out: F64, first_production: I64, reserve_left: F64, cfads: F64) -> None:
-    """CFADS with taxes computed before any financing cost is deducted (the base for sculpting debt)."""
+def _pre_interest_cfads(out: F64, first_production: I64, unlevered_tax: F64, cfads: F64) -> None:
+    """CFADS with the taxes of the project without debt (``unlevered_tax``: income, super, presumptive).
+
+    The base on which debt is sculpted: no financing cost is deducted before it is known.
+    """
     n, nb = out.shape[1], out.shape[2]
-    scratch = np.empty((N_LINES, n, nb))  # _income_tax writes every line it reads here
-    dep = np.empty((n, nb))
-    taxable = _taxable_income(params, out, first_production, reserve_left, False, dep)
-    _income_tax(params, taxable, out[L.gross_revenue], scratch)
     for b in range(nb):
         for t in range(first_production[b], n):
             cfads[t, b] = (
@@ -772,9 +882,9 @@ def _pre_interest_cfads(params: Params, out: F64, first_production: I64, reserve
                 - out[L.royalties_federal, t, b]
                 - out[L.royalties_provincial, t, b]
                 - out[L.rent, t, b]
-                - scratch[L.income_tax, t, b]
-                - scratch[L.super_tax, t, b]
-                - scratch[L.presumptive_tax, t, b]
+                - unlevered_tax[0, t, b]
+                - unlevered_tax[1, t, b]
+                - unlevered_tax[2, t, b]
             )
 
 

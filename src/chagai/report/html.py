@@ -177,12 +177,12 @@ def _histograms(simulation: Any) -> list[tuple[str, go.Figure]]:
     )
     fig.update_yaxes(title="paths")
     charts.append(("npv-by-owner", fig))
-    from chagai.risk import montecarlo as mc
+    from chagai.core import measures
 
-    values = a.metrics[simulation.valid, mc.M_MIN_DSCR]
+    values = a.metrics[simulation.valid, measures.M_MIN_DSCR]
     values = values[np.isfinite(values)]
     if values.size:
-        label, unit = mc.METRICS[mc.M_MIN_DSCR][2], mc.METRICS[mc.M_MIN_DSCR][1]
+        label, unit = measures.MEASURES[measures.M_MIN_DSCR][2], measures.MEASURES[measures.M_MIN_DSCR][1]
         hist = go.Figure(go.Histogram(x=np.clip(values, 0, 8), nbinsx=80, name=label))
         hist.add_vline(x=1.0, line_dash="dash", annotation_text="1.0")
         hist.update_layout(title=f"{label} over the paths (clipped at 8)", xaxis_title=f"{label} [{unit}]")

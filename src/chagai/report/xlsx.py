@@ -70,12 +70,13 @@ def write_workbook(appraisal: Appraisal, path: Path, simulation: Any | None = No
     summary_rows: list[list[Any]] = [
         ["Project", f"{case.name} ({case.id})", "", ""],
         ["Basis", a.basis, "", ""],
+        ["Scenario", "; ".join(a.compiled.scenario.changes()) or "the case as it is", "", ""],
         ["chagai version", __version__, "", ""],
         ["Inputs hash", case_hash(case), "", ""],
     ]
     summary_rows += [[f.label, f.value, f.unit, f.basis] for f in a.figures]
     summary = _sheet(book, "Summary", ["Figure", "Value", "Unit", "Basis"], summary_rows, {})
-    for row in range(6, len(summary_rows) + 2):
+    for row in range(7, len(summary_rows) + 2):
         unit = summary.cell(row=row, column=3).value
         summary.cell(row=row, column=2).number_format = NUMBER_FORMATS.get(str(unit), "#,##0.####")
 

@@ -38,25 +38,15 @@ from numba import prange
 
 from chagai.core import kernel as k
 from chagai.core.jit import jit, parallel_jit
-from chagai.core.metrics import npv_1d
-from chagai.core.roots import brent_next, brent_start, brent_store
+from chagai.core.measures import (
+    N_MEASURES,
+    discount_factors,
+    irr_value,
+    measure_block,
+    storable,
+)
 from chagai.risk import rng
 from chagai.risk.security import outage_quantiles
-
-# metrics stored per path (second axis of the metrics array)
-METRICS: tuple[tuple[str, str, str], ...] = (
-    ("npv_pre_tax", "US$m", "project NPV before tax"),
-    ("npv_post_tax", "US$m", "project NPV after tax, unlevered"),
-    ("npv_equity", "US$m", "equity NPV, all owners"),
-    ("pv_federal", "US$m", "PV of federal government receipts"),
-    ("pv_provincial", "US$m", "PV of provincial government receipts"),
-    ("aetr", "fraction", "government take, discounted (AETR)"),
-    ("local_share", "fraction", "provincial share, discounted"),
-    ("min_dscr", "ratio", "minimum DSCR over the repayment years"),
-    ("revenue", "US$m", "gross revenue, life of project, undiscounted"),
-)
-M_NPV_PRE, M_NPV_POST, M_NPV_EQ, M_PV_FED, M_PV_PROV, M_AETR, M_LOCAL, M_MIN_DSCR, M_REVENUE = range(len(METRICS))
-N_METRICS = len(METRICS)
 
 # per-path inputs kept for reporting and for saved draws
 INPUTS: tuple[str, ...] = ("delay_years", "capex_factor", "mean_availability", "active_share")
@@ -128,7 +118,7 @@ class PriceProcess:
 class RiskArrays(NamedTuple):
     """The random inputs' parameters as the compiled code takes them (see :class:`RiskInputs`)."""
 
-    base_price: np.ndarray  # (C,) the deck's price [US$ per payable unit]
+    deck: np.ndarray  # (C, T) the deck's price path [US$ per payable unit]
     kind: np.ndarray  # (C,) 0 mean-reverting, 1 GBM
     kappa: np.ndarray
     sigma: np.ndarray
@@ -140,6 +130,9 @@ class RiskArrays(NamedTuple):
     construction_start: int
     construction_years: int
     max_delay: int
+    scenario_delay: int  # the scenario's own delay, added to the drawn one [yr]
+    scenario_overrun: float  # the scenario's capital factor, times the drawn one [-]
+    scenario_availability: float  # the scenario's availability, times the drawn one [fraction]
 
 
 @dataclass(frozen=True)
@@ -150,7 +143,10 @@ class RiskInputs:
     security: np.ndarray  # (len(SEC_FIELDS),)
     construction_start: int  # first year index a delay moves
     construction_years: int  # years of construction in the base schedule
-    max_delay: int  # cap on the total delay [yr], so the schedule stays in the horizon
+    max_delay: int  # cap on the drawn delay [yr], so the schedule stays in the horizon
+    scenario_delay: int = 0  # the scenario's delay, on top of the drawn one [yr]
+    scenario_overrun: float = 1.0  # the scenario's capital factor, times the drawn one [-]
+    scenario_availability: float = 1.0  # the scenario's availability, times the drawn one [fraction]
 
     def outage_quantiles(self) -> np.ndarray:
         """Quantile tables of a year's outage totals, severe and ordinary, calm and active (rows OUTAGE_*)."""
@@ -168,11 +164,11 @@ class RiskInputs:
                 raise ValueError(msg)
         return np.stack([outage_quantiles(rate) for rate in rates])
 
-    def arrays(self, base_price: np.ndarray) -> RiskArrays:
-        """The parameters for the compiled code, with the deck's prices of year 0."""
+    def arrays(self, deck: np.ndarray) -> RiskArrays:
+        """The parameters for the compiled code, with the deck's price path (C, T) [US$ per payable unit]."""
         p = self.prices
         return RiskArrays(
-            np.ascontiguousarray(base_price, dtype=np.float64),
+            np.ascontiguousarray(deck, dtype=np.float64),
             p.kind,
             p.kappa,
             p.sigma,
@@ -184,16 +180,10 @@ class RiskInputs:
             self.construction_start,
             self.construction_years,
             self.max_delay,
+            int(self.scenario_delay),
+            float(self.scenario_overrun),
+            float(self.scenario_availability),
         )
-
-
-LARGEST_RESULT = 1e30
-"""Results beyond this (in absolute value) are numerical failures: they would not even fit the float32 store."""
-
-
-@jit
-def _storable(x: float) -> bool:
-    return abs(x) < LARGEST_RESULT  # false for NaN and infinities too
 
 
 BLOCK = 128
@@ -226,7 +216,7 @@ def _draw_block(
     n_c = price.shape[0]
     m = paths.shape[0]
     sec = risk.security
-    base_price, chol = risk.base_price, risk.cholesky
+    deck, chol = risk.deck, risk.cholesky
     construction_start, construction_years = risk.construction_start, risk.construction_years
     # outage totals of the two kinds (independent compound Poisson sums), tabulated by regime
     outages = risk.outage_quantiles
@@ -261,7 +251,7 @@ def _draw_block(
         rng.quantile_row(states, ordinary_tables, regime, u, ordinary)
         for b in range(m):
             lost = severe_years * severe[b] + partial_years * ordinary[b]
-            availability[t, b] = max(0.0, 1.0 - lost)
+            availability[t, b] = risk.scenario_availability * max(0.0, 1.0 - lost)
             lost_total[b] += min(lost, 1.0)
         if construction_start <= t < construction_start + construction_years:
             rng.uniform_row(states, u)
@@ -274,10 +264,10 @@ def _draw_block(
     rho = sec[S_OVERRUN_CORR]
     independent = math.sqrt(max(0.0, 1.0 - rho * rho))
     for b in range(m):
-        delay[b] = min(int(pauses[b] * sec[S_DELAY_YEARS] + 0.5), risk.max_delay)
+        delay[b] = risk.scenario_delay + min(int(pauses[b] * sec[S_DELAY_YEARS] + 0.5), risk.max_delay)
         z_delay = (pauses[b] - construction_years * p_bar) / spread if construction_years > 0 else 0.0
         z = rho * z_delay + independent * rng.normal(states, b)
-        capex_factor[b] = sec[S_OVERRUN_MEDIAN] * math.exp(sec[S_OVERRUN_SIGMA] * z)
+        capex_factor[b] = risk.scenario_overrun * sec[S_OVERRUN_MEDIAN] * math.exp(sec[S_OVERRUN_SIGMA] * z)
         inputs[b, 0] = delay[b]
         inputs[b, 1] = capex_factor[b]
         inputs[b, 2] = 1.0 - lost_total[b] / n
@@ -288,7 +278,7 @@ def _draw_block(
     growth = np.empty(m)
     for c in range(n_c):
         for b in range(m):
-            price[c, 0, b] = base_price[c]
+            price[c, 0, b] = deck[c, 0]
     for t in range(1, n):
         for c in range(n_c):
             rng.normal_row(states, u, lanes, shocks[c])
@@ -306,89 +296,13 @@ def _draw_block(
                     y[c, b] = y[c, b] + step + sigma * e
             rng.exp_row(y[c], growth)
             for b in range(m):
-                price[c, t, b] = base_price[c] * growth[b]
+                price[c, t, b] = deck[c, t] * growth[b]
     for b in range(m):
-        valid[b] = _storable(capex_factor[b]) & (capex_factor[b] >= 0.0)
+        valid[b] = storable(capex_factor[b]) & (capex_factor[b] >= 0.0)
     for c in range(n_c):
         for t in range(n):
             for b in range(m):
-                valid[b] &= _storable(price[c, t, b]) & (price[c, t, b] >= 0.0)
-
-
-_DISCOUNTED_LINES = np.array(
-    [k.L.pre_tax_ncf, k.L.post_tax_ncf, k.L.equity_cash_flow, k.L.government_federal, k.L.government_provincial],
-    dtype=np.int64,
-)
-"""The lines whose present values are the first five sums of :func:`_block_metrics`."""
-
-
-@jit
-def _block_metrics(
-    lines: np.ndarray,
-    party: np.ndarray,
-    parties: np.ndarray,
-    discount: np.ndarray,
-    years0: int,
-    metrics: np.ndarray,
-    party_npv: np.ndarray,
-    status: np.ndarray,
-    default_year: np.ndarray,
-) -> None:
-    """Fill the metrics of every path of a block (row b of each output is column b of ``lines``).
-
-    ``status`` comes in as the draw's verdict (OK or invalid draw) and leaves with the path's; a path whose
-    results are not finite is marked a numerical failure. Column ``c`` of ``party_npv`` is party ``parties[c]``.
-    """
-    n, m = lines.shape[1], lines.shape[2]
-    sums = np.zeros((6, m))  # NPV pre-tax, post-tax, equity; PV federal, provincial; revenue
-    npv = np.zeros((parties.shape[0], m))
-    min_dscr = np.full(m, np.inf)
-    first_default = np.full(m, -1)
-    for t in range(n):
-        d = discount[t]
-        for i in range(5):  # short loops over one row each, so every one of them vectorises
-            total, row = sums[i], lines[_DISCOUNTED_LINES[i], t]
-            for b in range(m):
-                total[b] += row[b] * d
-        total, row = sums[5], lines[k.L.gross_revenue, t]
-        for b in range(m):
-            total[b] += row[b]
-        service, dscr = lines[k.L.debt_service, t], lines[k.L.dscr, t]
-        for b in range(m):
-            min_dscr[b] = min(min_dscr[b], dscr[b]) if service[b] > 1e-9 else min_dscr[b]
-        shortfall = lines[k.L.shortfall, t]
-        for b in range(m):
-            first_default[b] = years0 + t if (first_default[b] < 0) & (shortfall[b] > 1e-6) else first_default[b]
-        for c in range(parties.shape[0]):
-            row = party[parties[c], t]
-            for b in range(m):
-                npv[c, b] += row[b] * d
-    for b in range(m):
-        npv_pre, pv_fed, pv_prov = sums[0, b], sums[3, b], sums[4, b]
-        finite = True
-        for i in range(6):
-            finite = finite and _storable(sums[i, b])
-        for c in range(parties.shape[0]):
-            finite = finite and _storable(npv[c, b])
-        if status[b] == STATUS_OK and not finite:
-            status[b] = STATUS_NUMERICAL
-        if status[b] != STATUS_OK:  # results that cannot be trusted are not results: marked, never zeroed
-            metrics[b, :] = np.nan
-            party_npv[b, :] = np.nan
-            default_year[b] = -1
-            continue
-        metrics[b, M_NPV_PRE] = npv_pre
-        metrics[b, M_NPV_POST] = sums[1, b]
-        metrics[b, M_NPV_EQ] = sums[2, b]
-        metrics[b, M_PV_FED] = pv_fed
-        metrics[b, M_PV_PROV] = pv_prov
-        metrics[b, M_AETR] = (pv_fed + pv_prov) / npv_pre if npv_pre > 0 else np.nan
-        metrics[b, M_LOCAL] = pv_prov / npv_pre if npv_pre > 0 else np.nan
-        metrics[b, M_MIN_DSCR] = min_dscr[b] if min_dscr[b] < np.inf else np.nan
-        metrics[b, M_REVENUE] = sums[5, b]
-        for c in range(parties.shape[0]):
-            party_npv[b, c] = npv[c, b]
-        default_year[b] = first_default[b]
+                valid[b] &= storable(price[c, t, b]) & (price[c, t, b] >= 0.0)
 
 
 @parallel_jit
@@ -414,7 +328,7 @@ def simulate_chunk(
     of party ``parties[c]``.
     """
     n_paths = status.shape[0]
-    n_c = risk.base_price.shape[0]
+    n_c = risk.deck.shape[0]
     n = discount.shape[0]
     n_parties = params.party_level.shape[0]
     n_full = n_paths // BLOCK
@@ -474,9 +388,19 @@ def _simulate_block(
     paths = np.arange(first_path, first_path + m)
     _draw_block(risk, seed, paths, discount.shape[0], price, availability, capex_factor, delay, inputs, valid)
     k.run_block(params, price, availability, capex_factor, delay, lines, party)
-    for b in range(m):
+    min_dscr_index = np.empty(m, dtype=np.int64)
+    finite = np.empty(m, dtype=np.bool_)
+    measure_block(lines, party, parties, discount, metrics, party_npv, default_year, min_dscr_index, finite)
+    for b in range(m):  # results that cannot be trusted are not results: marked, never zeroed
         status[b] = STATUS_OK if valid[b] else STATUS_INVALID_DRAW
-    _block_metrics(lines, party, parties, discount, years0, metrics, party_npv, status, default_year)
+        if status[b] == STATUS_OK and not finite[b]:
+            status[b] = STATUS_NUMERICAL
+        if status[b] != STATUS_OK:
+            metrics[b, :] = np.nan
+            party_npv[b, :] = np.nan
+            default_year[b] = -1
+        elif default_year[b] >= 0:
+            default_year[b] += years0
 
 
 @dataclass
@@ -487,14 +411,14 @@ class SimulationArrays:
     n_paths: int
     chunk_size: int
     threads: int
-    metrics: np.ndarray  # (n, N_METRICS) float32
+    metrics: np.ndarray  # (n, N_MEASURES) float32
     party_npv: np.ndarray  # (n, len(parties)) float32
     parties: np.ndarray  # indices (in the compiled case's parties) of the columns of party_npv
     status: np.ndarray  # (n,) int8
     default_year: np.ndarray  # (n,) int16 (-1: none)
     inputs: np.ndarray  # (n, N_FIXED_INPUTS) float32
-    metric_sums: np.ndarray = field(default_factory=lambda: np.zeros(N_METRICS))  # float64, finite values only
-    metric_counts: np.ndarray = field(default_factory=lambda: np.zeros(N_METRICS, dtype=np.int64))
+    metric_sums: np.ndarray = field(default_factory=lambda: np.zeros(N_MEASURES))  # float64, finite values only
+    metric_counts: np.ndarray = field(default_factory=lambda: np.zeros(N_MEASURES, dtype=np.int64))
     party_sums: np.ndarray = field(default_factory=lambda: np.zeros(0))
     party_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     wall_seconds: float = 0.0
@@ -559,7 +483,7 @@ def _store_chunk(
 
 def run_simulation(
     params: k.Params,
-    base_price: np.ndarray,
+    deck: np.ndarray,
     risk: RiskInputs,
     discount_rate: float,
     first_year: int,
@@ -575,7 +499,7 @@ def run_simulation(
         raise ValueError(msg)
     chunk_size = max(1, min(chunk_size, n_paths))
     n_years = params.capacity.shape[0]
-    discount = (1.0 + discount_rate) ** -np.arange(n_years, dtype=np.float64)
+    discount = discount_factors(discount_rate, n_years)
     # only parties that hold, fund or buy a stake have equity flows: store their NPVs, not every lender's zeros
     tracked = np.unique(np.concatenate([params.stake_party, params.stake_payer])).astype(np.int64)
     out = SimulationArrays(
@@ -583,7 +507,7 @@ def run_simulation(
         n_paths=n_paths,
         chunk_size=chunk_size,
         threads=threads or numba.get_num_threads(),
-        metrics=np.empty((n_paths, N_METRICS), dtype=np.float32),
+        metrics=np.empty((n_paths, N_MEASURES), dtype=np.float32),
         party_npv=np.empty((n_paths, tracked.size), dtype=np.float32),
         parties=tracked,
         status=np.empty(n_paths, dtype=np.int8),
@@ -595,8 +519,8 @@ def run_simulation(
     previous = numba.get_num_threads()
     if threads:
         numba.set_num_threads(min(threads, max_threads()))
-    arrays = risk.arrays(base_price)
-    metrics = np.empty((chunk_size, N_METRICS))
+    arrays = risk.arrays(deck)
+    metrics = np.empty((chunk_size, N_MEASURES))
     party_npv = np.empty((chunk_size, tracked.size))
     status = np.empty(chunk_size, dtype=np.int8)
     default_year = np.empty(chunk_size, dtype=np.int64)
@@ -644,6 +568,60 @@ def max_threads() -> int:
     return int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
 
 
+@jit
+def _draw_paths(
+    risk: RiskArrays,
+    seed: int,
+    paths: np.ndarray,
+    price: np.ndarray,
+    availability: np.ndarray,
+    capex_factor: np.ndarray,
+    delay: np.ndarray,
+    valid: np.ndarray,
+) -> None:
+    n_c, n = price.shape[1], price.shape[2]
+    for first in range(0, paths.shape[0], BLOCK):
+        m = min(BLOCK, paths.shape[0] - first)
+        block_price = np.empty((n_c, n, m))
+        block_availability = np.empty((n, m))
+        inputs = np.empty((m, N_FIXED_INPUTS))
+        _draw_block(
+            risk, seed, paths[first : first + m], n, block_price, block_availability,
+            capex_factor[first : first + m], delay[first : first + m], inputs, valid[first : first + m],
+        )  # fmt: skip
+        for b in range(m):
+            for c in range(n_c):
+                for t in range(n):
+                    price[first + b, c, t] = block_price[c, t, b]
+            for t in range(n):
+                availability[first + b, t] = block_availability[t, b]
+
+
+class PathInputs(NamedTuple):
+    """The random inputs of some paths of a run, as the Monte Carlo draws them (draws on the first axis)."""
+
+    price: np.ndarray  # (D, C, T) [US$ per payable unit]
+    availability: np.ndarray  # (D, T) [fraction]
+    capex_factor: np.ndarray  # (D,) [-]
+    delay: np.ndarray  # (D,) [yr]
+    valid: np.ndarray  # (D,) whether the draw is usable
+
+
+def draw_paths(risk: RiskArrays, seed: int, paths: np.ndarray) -> PathInputs:
+    """The inputs the Monte Carlo with ``seed`` draws for ``paths`` (path indices), by its own compiled code.
+
+    Path ``i`` of a run always draws the same inputs, so anything computed on these (the breakeven distribution)
+    is computed on the very paths of the Monte Carlo run with that seed.
+    """
+    paths = np.ascontiguousarray(paths, dtype=np.int64)
+    d, (n_c, n) = paths.shape[0], risk.deck.shape
+    out = PathInputs(
+        np.empty((d, n_c, n)), np.empty((d, n)), np.empty(d), np.empty(d, dtype=np.int64), np.empty(d, dtype=np.bool_)
+    )
+    _draw_paths(risk, seed, paths, *out)
+    return out
+
+
 @parallel_jit
 def draw_only_chunk(
     params: k.Params,
@@ -657,7 +635,7 @@ def draw_only_chunk(
     The draws are made exactly as :func:`simulate_chunk` makes them (same blocks, same arrays);
     ``checksum[j]`` keeps a number from each path so the work cannot be optimised away.
     """
-    n_c = risk.base_price.shape[0]
+    n_c = risk.deck.shape[0]
     n = params.capacity.shape[0]
     n_paths = checksum.shape[0]
     n_blocks = (n_paths + BLOCK - 1) // BLOCK
@@ -676,115 +654,6 @@ def draw_only_chunk(
             checksum[first + b] = capex_factor[b] + delay[b] + price[n_c - 1, n - 1, b] + availability[n - 1, b]
 
 
-IRR_GRID = np.expm1(np.linspace(math.log(0.1), math.log(6.0), 121))
-"""Rates at which :func:`irr_fast` looks for sign changes of the NPV: 121, geometric in 1 + rate, -0.9 to 5 [1/yr]."""
-_IRR_GRID_FACTORS = 1.0 / (1.0 + IRR_GRID)
-_IRR_GRID_STEP4 = (_IRR_GRID_FACTORS * _IRR_GRID_FACTORS) * (_IRR_GRID_FACTORS * _IRR_GRID_FACTORS)
-_IRR_FIRST_POSITIVE = int(np.argmax(IRR_GRID > 0.0))  # the cell ending at this rate holds rate zero
-IRR_NEAR_CELLS = 16
-"""Cells of :data:`IRR_GRID` from rate zero up (to a rate of about 0.7) where :func:`irr_fast` looks first [-]."""
-IRR_XTOL = 1e-12
-"""Absolute accuracy of :func:`irr_fast`'s roots; a relative 4 machine epsilons comes on top [1/yr]."""
-_IRR_RTOL = 4.0 * float(np.finfo(np.float64).eps)
-
-
-@jit
-def _npv_on_grid(flows: np.ndarray, out: np.ndarray, first: int, last: int) -> None:
-    """NPV of ``flows`` at rates ``first .. last - 1`` of :data:`IRR_GRID`, into the same places of ``out``.
-
-    The four Horner chains of :func:`chagai.core.metrics.npv_1d` with the rates innermost, so the compiler
-    evaluates several rates at once; the arithmetic of ``npv_1d``, so the values are those it gives at each rate.
-    """
-    n, m = flows.shape[0], last - first
-    top = n - n % 4
-    chains = np.zeros((4, m))
-    for lag in range(n - top):
-        chains[lag, :] = flows[top + lag]
-    for j in range(top - 4, -1, -4):
-        for lag in range(4):
-            flow, chain = flows[j + lag], chains[lag]
-            for i in range(m):
-                chain[i] = chain[i] * _IRR_GRID_STEP4[first + i] + flow
-    for i in range(m):
-        step = _IRR_GRID_FACTORS[first + i]
-        out[first + i] = ((chains[3, i] * step + chains[2, i]) * step + chains[1, i]) * step + chains[0, i]
-
-
-@jit
-def _brent(flows: np.ndarray, x_low: float, x_high: float, f_low: float, f_high: float) -> float:
-    """Root of the NPV between two rates where it changes sign (:mod:`chagai.core.roots`, scipy's ``brentq``).
-
-    ``f_low`` and ``f_high`` are the NPVs at ``x_low`` and ``x_high``, of opposite signs; the root is within
-    :data:`IRR_XTOL` plus 4 machine epsilons of the rate.
-    """
-    state, _ = brent_start(x_low, f_low, x_high, f_high)
-    x = x_high
-    for _ in range(100):
-        x, done = brent_next(state, IRR_XTOL, _IRR_RTOL)
-        if done:
-            break
-        brent_store(state, npv_1d(x, flows))
-    return x
-
-
-@jit
-def _root_in_cell(flows: np.ndarray, npv: np.ndarray, i: int) -> float:
-    """The root between grid rates ``i - 1`` and ``i`` (NPVs ``npv``): the lower rate when its NPV is zero."""
-    if npv[i - 1] == 0.0:
-        return float(IRR_GRID[i - 1])
-    return _brent(flows, IRR_GRID[i - 1], IRR_GRID[i], npv[i - 1], npv[i])
-
-
-@jit
-def _changes_sign(npv: np.ndarray, i: int) -> bool:
-    """Whether the NPV has a root between grid rates ``i - 1`` (included) and ``i`` (excluded)."""
-    return bool(npv[i - 1] == 0.0 or npv[i - 1] * npv[i] < 0.0)
-
-
-@jit
-def irr_fast(flows: np.ndarray) -> float:
-    """IRR by the rule of :func:`chagai.core.metrics.irr` on a coarser grid, compiled for many paths.
-
-    Roots are looked for in the cells of :data:`IRR_GRID` (121 rates, geometric in 1 + rate from -0.9 to 5)
-    where the NPV changes sign (or is zero at the cell's lower rate) and refined by Brent's method to
-    :data:`IRR_XTOL`. The smallest positive root is taken, else the root nearest zero; NaN when the flows start
-    positive (nothing invested) or the NPV changes sign nowhere on the grid.
-
-    A cell's root lies above those of the cells below it, so the cells are searched from the one holding rate
-    zero upwards, then downwards from it, and only the root that decides is refined. The NPV is evaluated on the
-    :data:`IRR_NEAR_CELLS` cells above zero first, where most IRRs lie, and on the other rates only when needed.
-    """
-    first = 0
-    while first < flows.shape[0] and abs(flows[first]) <= 1e-9:
-        first += 1
-    if first == flows.shape[0] or flows[first] > 0:
-        return np.nan
-    last = flows.shape[0]
-    while flows[last - 1] == 0.0:  # trailing zeros change no NPV
-        last -= 1
-    flows = flows[:last]
-    n_grid = IRR_GRID.shape[0]
-    npv = np.empty(n_grid)
-    near_last = min(_IRR_FIRST_POSITIVE + IRR_NEAR_CELLS, n_grid)
-    _npv_on_grid(flows, npv, _IRR_FIRST_POSITIVE - 1, near_last)
-    nearest_zero = np.nan  # a root at or below zero in the cell holding zero
-    for i in range(_IRR_FIRST_POSITIVE, n_grid):
-        if i == near_last:
-            _npv_on_grid(flows, npv, near_last, n_grid)
-        if _changes_sign(npv, i):
-            root = _root_in_cell(flows, npv, i)
-            if root > 0.0:
-                return root
-            nearest_zero = root
-    if not math.isnan(nearest_zero):
-        return nearest_zero
-    _npv_on_grid(flows, npv, 0, _IRR_FIRST_POSITIVE - 1)
-    for i in range(_IRR_FIRST_POSITIVE - 1, 0, -1):
-        if _changes_sign(npv, i):
-            return _root_in_cell(flows, npv, i)
-    return np.nan
-
-
 @parallel_jit
 def irr_chunk(
     params: k.Params,
@@ -799,7 +668,7 @@ def irr_chunk(
 
     Row j of the outputs is path ``paths[j]``; column ``c`` of ``party_irr`` is the IRR of party ``parties[c]``.
     """
-    n_c = risk.base_price.shape[0]
+    n_c = risk.deck.shape[0]
     n = params.capacity.shape[0]
     n_parties = params.party_level.shape[0]
     n_blocks = (paths.shape[0] + BLOCK - 1) // BLOCK
@@ -819,9 +688,9 @@ def irr_chunk(
         flows = np.empty(n)
         for b in range(m):
             for t in range(n):
-                flows[t] = lines[k.L.post_tax_ncf, t, b]
-            project_irr[first + b] = irr_fast(flows)
+                flows[t] = lines[k.L.post_tax_ncf_unlevered, t, b]
+            project_irr[first + b] = irr_value(flows)
             for c in range(parties.shape[0]):
                 for t in range(n):
                     flows[t] = party[parties[c], t, b]
-                party_irr[first + b, c] = irr_fast(flows)
+                party_irr[first + b, c] = irr_value(flows)

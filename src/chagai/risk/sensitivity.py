@@ -59,7 +59,7 @@ import numpy.typing as npt
 from scipy.optimize import brentq
 
 from chagai.cases.compile import Compiled
-from chagai.core import kernel as k
+from chagai.core.measures import PathMeasures
 from chagai.core.model import run_with
 from chagai.errors import InputError, Issue, NotFoundError
 from chagai.risk.prices import PriceModels, bundled_price_models, log_moments
@@ -67,7 +67,6 @@ from chagai.risk.security import (
     SecurityProfile,
     expected_output_loss,
     profile_for_case_kind,
-    simulate_regimes,
 )
 
 if TYPE_CHECKING:
@@ -98,10 +97,6 @@ OUTPUT_LABELS: Mapping[str, tuple[str, str]] = {
 }
 
 _PRICE_NAMES = {"natural-gas": "gas"}
-_PV_ROWS = np.array(
-    [k.L.pre_tax_ncf, k.L.post_tax_ncf, k.L.government_federal, k.L.government_provincial], dtype=np.intp
-)
-_SERVICE, _DSCR = int(k.L.debt_service), int(k.L.dscr)
 
 
 def _clean(value: Any) -> Any:
@@ -371,17 +366,8 @@ class Evaluator:
         self._base = {name: f.base for name, f in self.factors.items()}
         self.commodity_of = {price_factor_name(c): i for i, c in enumerate(compiled.commodities)}
         self.runs = 0
-        # stake purchases of the scenario: the buyer pays the price in the sale year (as services.appraise)
-        self.extra = np.zeros((len(compiled.parties), self.n_years))
-        index = {p.id: i for i, p in enumerate(compiled.parties)}
-        for sale in compiled.scenario.sales:
-            if sale.price is not None and sale.buyer in index:
-                year = int(np.searchsorted(compiled.years, sale.year))
-                if year < self.n_years:
-                    self.extra[index[sale.buyer], year] -= sale.price
-        _, party_net = self.run({})
-        flows = party_net + self.extra
-        self.parties = [i for i in range(flows.shape[0]) if np.any(np.abs(flows[i]) > 1e-9)]
+        _, party_net = self.run({})  # a priced sale's payments are in the parties' flows (the kernel's transfers)
+        self.parties = [i for i in range(party_net.shape[0]) if np.any(np.abs(party_net[i]) > 1e-9)]
         self._party_keys = [f"npv_{compiled.parties[p].id}" for p in self.parties]
         self.base_outputs = self.evaluate({})
 
@@ -465,7 +451,7 @@ class Evaluator:
                 opex_per_unit=float(params.opex_per_unit * opex),
                 fixed_opex=float(params.fixed_opex * opex),
                 yields=np.ascontiguousarray(params.yields * grade),
-                product_yield=float(params.product_yield * grade),
+                product_yield=np.ascontiguousarray(params.product_yield * grade),
             )
         scenario = self.compiled.scenario
         if availability is None:
@@ -477,24 +463,11 @@ class Evaluator:
         self.runs += 1
         return run_with(params, prices, availability, float(capex), max(int(delay), 0))
 
-    def _factors_for(self, rate: float) -> F64:
-        return self.discount if rate == self.rate else self._discount(rate)
-
     def measure(self, lines: F64, party_net: F64, rate: float) -> dict[str, float]:
-        """The outputs of one run (see the module docstring)."""
-        df = self._factors_for(rate)
-        pv_pre, pv_post, pv_federal, pv_provincial = (float(v) for v in lines[_PV_ROWS] @ df)
-        service = lines[_SERVICE]
-        in_service = service > 1e-9
-        out = {
-            "npv_post_tax": pv_post,
-            "aetr": (pv_federal + pv_provincial) / pv_pre if pv_pre > 0 else math.nan,
-            "local_share": pv_provincial / pv_pre if pv_pre > 0 else math.nan,
-            "min_dscr": float(np.min(lines[_DSCR][in_service])) if in_service.any() else math.nan,
-        }
-        if self.parties:
-            values = (party_net[self.parties] + self.extra[self.parties]) @ df
-            out.update(zip(self._party_keys, (float(v) for v in values), strict=True))
+        """The outputs of one run, by the function the appraisal and the Monte Carlo use (core.measures)."""
+        measured = PathMeasures(lines, party_net, rate)
+        out = {key: measured.values[key] for key in OUTPUTS}
+        out.update(zip(self._party_keys, (float(measured.party_npv[p]) for p in self.parties), strict=True))
         return out
 
     def evaluate(self, factors: Mapping[str, float]) -> dict[str, float]:
@@ -783,61 +756,6 @@ class BreakevenDistribution:
         return {key: _clean(value) for key, value in self.__dict__.items() if key != "values"}
 
 
-def draw_non_price(
-    compiled: Compiled,
-    profile: SecurityProfile | None,
-    n: int,
-    rng: np.random.Generator,
-    *,
-    security: bool = True,
-    schedule: bool = True,
-) -> tuple[npt.NDArray[np.int64], F64, F64]:
-    """Draw delays, capex factors and availability paths from the profile, with numpy.
-
-    The model of :mod:`chagai.risk.montecarlo` (regime chain from the valuation year; Poisson events per regime,
-    severe ones stopping the output for exponential days, ordinary ones cutting ``outage_loss``; a pause per
-    construction year with the regime's probability; lognormal overrun whose normal score is correlated with the
-    standardised number of pauses), drawn from ``rng``. Where a risk is off (or there is no profile), the
-    scenario's own availability, delay and overrun are kept.
-
-    Returns
-    -------
-    delay, capex, availability
-        (n,) [yr], (n,) [-] and (n, T) [fraction].
-    """
-    t_count = len(compiled.years)
-    scenario = compiled.scenario
-    delay = np.full(n, int(scenario.delay), dtype=np.int64)
-    capex = np.full(n, float(scenario.overrun))
-    availability = np.full((n, t_count), float(scenario.availability))
-    if profile is None or not (security or schedule):
-        return delay, capex, availability
-    active = simulate_regimes(profile, n, t_count, rng)
-    if security:
-        rate = np.where(active, profile.event_rate_active, profile.event_rate_calm)
-        events = rng.poisson(rate)
-        total = int(events.sum())
-        severe = rng.random(total) < profile.severe_probability
-        scale = np.where(severe, profile.severe_days_mean, profile.outage_days_mean * profile.outage_loss)
-        lost = rng.exponential(1.0, total) * scale / 365.0
-        cell = np.repeat(np.arange(n * t_count), events.reshape(-1))
-        per_year = np.bincount(cell, weights=lost, minlength=n * t_count).reshape(n, t_count)
-        availability = np.maximum(0.0, 1.0 - per_year)
-    if schedule:
-        start, years, max_delay = construction_window(compiled)
-        building = (np.arange(t_count) >= start) & (np.arange(t_count) < start + years)
-        p = np.where(active, profile.delay_probability_active, profile.delay_probability_calm)
-        pauses = ((rng.random((n, t_count)) < p) & building).sum(axis=1)
-        delay = np.minimum((pauses * profile.delay_years + 0.5).astype(np.int64), max_delay)
-        p_bar = 0.5 * (profile.delay_probability_calm + profile.delay_probability_active)
-        spread = math.sqrt(max(years * p_bar * (1.0 - p_bar), 1e-12))
-        z_delay = (pauses - years * p_bar) / spread if years > 0 else np.zeros(n)
-        rho = profile.overrun_delay_correlation
-        z = rho * z_delay + math.sqrt(max(0.0, 1.0 - rho * rho)) * rng.standard_normal(n)
-        capex = profile.overrun_median * np.exp(profile.overrun_sigma * z)
-    return delay, capex, availability
-
-
 def breakeven_distribution(
     source: Simulation | Compiled | Evaluator,
     n: int = 500,
@@ -845,9 +763,10 @@ def breakeven_distribution(
 ) -> BreakevenDistribution:
     """P10/P50/P90 of the after-tax breakeven price of the case's primary commodity over the non-price risks.
 
-    For each of ``n`` draws of capital overrun, delay and availability (:func:`draw_non_price`, numpy
-    ``Generator(seed)``), the primary commodity's price path is scaled by the factor at which the project NPV after
-    tax at the scenario's rate is zero (Brent's method on the factor in [0.01, 20]); the breakeven is that factor
+    For each of the first ``n`` paths of the Monte Carlo with ``seed`` (its capital overrun, delay and
+    availability, drawn by its own compiled code: :func:`chagai.risk.montecarlo.draw_paths`), the primary
+    commodity's price path is scaled by the factor at which the project NPV after tax at the scenario's rate is
+    zero (Brent's method on the factor in [0.01, 20]); the breakeven is that factor
     times the deck price of the valuation year. Other prices stay on the deck. A draw whose NPV is positive over
     the whole bracket (the other products pay for the mine) has breakeven ``-inf``, one negative over it ``+inf``;
     both take part in the percentiles at their end of the ranking.
@@ -860,7 +779,7 @@ def breakeven_distribution(
     n
         Number of draws.
     seed
-        Seed of the numpy generator.
+        Seed of the Monte Carlo run whose paths are used.
     """
     from chagai.risk.simulate import Simulation
 
@@ -878,9 +797,13 @@ def breakeven_distribution(
     display = float(compiled.prices[0, 0] * compiled.price_display_factor[0])
     start = time.perf_counter()
     runs0 = ev.runs
-    rng = np.random.default_rng(seed)
-    delays, capexes, paths = draw_non_price(compiled, ev.profile, n, rng, security=security, schedule=schedule)
-    df = ev.discount
+    from chagai.risk import montecarlo as mc
+    from chagai.risk.simulate import RiskSettings, risk_inputs
+
+    still_prices = RiskSettings(prices=False, security=security, schedule=schedule)
+    risk = risk_inputs(compiled, still_prices, None, ev.profile if (security or schedule) else None)
+    drawn = mc.draw_paths(risk.arrays(compiled.prices), seed, np.arange(n))
+    delays, capexes, paths = drawn.delay, drawn.capex_factor, drawn.availability
     low, high = BREAKEVEN_BRACKET
 
     def root(fn: Callable[[float], float]) -> float:
@@ -894,16 +817,15 @@ def breakeven_distribution(
         return float(brentq(fn, low, high, xtol=1e-6))
 
     def base_npv(factor: float) -> float:
-        lines, _ = ev.run({name: factor})
-        return float(lines[k.L.post_tax_ncf] @ df)
+        return PathMeasures(*ev.run({name: factor}), ev.rate).values["npv_post_tax"]
 
     deterministic = root(base_npv) * display
     factors = np.empty(n)
     for i in range(n):
 
         def npv_at(factor: float, i: int = i) -> float:
-            lines, _ = ev.run({name: factor}, availability=paths[i], capex=float(capexes[i]), delay=int(delays[i]))
-            return float(lines[k.L.post_tax_ncf] @ df)
+            run = ev.run({name: factor}, availability=paths[i], capex=float(capexes[i]), delay=int(delays[i]))
+            return PathMeasures(*run, ev.rate).values["npv_post_tax"]
 
         factors[i] = root(npv_at)
     prices = factors * display
@@ -917,9 +839,9 @@ def breakeven_distribution(
     profile = ev.profile.id if ev.profile else "none"
     basis = (
         f"{primary} price (whole deck path scaled; other prices on the deck) at which the project NPV after tax at "
-        f"{ev.rate:.0%} is zero, over {n:,} draws (numpy seed {seed}) of {' and '.join(risks) or 'no risk'} from "
-        f"security profile {profile}; drawn delay, overrun and availability replace the scenario's, as in "
-        f"chagai simulate; price in {compiled.price_units[0]}, real {compiled.case.money.base_year}; "
+        f"{ev.rate:.0%} is zero, over the first {n:,} paths of the Monte Carlo with seed {seed} (its draws of "
+        f"{' and '.join(risks) or 'no risk'}, security profile {profile}, on top of the scenario's delay, overrun "
+        f"and availability); price in {compiled.price_units[0]}, real {compiled.case.money.base_year}; "
         f"draws with no breakeven within {low:g}-{high:g} x deck: {below} pay at any price searched (ranked lowest, "
         f"-inf), {above} at none (ranked highest, +inf), {n - known.size} undefined (left out); percentiles are "
         "sample values (inverted CDF), the mean is over the draws with a breakeven"

@@ -15,6 +15,7 @@ from chagai.cases.compile import DELAY_MARGIN, Compiled, Scenario, compile_case
 from chagai.cases.io import case_hash
 from chagai.cases.schema import Case
 from chagai.core import kernel as k
+from chagai.core import measures
 from chagai.errors import InputError, Issue, NotFoundError
 from chagai.risk import montecarlo as mc
 from chagai.risk.prices import PriceModels, bundled_price_models
@@ -164,8 +165,8 @@ class Simulation:
         bins stay readable; the label says so when it happens.
         """
         a, valid = self.arrays, self.valid
-        metrics = [mc.M_NPV_POST, mc.M_PV_FED, mc.M_PV_PROV, mc.M_AETR, mc.M_MIN_DSCR]
-        metric_names = [(mc.METRICS[i][0], mc.METRICS[i][2], mc.METRICS[i][1]) for i in metrics]
+        metrics = [measures.M_NPV_POST, measures.M_PV_FED, measures.M_PV_PROV, measures.M_AETR, measures.M_MIN_DSCR]
+        metric_names = [(measures.MEASURES[i][0], measures.MEASURES[i][2], measures.MEASURES[i][1]) for i in metrics]
         owners = [self.compiled.parties[p] for p in a.parties]
         owner_names = [(f"npv_{party.id}", f"NPV of {party.label}", "US$m") for party in owners]
         return _histograms(a.metrics, valid, metrics, metric_names, bins) + _histograms(
@@ -180,7 +181,7 @@ class Simulation:
         data: dict[str, Any] = {"path": np.arange(a.n_paths), "status": a.status}
         for i, name in enumerate(mc.INPUTS):
             data[name] = a.inputs[:, i]
-        for i, (name, _, _) in enumerate(mc.METRICS):
+        for i, (name, _, _) in enumerate(measures.MEASURES):
             data[name] = a.metrics[:, i]
         for column, p in enumerate(a.parties):
             data[f"npv_{self.compiled.parties[p].id}"] = a.party_npv[:, column]
@@ -276,6 +277,9 @@ def risk_inputs(
         construction_start=int(start),
         construction_years=int(construction),
         max_delay=max(0, DELAY_MARGIN - 2),  # the horizon keeps DELAY_MARGIN years after the base end
+        scenario_delay=compiled.scenario.delay,
+        scenario_overrun=compiled.scenario.overrun,
+        scenario_availability=compiled.scenario.availability,
     )
 
 
@@ -308,7 +312,7 @@ def summarise(sim: Simulation) -> None:
     metric_q, metric_defined = column_percentiles(a.metrics, valid, PERCENTILES)
     sim.distributions = [
         _distribution(name, label, unit, metric_means[i], metric_q[i], int(metric_defined[i]))
-        for i, (name, unit, label) in enumerate(mc.METRICS)
+        for i, (name, unit, label) in enumerate(measures.MEASURES)
     ]
     # the smallest and largest NPV (percentiles 0 and 100) tell which parties have flows at all
     party_q, party_defined = column_percentiles(a.party_npv, valid, (0, *PERCENTILES, 100))
@@ -331,9 +335,13 @@ def summarise(sim: Simulation) -> None:
         )
     defaulted = a.default_year >= 0
     sim.probabilities = {
-        "npv_post_tax_below_zero": _share(a.metrics[:, mc.M_NPV_POST] < 0, valid, n_valid) if n_valid else math.nan,
+        "npv_post_tax_below_zero": _share(a.metrics[:, measures.M_NPV_POST] < 0, valid, n_valid)
+        if n_valid
+        else math.nan,
         "min_dscr_below_1": (
-            _share(a.metrics[:, mc.M_MIN_DSCR] < 1.0, valid, n_valid) if metric_defined[mc.M_MIN_DSCR] else 0.0
+            _share(a.metrics[:, measures.M_MIN_DSCR] < 1.0, valid, n_valid)
+            if metric_defined[measures.M_MIN_DSCR]
+            else 0.0
         ),
         "default": _share(defaulted, valid, n_valid) if n_valid else math.nan,
     }
@@ -383,7 +391,7 @@ def simulate(
     inputs = risk_inputs(compiled, settings, models if settings.prices else None, profile)
     arrays = mc.run_simulation(
         compiled.params,
-        np.ascontiguousarray(compiled.prices[:, 0]),
+        np.ascontiguousarray(compiled.prices),
         inputs,
         scenario.discount_rate,
         compiled.valuation_year,
@@ -420,7 +428,7 @@ def _irr_sample(sim: Simulation, inputs: mc.RiskInputs, seed: int, size: int) ->
     parties = np.array([index[row["party"]] for row in sim.stakeholders], dtype=np.int64)
     project = np.empty(paths.size)
     party_irr = np.empty((paths.size, parties.size))
-    mc.irr_chunk(compiled.params, inputs.arrays(compiled.prices[:, 0]), seed, paths, parties, project, party_irr)
+    mc.irr_chunk(compiled.params, inputs.arrays(compiled.prices), seed, paths, parties, project, party_irr)
     label = f"project IRR after tax (first {paths.size:,} valid paths)"
     finite = project[np.isfinite(project)]
     mean = float(finite.mean()) if finite.size else math.nan

@@ -11,7 +11,6 @@ Each store is a bounded least-recently-used map, safe to share between the serve
 
 from __future__ import annotations
 
-import json
 import math
 import threading
 from collections import OrderedDict
@@ -23,7 +22,6 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from chagai.cases.compile import Compiled, Scenario, compile_case
-from chagai.cases.overrides import apply_overrides
 from chagai.cases.schema import Case, normalise_name
 from chagai.errors import NotFoundError
 from chagai.registry import models as m
@@ -86,11 +84,6 @@ def finite(data: Any) -> Any:
     return data
 
 
-def overrides_key(overrides: Mapping[str, Any] | None) -> str:
-    """A stable text key of scenario overrides (``{}`` and ``None`` are the same)."""
-    return json.dumps(dict(overrides or {}), sort_keys=True, default=str)
-
-
 _CONTENTS = select(m.Project.id, m.Project.content_hash)
 
 
@@ -114,7 +107,6 @@ class ModelCache:
     def __init__(self, cases: int = 256, appraisals: int = 64, responses: int = 512) -> None:
         self.names: LRU[dict[str, str]] = LRU(4)
         self.cases: LRU[Case] = LRU(cases)
-        self.changed: LRU[Case] = LRU(cases)
         self.compiled: LRU[Compiled] = LRU(cases)
         self.appraisals: LRU[Appraisal] = LRU(appraisals)
         self.responses: LRU[bytes] = LRU(responses)
@@ -165,9 +157,8 @@ class ModelCache:
     ) -> Appraisal:
         """The appraisal of a stored project under ``scenario`` and ``overrides`` (see :func:`services.appraise`)."""
         project_id, content, case = self.case(registry, project)
-        scenario = scenario or Scenario()
-        key = (project_id, content, scenario, overrides_key(overrides), solve)
-        return self.appraisals.get_or_make(key, lambda: self._appraise(key, case, overrides))
+        key = (project_id, content, (scenario or Scenario()).with_overrides(overrides), solve)
+        return self.appraisals.get_or_make(key, lambda: self._appraise(key, case))
 
     def appraisal_response(
         self,
@@ -180,27 +171,20 @@ class ModelCache:
     ) -> bytes:
         """The JSON of ``render(appraisal)``, kept by the appraisal's key."""
         project_id, content, case = self.case(registry, project)
-        key = (project_id, content, scenario, overrides_key(overrides), solve)
+        key = (project_id, content, scenario.with_overrides(overrides), solve)
 
         def make() -> bytes:
-            result = self.appraisals.get_or_make(key, lambda: self._appraise(key, case, overrides))
+            result = self.appraisals.get_or_make(key, lambda: self._appraise(key, case))
             return json_bytes(render(result))
 
         return self.responses.get_or_make(key, make)
 
-    def _appraise(
-        self, key: tuple[str, str, Scenario, str, bool], case: Case, overrides: Mapping[str, Any] | None
-    ) -> Appraisal:
-        """:func:`services.appraise` of ``case`` under the key's scenario, from the kept parts that fit it."""
-        project_id, content, scenario, changes, solve = key
-
-        def changed() -> Case:
-            return apply_overrides(case, overrides) if overrides else case
+    def _appraise(self, key: tuple[str, str, Scenario, bool], case: Case) -> Appraisal:
+        """:func:`services.appraise` of ``case`` under the key's scenario and overrides, from the kept parts."""
+        project_id, content, scenario, solve = key
 
         def compiled() -> Compiled:
-            return compile_case(
-                self.changed.get_or_make((project_id, content, changes), changed), scenario.compiled_part()
-            )
+            return compile_case(case, scenario.compiled_part())
 
-        base = self.compiled.get_or_make((project_id, content, changes, scenario.compiled_part()), compiled)
+        base = self.compiled.get_or_make((project_id, content, scenario.compiled_part()), compiled)
         return appraise_compiled(base.under(scenario), solve)

@@ -116,7 +116,7 @@ def prepare_case(
         project_id = repo.resolve(session, project)
         case = repo.get_case(session, project_id)
     if overrides:
-        case = apply_overrides(case, overrides)
+        case = apply_overrides(case, overrides, run=True)  # credited to the override, not the replaced source
     compile_case(case, scenario)
     return project_id, case
 

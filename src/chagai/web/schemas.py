@@ -410,6 +410,7 @@ class LendersOut(BaseModel):
     default_year: int | None
     max_shortfall: float | None
     final_maturity: int | None
+    basis: str = Field(description="how DSCR, LLCR and PLCR are measured: money basis, CFADS, years, rate")
 
 
 class ClaimCheckOut(BaseModel):
@@ -443,6 +444,14 @@ class SaleOut(BaseModel):
     buyer: str
     year: int
     price: float | None
+    new_buyer: bool = Field(default=False, description="the buyer is not a party of the case")
+
+
+class OverrideOut(BaseModel):
+    """An input changed for the run (never credited to the replaced value's source)."""
+
+    path: str
+    value: str
 
 
 class ScenarioOut(BaseModel):
@@ -453,8 +462,30 @@ class ScenarioOut(BaseModel):
     deck: str
     price_factor: float
     sales: list[SaleOut]
+    overrides: list[OverrideOut] = Field(description="input changes of the run (path and value, as YAML)")
+    changes: list[str] = Field(description="everything the scenario changes, in words")
     discount_rate: float
     valuation_year: int
+
+
+class SaleValueOut(BaseModel):
+    """What a priced stake sale is worth to its buyer and its seller [US$m, fractions]."""
+
+    share: float
+    seller: str
+    buyer: str
+    year: int
+    price: float | None
+    buyer_npv: float | None
+    buyer_irr: float | None
+    buyer_irr_note: str
+    buyer_indifference_price: float | None
+    seller_npv_with_sale: float | None
+    seller_npv_holding: float | None
+    seller_gain: float | None
+    seller_indifference_price: float | None
+    seller_government_gain: float | None
+    basis: str
 
 
 class AnnualOut(BaseModel):
@@ -487,6 +518,7 @@ class AppraisalOut(BaseModel):
     government: list[GovernmentItem]
     progressivity: list[ProgressivityPoint]
     claims: list[ClaimCheckOut]
+    sales: list[SaleValueOut]
     notes: list[str]
     annual: AnnualOut
 

@@ -1,0 +1,29 @@
+"""The unlevered after-tax NPV is that of the project without debt: no interest tax shield in it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from chagai.cases.library import bundled_case
+from chagai.services import appraise
+
+
+def test_the_unlevered_npv_is_the_npv_of_the_project_without_its_loans() -> None:
+    reko = bundled_case("reko-diq")
+    levered = appraise(reko, solve=False)
+    without_debt = appraise(reko.model_copy(update={"financing": []}), solve=False)
+    np.testing.assert_allclose(
+        levered.line("post_tax_ncf_unlevered"), without_debt.line("post_tax_ncf"), rtol=1e-12, atol=1e-9
+    )
+    assert levered.figure("npv_post_tax").value == pytest.approx(without_debt.figure("npv_post_tax").value, rel=1e-12)
+    # the taxes the project pays with its loans are lower (interest is deducted): the shield is in the other figure
+    shield = levered.figure("npv_post_tax_levered").value - levered.figure("npv_post_tax").value
+    assert shield > 0
+    assert levered.line("income_tax").sum() < without_debt.line("income_tax").sum()
+
+
+def test_without_loans_both_after_tax_figures_agree() -> None:
+    sui = appraise(bundled_case("sui"), solve=False)
+    np.testing.assert_array_equal(sui.line("post_tax_ncf_unlevered"), sui.line("post_tax_ncf"))
+    assert sui.figure("npv_post_tax").value == pytest.approx(sui.figure("npv_post_tax_levered").value, rel=1e-13)

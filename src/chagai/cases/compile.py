@@ -295,7 +295,7 @@ def _horizon_mine(case: Case, prod: MineProduction, start: int) -> int:
 
 def _gas_profile(prod: GasProduction, years: np.ndarray, notes: list[str]) -> np.ndarray:
     """Annual gas volumes [MMscf/yr] from the decline, exactly integrated over each calendar year."""
-    from chagai.core.decline import annual_volumes, fit_arps
+    from chagai.core.decline import annual_volumes, fit_arps_annual
 
     decline = prod.decline
     history_t = np.array([h.year for h in prod.history], dtype=float)
@@ -303,10 +303,10 @@ def _gas_profile(prod: GasProduction, years: np.ndarray, notes: list[str]) -> np
     if decline.fit:
         b = {"exponential": 0.0, "harmonic": 1.0}.get(decline.model, decline.b)
         reference = decline.reference_year or int(history_t[0])
-        fit = fit_arps(history_t - reference, history_q, b=b)
+        fit = fit_arps_annual(history_t - reference, history_q, b=b)  # history rates are annual means
         qi, di, b_used = fit.qi, fit.di, fit.b
         notes.append(
-            f"gas decline fitted to {fit.n_points} history points: qi {qi:.0f} MMscf/d in {reference}, "
+            f"gas decline fitted to {fit.n_points} annual volumes: qi {qi:.0f} MMscf/d at the start of {reference}, "
             f"Di {di:.3f}/yr, b {b_used:.2f} (rmse {fit.rmse:.3f} in log rate)"
         )
     else:

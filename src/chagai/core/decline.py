@@ -15,6 +15,12 @@ continuous as ``b -> 0``, ``b -> 1`` and ``di -> 0``::
     q(t)   = qi exp(-di t l(y))
     Q(t)   = days_per_year * qi t l(y) exprel(-(1 - b) di t l(y))        (volume from 0 to t)
 
+Fits (:func:`fit_arps`, :func:`fit_arps_annual`) work in log rate. A history of point rates (a monthly well
+test, a rate on a given day) is fitted point by point; a history of annual mean rates (a year's volume over its
+days, as production statistics and press figures give) is fitted so that the curve's exact volume over each
+year matches the year's volume, the same integral the forecast uses. Fitting an annual mean as if it were the
+rate at the start of its year puts the curve half a year of decline too low.
+
 Decline conventions (:func:`nominal_from_effective`): a *secant-effective* annual decline ``de`` is the fall of
 the rate over the first year, ``de = 1 - q(1) / qi``, so ``di = ((1 - de) ** -b - 1) / b``; a *tangent-effective*
 decline is ``de = 1 - exp(-di)``, whatever ``b``. Both equal ``-ln(1 - de)`` when ``b = 0``. Vendor tools differ
@@ -23,6 +29,7 @@ decline is ``de = 1 - exp(-di)``, whatever ``b``. Both equal ``-ln(1 - de)`` whe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -307,10 +314,11 @@ class ArpsFit:
     b
         Arps exponent (the given one when it was fixed) [-].
     rmse
-        Root mean square of ``ln(fitted / observed)`` over the points used, unweighted; about the typical
-        relative error [-].
+        Root mean square of ``ln(fitted / observed)`` over the points used, unweighted, of the point rates
+        (:func:`fit_arps`) or of the annual mean rates, i.e. annual volumes (:func:`fit_arps_annual`); about the
+        typical relative error [-].
     n_points
-        Number of points used (positive, finite rates with a non-zero weight) [-].
+        Number of points (or years) used: positive, finite rates with a non-zero weight [-].
     """
 
     qi: float
@@ -344,21 +352,63 @@ def _log_rate_jacobian(t: F64, di: float, b: float) -> F64:
     return np.column_stack([np.ones_like(t), -t / (1.0 + y), x**2 * h])
 
 
+_LEGENDRE_X, _LEGENDRE_W = np.polynomial.legendre.leggauss(24)
+_GAUSS_NODES: Final = (_LEGENDRE_X + 1.0) / 2.0
+"""Gauss-Legendre nodes on [0, 1] (24 points), for the derivatives of a year's mean rate [yr]."""
+_GAUSS_WEIGHTS: Final = _LEGENDRE_W / 2.0
+"""Weights of :data:`_GAUSS_NODES`, summing to 1 [-]."""
+
+
+def _year_mean_log_rate(k: F64, log_qi: float, di: float, b: float) -> F64:
+    """``ln`` of the mean rate over each year ``[k, k + 1)``: the exact volume of the year over its length.
+
+    The curve restarted at ``k`` has rate ``q(k)`` and decline ``di / (1 + b di k)``; the year's mean is
+    ``q(k)`` times the one-year volume of a unit-rate curve with that decline.
+    """
+    one = np.ones_like(k)
+    d_start = di / (1.0 + b * di * k)
+    unit_year = _cumulative_years(one, one, d_start, b * one)
+    return np.asarray(_log_rate(k, log_qi, di, b) + np.log(unit_year), dtype=np.float64)
+
+
+def _year_mean_log_rate_jacobian(k: F64, di: float, b: float) -> F64:
+    """Derivatives of the ``ln`` of each year's mean rate with respect to ``(ln qi, di, b)``, shape ``(n, 3)``.
+
+    ``d ln(mean q) = (integral of q d ln q) / (integral of q)`` over the year: the rate-weighted mean of the
+    point derivatives, by 24-point Gauss-Legendre quadrature (the integrand is smooth on the year).
+    """
+    t = k[:, np.newaxis] + _GAUSS_NODES
+    share = _GAUSS_WEIGHTS * np.exp(_log_rate(t, 0.0, di, b) - _log_rate(k, 0.0, di, b)[:, np.newaxis])
+    share /= share.sum(axis=1, keepdims=True)
+    point = _log_rate_jacobian(t.ravel(), di, b).reshape(*t.shape, 3)
+    return np.asarray(np.einsum("nm,nmj->nj", share, point), dtype=np.float64)
+
+
+Loss = Literal["linear", "soft_l1", "huber", "cauchy"]
+"""Loss of :func:`scipy.optimize.least_squares` used by the fits."""
+
+_LogModel = Callable[[F64, float, float, float], F64]
+_LogJacobian = Callable[[F64, float, float], F64]
+
+
 def fit_arps(
     t_years: npt.ArrayLike,
     rates: npt.ArrayLike,
     b: float | None = None,
     weights: npt.ArrayLike | None = None,
     *,
-    loss: Literal["linear", "soft_l1", "huber", "cauchy"] = "linear",
+    loss: Loss = "linear",
 ) -> ArpsFit:
-    """Fit an Arps curve to a rate history by least squares on the logarithm of the rate.
+    """Fit an Arps curve to a history of point rates by least squares on the logarithm of the rate.
 
     Minimises ``sum_i w_i (ln q(t_i) - ln rate_i) ** 2`` over ``qi > 0``, ``0 <= di <= 10`` per year and
     ``0 <= b <= 2`` (``b`` fixed when given) with :func:`scipy.optimize.least_squares`, an analytic Jacobian and
     several starting values of ``b`` (0.1, 0.5, 1, 1.5), keeping the best. Working in log rate weighs every
     point by its relative error, so the late, low rates count as much as the early ones. Zero and negative
     rates (shut-ins) and non-finite values are left out.
+
+    Each rate is taken as the rate at the instant ``t_i``. For annual mean rates (a year's volume over its days)
+    use :func:`fit_arps_annual`, which matches the volumes the forecast integrates.
 
     Parameters
     ----------
@@ -385,6 +435,82 @@ def fit_arps(
         When the arrays differ in length, a time or weight is negative, ``b`` is outside [0, 2], or fewer
         points remain than parameters to fit.
     """
+    names = ("t_years", "rates")
+    return _fit_log_rates(names, t_years, rates, b, weights, loss, _log_rate, _log_rate_jacobian)
+
+
+def fit_arps_annual(
+    years_from_reference: npt.ArrayLike,
+    mean_rates: npt.ArrayLike,
+    b: float | None = None,
+    weights: npt.ArrayLike | None = None,
+    *,
+    loss: Loss = "linear",
+) -> ArpsFit:
+    """Fit an Arps curve to annual mean rates so that its exact volume in each year matches the year's volume.
+
+    The year starting ``k_i`` years after the reference produced ``mean_rates[i]`` on average, i.e. a volume of
+    ``days_per_year * mean_rates[i]``; the fitted curve's volume over ``[k_i, k_i + 1)``, the exact integral
+    :func:`annual_volumes` gives with the same ``days_per_year``, is matched in log:
+    ``sum_i w_i (ln(annual_volumes(qi, di, b, k_i) / days_per_year) - ln mean_rates[i]) ** 2`` is minimised
+    over the same bounds, starts and loss as :func:`fit_arps`. The result does not depend on ``days_per_year``.
+    With equal weights, a free ``qi`` and the linear loss, the log errors of the years average exactly zero: the
+    fit reproduces its own history without bias. Zero and negative rates (shut-in years) and non-finite values
+    are left out.
+
+    Parameters
+    ----------
+    years_from_reference
+        Start ``k_i`` of each year from the reference at which the fitted rate is ``qi``, e.g.
+        ``calendar_year - reference_year`` [yr]; 0 or more.
+    mean_rates
+        Mean rate over each year: the year's volume divided by the days in the year [volume/d, e.g. MMscf/d].
+    b
+        Arps exponent to impose (0 exponential, 1 harmonic); ``None`` fits it [-].
+    weights
+        Non-negative weight of each year (multiplies its squared residual); ``None`` for equal weights [-].
+    loss
+        Loss of :func:`scipy.optimize.least_squares`, as in :func:`fit_arps`.
+
+    Returns
+    -------
+    ArpsFit
+        Fitted ``qi`` (the rate at the start of the reference year) [volume/d], ``di`` [1/yr], ``b`` [-],
+        ``rmse`` in log annual volume [-] and ``n_points`` (years used).
+
+    Raises
+    ------
+    chagai.errors.InputError
+        When the arrays differ in length, a year start or weight is negative, ``b`` is outside [0, 2], or
+        fewer years remain than parameters to fit.
+    """
+    return _fit_log_rates(
+        ("years_from_reference", "mean_rates"),
+        years_from_reference,
+        mean_rates,
+        b,
+        weights,
+        loss,
+        _year_mean_log_rate,
+        _year_mean_log_rate_jacobian,
+    )
+
+
+def _fit_log_rates(
+    names: tuple[str, str],
+    t_years: npt.ArrayLike,
+    rates: npt.ArrayLike,
+    b: float | None,
+    weights: npt.ArrayLike | None,
+    loss: Loss,
+    model: _LogModel,
+    model_jacobian: _LogJacobian,
+) -> ArpsFit:
+    """Least squares of ``model(t, ln qi, di, b) - ln rates`` (see :func:`fit_arps`) after checking the inputs.
+
+    ``names`` are the caller's names of the times and the rates, for the error messages.
+    """
+    t_name, q_name = names
     t = np.asarray(t_years, dtype=np.float64).ravel()
     q = np.asarray(rates, dtype=np.float64).ravel()
     w = np.ones_like(t) if weights is None else np.asarray(weights, dtype=np.float64).ravel()
@@ -392,14 +518,14 @@ def fit_arps(
     if not (t.size == q.size == w.size):
         issues.append(
             Issue(
-                "t_years, rates, weights",
+                f"{t_name}, {q_name}, weights",
                 f"{t.size}, {q.size}, {w.size} values",
                 "one time, one rate (and one weight) per point",
                 "pass arrays of the same length",
             )
         )
         raise InputError(issues)
-    _check(issues, "t_years", t, t < 0.0, "times of 0 or more years from the reference [yr]", "measure t from qi")
+    _check(issues, t_name, t, t < 0.0, "times of 0 or more years from the reference [yr]", "measure t from qi")
     _check(issues, "weights", w, w < 0.0, "non-negative weights", "drop a point with weight 0, not a negative one")
     if b is not None and not 0.0 <= b <= B_MAX_FIT:
         issues.append(Issue("b", b, f"an Arps exponent in [0, {B_MAX_FIT}] or None", "give b, or None to fit it"))
@@ -408,7 +534,7 @@ def fit_arps(
     if int(use.sum()) < n_params:
         issues.append(
             Issue(
-                "rates",
+                q_name,
                 f"{int(use.sum())} positive rates",
                 f"at least {n_params} positive, finite rates with non-zero weight",
                 "give a longer history, or fix b",
@@ -430,11 +556,11 @@ def fit_arps(
 
     def residuals(p: F64) -> F64:
         log_qi, di, bb = unpack(p)
-        return np.asarray(sqrt_w * (_log_rate(t, log_qi, di, bb) - log_q), dtype=np.float64)
+        return np.asarray(sqrt_w * (model(t, log_qi, di, bb) - log_q), dtype=np.float64)
 
     def jacobian(p: F64) -> F64:
         _, di, bb = unpack(p)
-        jac = sqrt_w[:, np.newaxis] * _log_rate_jacobian(t, di, bb)
+        jac = sqrt_w[:, np.newaxis] * model_jacobian(t, di, bb)
         return jac if b is None else jac[:, :2]
 
     lower = [-np.inf, 0.0] + ([0.0] if b is None else [])
@@ -460,5 +586,5 @@ def fit_arps(
             best = result
     assert best is not None
     log_qi, di, bb = unpack(best.x)
-    rmse = float(np.sqrt(np.mean((_log_rate(t, log_qi, di, bb) - log_q) ** 2)))
+    rmse = float(np.sqrt(np.mean((model(t, log_qi, di, bb) - log_q) ** 2)))
     return ArpsFit(qi=float(np.exp(log_qi)), di=di, b=bb, rmse=rmse, n_points=int(t.size))

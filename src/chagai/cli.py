@@ -410,8 +410,13 @@ def compare(
     for r in results:
         table.add_column(r.case.name, justify="right")
     for row in rows:
+        if row["key"] == "basis":
+            continue
         table.add_row(row["label"], *[_fmt(v, row["unit"]) if not isinstance(v, str) else v for v in row["values"]])
     out.print(table)
+    basis = next(row for row in rows if row["key"] == "basis")
+    for r, text in zip(results, basis["values"], strict=True):
+        out.print(f"[dim]{escape(r.case.name)}: {escape(text)}[/dim]")
 
 
 @app.command()

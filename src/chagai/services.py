@@ -462,6 +462,8 @@ def _figures(a: Appraisal) -> list[Figure]:
         return float(npv(r, flows))
 
     measured = a.measures.values
+    money = a.case.money
+    irr_terms = f"a {money.basis} rate (flows in {money.basis} {money.base_year} dollars) from {years[0]}"
     pre_irr, post_irr, eq_irr = project_irr(pre), project_irr(post), project_irr(equity)
     pv_pre = measured["npv_pre_tax"]
     figures = [
@@ -494,9 +496,15 @@ def _figures(a: Appraisal) -> list[Figure]:
             "US$m",
             f"after debt service, before dividend withholding; {base}",
         ),
-        Figure("irr_pre_tax", "Project IRR before tax", pre_irr[0], "fraction", pre_irr[1]),
-        Figure("irr_post_tax", "Project IRR after tax", post_irr[0], "fraction", post_irr[1]),
-        Figure("irr_equity", "Equity IRR", eq_irr[0], "fraction", eq_irr[1]),
+        Figure("irr_pre_tax", "Project IRR before tax", pre_irr[0], "fraction", f"{pre_irr[1]}; {irr_terms}"),
+        Figure(
+            "irr_post_tax",
+            "Project IRR after tax (unlevered)",
+            post_irr[0],
+            "fraction",
+            f"{post_irr[1]}; {irr_terms}",
+        ),
+        Figure("irr_equity", "Equity IRR", eq_irr[0], "fraction", f"{eq_irr[1]}; {irr_terms}"),
     ]
     first = _first(production, years)
     figures += [
@@ -778,6 +786,14 @@ def comparison_rows(results: Sequence[Appraisal]) -> list[dict[str, Any]]:
             "label": "Minimum DSCR",
             "unit": "ratio",
             "values": [r.lenders.min_dscr if r.lenders and not _nan(r.lenders.min_dscr) else None for r in results],
+        }
+    )
+    rows.append(
+        {
+            "key": "basis",
+            "label": "Basis",
+            "unit": "text",
+            "values": [f"{r.basis}; scenario: {'; '.join(r.compiled.scenario.changes()) or 'none'}" for r in results],
         }
     )
     return rows

@@ -74,7 +74,7 @@ def test_the_default_tolerance_is_shown_with_the_rule(pocket: Appraisal) -> None
     assert check.tolerance_text == "±15%"
     assert check.difference == pytest.approx(0.1)
     assert check.difference_text == "+10%"
-    assert check.rule.startswith("agree when the model is within 15% of the claim")
+    assert check.rule.startswith("agree when the model is within 15% of ")
     data = check.as_dict()
     assert data["tolerance"] == 0.15
     assert data["bound"] == "about"

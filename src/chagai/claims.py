@@ -53,6 +53,7 @@ from chagai.cases.schema import (
     normalise_name,
 )
 from chagai.cases.units import DIMENSIONS, TROY_OUNCE_G
+from chagai.core import kernel as k
 from chagai.core.metrics import npv
 
 if TYPE_CHECKING:
@@ -315,7 +316,7 @@ def _product_label(a: Appraisal) -> str:
 
 REVENUE = Series(
     lambda a: _line(a, "gross_revenue"),
-    "gross revenue (the concentrate's or product's payable metals at the deck's prices)",
+    "gross revenue (payable metals at the deck's prices)",
     "money_rate",
     "money",
 )
@@ -467,18 +468,12 @@ def _contributions(a: Appraisal) -> np.ndarray:
     """
     params = a.compiled.params
     shares = np.asarray(params.stake_share)
-    paying_lines = np.asarray(params.stake_kind) != _free_carried()
+    paying_lines = np.asarray(params.stake_kind) != k.STAKE_FREE_CARRIED
     paying = (shares * paying_lines[:, None]).sum(axis=0)
     need = np.maximum(-_line(a, "equity_cash_flow"), 0.0)
     per = np.divide(need, paying, out=np.zeros_like(need), where=paying > 0)
     out: np.ndarray = shares * paying_lines[:, None] * per[None, :]
     return out
-
-
-def _free_carried() -> int:
-    from chagai.core import kernel
-
-    return int(kernel.STAKE_FREE_CARRIED)
 
 
 def _equity_contribution(holder: str) -> MeasureFn:
@@ -511,8 +506,8 @@ def _equity_contribution(holder: str) -> MeasureFn:
         amount, words = cost
         kinds = np.asarray(params.stake_kind)
         shares = np.asarray(params.stake_share)[:, idx[-1]]
-        paying = float(shares[kinds != _free_carried()].sum())
-        share = float(shares[lines][kinds[lines] != _free_carried()].sum()) / paying if paying > 0 else 0.0
+        paying = float(shares[kinds != k.STAKE_FREE_CARRIED].sum())
+        share = float(shares[lines][kinds[lines] != k.STAKE_FREE_CARRIED].sum()) / paying if paying > 0 else 0.0
         return Measure(
             share * amount,
             "money",
@@ -659,7 +654,7 @@ def _deposit_percentile(a: Appraisal, r: Reading) -> Measure | str:
     deposits: list[Mapping[str, Any]] = list(data["deposits"])
     names = {normalise_name(n) for n in (a.case.name, *a.case.aliases)}
     match = next((d for d in deposits if normalise_name(str(d["name"])) in names), None)
-    source = f"{data['source']['publisher']}, {data['source']['date']}"
+    source = str(data["source"]["short"])
     if match is None:
         return f"{a.case.name} is not among the largest deposits of the bundled extract ({source})"
     name = normalise_name(str(match["name"]))
@@ -678,7 +673,7 @@ def _deposit_percentile(a: Appraisal, r: Reading) -> Measure | str:
     return Measure(
         below / total,
         "fraction",
-        f"not the cash-flow model: the USGS compilation ({source}) gives {match['ore_mt']:,g} Mt at "
+        f"not the cash-flow model: the porphyry copper compilation of {source} gives {match['ore_mt']:,g} Mt at "
         f"{match['cu_pct']:g}% Cu and {match['au_gpt']:g} g/t Au, {_copper_t(match) / 1e6:.1f} Mt of copper "
         f"and {_gold_t(match):,.0f} t of gold: {_ordinal(by_copper)} of {total} deposits by contained copper ({below} "
         f"smaller), {_ordinal(by_gold)} by contained gold{undated_note}",
@@ -803,13 +798,14 @@ def _rule(claim: Claim, tolerance: float, years: bool) -> str:
         return f"agree when the model is at least {target}" + (f", less {slack}" if slack else "")
     if bound == "at-most":
         return f"agree when the model is at most {target}" + (f", plus {slack}" if slack else "")
-    what = "the range" if claim.high is not None else "the claim"
     if not slack:
-        return f"agree when the model equals {what} ({target})"
-    return f"agree when the model is within {slack} of {what} ({target})"
+        return f"agree when the model is {target}" + (" or inside it" if claim.high is not None else "")
+    return f"agree when the model is within {slack} of {target}"
 
 
 def _reading_label(r: Reading) -> str:
+    if r.basis == _CASE:
+        return ""
     if r.basis in ("year", "history"):
         return f"{r.basis} {r.year}"
     if r.basis in ("run-rate", "build"):
@@ -893,6 +889,10 @@ def _years_text(years: tuple[int, ...]) -> str:
     return str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}"
 
 
+_CASE = "case"
+"""The reading of a figure of the case (an input, a valuation, reference data): no period."""
+
+
 def reading(claim: Claim, appraisal: Appraisal, spec: Metric) -> Reading | str:
     """How the claim is to be measured with this metric, or why it cannot be."""
     phase = spec.phase
@@ -908,7 +908,7 @@ def reading(claim: Claim, appraisal: Appraisal, spec: Metric) -> Reading | str:
     if not spec.bases:
         if claim.basis is not None:
             return f"{claim.metric} is a figure of the case, not of a period: drop basis {claim.basis!r}"
-        return Reading("case", claim.year, phase, None, includes)
+        return Reading(_CASE, claim.year, phase, None, includes)
     basis = claim.basis or ("year" if claim.year is not None and "year" in spec.bases else spec.bases[0])
     if basis == "year" and claim.year is not None and claim.year < int(appraisal.years[0]):
         basis = "history"

@@ -357,7 +357,7 @@ def _print_appraisal(a: Appraisal) -> None:
                 c.difference_text,
                 c.tolerance_text,
                 f"[{colour[c.status]}]{c.status}[/{colour[c.status]}]",
-                f"[dim]{escape(c.rule)} ({escape(c.period)}):[/dim] {escape(c.basis)}" if c.period else escape(c.basis),
+                escape(c.basis) if c.status == "cannot check" else f"[dim]{escape(c.rule)}.[/dim] {escape(c.basis)}",
             )
         out.print(claims)
     for note in a.compiled.notes:

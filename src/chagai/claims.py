@@ -67,6 +67,11 @@ NOT_CHECKABLE = "not checkable by the model"
 """How the reason of a claim the model has no output for begins."""
 
 
+def percent_text(fraction: float) -> str:
+    """A fraction as a percentage with no needless digits: ``15%``, ``2.5%``, ``0%``."""
+    return f"{fraction * 100:.4g}%"
+
+
 def figure_text(value: float) -> str:
     """A figure with four significant digits and thousands separators: ``2.649``, ``769``, ``14,130``."""
     if abs(value) >= 1e4:
@@ -125,9 +130,7 @@ class ClaimCheck:
             return ""
         if self.scale == "years":
             return f"±{self.tolerance:g} yr" if self.bound == "about" else f"{self.tolerance:g} yr"
-        text = (
-            f"{self.tolerance:.0%}" if self.tolerance * 100 == round(self.tolerance * 100) else f"{self.tolerance:.1%}"
-        )
+        text = percent_text(self.tolerance)
         return f"±{text}" if self.bound == "about" else text
 
 
@@ -240,6 +243,8 @@ def _period(a: Appraisal, r: Reading) -> tuple[np.ndarray, str] | str:
     producing = _producing(a)
     if r.basis == "year":
         assert r.year is not None  # the schema requires a year with this basis
+        if r.year < int(a.years[0]):
+            return _history_reason(a, r.year)
         if r.year > int(a.years[-1]):
             return f"the model ends in {int(a.years[-1])}, before {r.year}"
         i = int(np.searchsorted(a.years, r.year))
@@ -377,8 +382,8 @@ def _from_series(series: Series) -> MeasureFn:
         idx, where = found
         values = series.values(a)
         years = tuple(int(y) for y in a.years[idx])
-        if r.basis in ("life", "build"):
-            producing = np.intersect1d(idx, _producing(a)) if r.basis == "life" else idx
+        if r.basis == "life":
+            producing = np.intersect1d(idx, _producing(a))
             mean = float(values[producing].mean()) if producing.size else math.nan
             return Measure(
                 float(values[idx].sum()),
@@ -793,7 +798,7 @@ def _tolerance(claim: Claim, years: bool) -> float:
 def _rule(claim: Claim, tolerance: float, years: bool) -> str:
     bound = claim.bound or "about"
     target = claimed_text(claim).lstrip("≥≤ ") + ("" if years else f" {claim.unit}")
-    slack = (f"{tolerance:g} yr" if years else f"{tolerance:.0%}") if tolerance else ""
+    slack = (f"{tolerance:g} yr" if years else percent_text(tolerance)) if tolerance else ""
     if bound == "at-least":
         return f"agree when the model is at least {target}" + (f", less {slack}" if slack else "")
     if bound == "at-most":

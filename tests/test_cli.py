@@ -160,6 +160,26 @@ def test_appraise_json_reko_diq_revenue_near_the_claim() -> None:
     assert len(data["annual"]["years"]) == len(data["annual"]["columns"]["gross_revenue [US$m]"])
 
 
+def test_appraise_shows_each_claims_difference_tolerance_and_rule() -> None:
+    output = run("appraise", "reko-diq")
+    table = output.split("Claims against the model")[1]
+    for header in ("Claimed", "Model", "Diff.", "Tol.", "Verdict", "Rule and basis"):
+        assert header in table
+    assert "±15%" in table
+    assert "≥ 75 US$bn" in table  # the lower bound, shown as one
+    assert "agree when the model is at least" in table
+    data = run_json("appraise", "reko-diq", "--json")
+    assert isinstance(data, dict)
+    claims = {c["claim_id"]: c for c in data["claims"]}
+    bound = claims["free-cash-flow-lom"]
+    assert (bound["bound"], bound["tolerance"], bound["scale"]) == ("at-least", 0.0, "relative")
+    assert bound["status"] == "disagree"
+    assert claims["exports-annual"]["tolerance"] == 0.15
+    assert claims["exports-annual"]["rule"] == "agree when the model is within 15% of 2.8-2.9 US$bn/yr"
+    year = claims["article-production-by-2028"]
+    assert (year["scale"], year["difference"], year["model_value"]) == ("years", 2, 2030)
+
+
 def test_appraise_values_the_buyers_stake_against_the_reported_price() -> None:
     data = run_json("appraise", "reko-diq", "--sell", "15%:federal->manara@2027", "--json")
     assert isinstance(data, dict)

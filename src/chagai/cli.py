@@ -24,6 +24,7 @@ from chagai.cases.io import dump_case, load_case_file
 from chagai.cases.overrides import parse_assignment
 from chagai.cases.regimes import all_regimes
 from chagai.cases.schema import STATUSES, Case
+from chagai.claims import claimed_text
 from chagai.errors import ChagaiError, InputError
 from chagai.formatting import format_value
 from chagai.registry import repo
@@ -213,8 +214,13 @@ def show(
         for name in ("Claim", "Value", "Year", "Sources", "Conf."):
             claims.add_column(name, overflow="fold")
         for c in case.claims:
-            value = f"{c.value:g}" + (f"-{c.high:g}" if c.high is not None else "") + f" {c.unit}"
-            claims.add_row(c.statement, value, str(c.year or ""), ", ".join(c.source), c.confidence or "")
+            claims.add_row(
+                escape(c.statement),
+                f"{claimed_text(c)} {c.unit}",
+                str(c.year or ""),
+                ", ".join(c.source),
+                c.confidence or "",
+            )
         out.print(claims)
     sources = Table(title="Sources")
     for name in ("Id", "Title", "Publisher", "Date", "Conf.", "Link"):
@@ -357,17 +363,19 @@ def _print_appraisal(a: Appraisal) -> None:
         out.print(curve)
     if a.claims:
         claims = Table(title="Claims against the model")
-        for name in ("Claim", "Claimed", "Model", "Verdict", "Basis"):
-            claims.add_column(name, overflow="fold")
+        for name in ("Claim", "Claimed", "Model", "Diff.", "Tol.", "Verdict", "Rule and basis"):
+            claims.add_column(name, overflow="fold", justify="right" if name in ("Diff.", "Tol.") else "left")
         colour = {"agree": "green", "disagree": "red", "cannot check": "yellow"}
         for c in a.claims:
-            model = "n/a" if c.model_value is None else f"{c.model_value:,.4g} {c.unit}"
+            model = "n/a" if c.model_value is None else f"{c.model_text} {c.unit}"
             claims.add_row(
                 escape(c.statement),
                 f"{c.claimed} {c.unit}",
                 model,
+                c.difference_text,
+                c.tolerance_text,
                 f"[{colour[c.status]}]{c.status}[/{colour[c.status]}]",
-                escape(c.basis),
+                escape(c.basis) if c.status == "cannot check" else f"[dim]{escape(c.rule)}.[/dim] {escape(c.basis)}",
             )
         out.print(claims)
     for note in a.compiled.notes:

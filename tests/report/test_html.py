@@ -50,6 +50,16 @@ def test_report_is_self_contained_with_every_section() -> None:
     assert "seed 7" in html
 
 
+def test_claims_show_difference_tolerance_and_rule() -> None:
+    html = build_report(appraise(bundled_case("reko-diq"), solve=False))
+    claims = html.split('id="claims"')[1].split("</section>")[0]
+    for header in ("<th>Model</th>", "<th>Difference</th>", "<th>Tolerance</th>", "<th>Rule and basis</th>"):
+        assert header in claims
+    assert "±15%" in claims
+    assert "agree when the model is at least 75 US$bn" in claims
+    assert "+2 yr" in claims  # production by 2028, compared in years
+
+
 def test_user_text_is_escaped() -> None:
     case = apply_overrides(bundled_case("reko-diq"), {"claims[0].statement": "<script>alert(1)</script>"})
     html = build_report(appraise(case, solve=False))

@@ -107,6 +107,11 @@ def test_project_detail_and_records(reader: httpx.Client) -> None:
     claims = reader.get("/api/projects/reko-diq/claims").json()
     assert {c["check"]["status"] for c in claims} <= {"agree", "disagree", "cannot check"}
     assert any(c["check"]["model_value"] is not None for c in claims)
+    bound = next(c for c in claims if c["id"] == "free-cash-flow-lom")
+    assert bound["bound"] == "at-least"
+    assert (bound["check"]["bound"], bound["check"]["tolerance"]) == ("at-least", 0.0)
+    assert bound["check"]["rule"].startswith("agree when the model is at least")
+    assert all(c["check"]["rule"] and c["check"]["tolerance"] is not None for c in claims)
     missing = reader.get("/api/projects/reko-dik-mine")
     assert missing.status_code == 404
     assert "reko-diq" in missing.json()["detail"]

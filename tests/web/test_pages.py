@@ -314,6 +314,30 @@ def test_an_editor_adds_a_source_and_a_claim_that_shows_as_text(client: httpx.Cl
         assert SCRIPT not in client.get(path).text
 
 
+def test_an_editor_states_a_claims_bound_and_tolerance(client: httpx.Client, shared_database_url: str) -> None:
+    _, token = _token(shared_database_url)
+    _log_in(client, token)
+    csrf = _csrf(client, "/projects/reko-diq/claims")
+    page = client.get("/projects/reko-diq/claims").text
+    for field in ('name="basis"', 'name="bound"', 'name="tolerance"', 'name="includes"', 'name="phase"'):
+        assert field in page
+    claim = _claim_form(csrf, "Exports of over US$2bn a year", value="2", bound="at-least", tolerance="0.05")
+    answer = client.post("/projects/reko-diq/claims", data=claim)
+    assert answer.status_code == 303
+    claim_id = re.search(r"added=([a-z0-9-]+)", answer.headers["location"])
+    assert claim_id is not None
+    page = client.get(answer.headers["location"]).text
+    row = re.search(rf'<tr id="claim-{claim_id.group(1)}" class="added">.*?</tr>', page, re.S)
+    assert row is not None
+    assert "≥ 2 US$bn/yr" in row.group(0)
+    assert ">5%<" in row.group(0)
+    assert "agree when the model is at least 2 US$bn/yr, less 5%" in row.group(0)
+    assert "verdict-agree" in row.group(0)
+    refused = client.post("/projects/reko-diq/claims", data={**claim, "tolerance": "15", "statement": "Too loose"})
+    assert refused.status_code == 422
+    assert "0.15 for 15%" in refused.text
+
+
 def test_an_invalid_claim_is_shown_again_with_every_problem(client: httpx.Client, shared_database_url: str) -> None:
     _, token = _token(shared_database_url)
     _log_in(client, token)

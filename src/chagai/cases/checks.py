@@ -37,6 +37,7 @@ def check_case(case: Case) -> list[Issue]:
     issues += _prices(case)
     issues += _fiscal(case)
     issues += _aliases(case)
+    issues += _claim_phases(case)
     return issues
 
 
@@ -330,3 +331,16 @@ def _aliases(case: Case) -> Iterator[Issue]:
         elif key in seen and seen[key] not in ("name", "id"):
             yield Issue(f"aliases[{i}]", alias, "each alias once", f"remove the repeat of {seen[key]}")
         seen.setdefault(key, f"aliases[{i}]")
+
+
+def _claim_phases(case: Case) -> Iterator[Issue]:
+    """A claim's ``phase`` names one of the case's production phases."""
+    phases = [p.id for p in case.production.phases] if isinstance(case.production, MineProduction) else []
+    for i, claim in enumerate(case.claims):
+        if claim.phase is not None and claim.phase not in phases:
+            yield Issue(
+                f"claims[{i}].phase",
+                claim.phase,
+                f"one of the case's phases ({', '.join(phases)})" if phases else "no phase: the case has none",
+                "name a phase id from production.phases, or drop `phase`",
+            )

@@ -25,6 +25,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -645,8 +646,35 @@ class PriceAssumption(StrictModel):
     year: Year = Field(description="the year whose dollars the price is in")
 
 
+ClaimBasis = Literal["year", "first-year", "first-full-year", "run-rate", "build", "life", "history"]
+"""What a claimed figure covers: one calendar year (``year``), the first production year, the first year after it,
+a phase's design rate (``run-rate``: the mean of the years at its nameplate), a phase's construction (``build``),
+the whole life, or a past year checked against the case's recorded history (``history``)."""
+
+ClaimBound = Literal["about", "at-least", "at-most"]
+"""How a claimed figure binds: about that value (within the tolerance), or a lower or an upper bound."""
+
+ClaimInclude = Literal["financing", "contingency", "project-debt"]
+"""What a claimed cost includes beyond the case's capital: interest during construction and fees (``financing``),
+the scenario's overrun (``contingency``), or, for an owner's funding, its share of what the project debt pays
+(``project-debt``)."""
+
+CLAIM_TOLERANCE = 0.15
+"""Default tolerance of a claim ``about`` a value: the model agrees within 15% of it [fraction]."""
+CLAIM_BOUND_TOLERANCE = 0.0
+"""Default tolerance of a bound (``at-least``, ``at-most``): the bound is strict [fraction]."""
+CLAIM_YEAR_TOLERANCE = 0.0
+"""Default tolerance of a claim stated as a calendar year (unit ``year``) [years]."""
+
+
 class Claim(StrictModel):
-    """A statement a source makes about the project that the model can check."""
+    """A statement a source makes about the project that the model can check.
+
+    ``basis``, ``phase``, ``bound``, ``tolerance`` and ``includes`` say how: the verdict compares the model's figure
+    for the same period, on the same footing, under the stated rule. Left out, the basis is the claim's ``year`` when
+    it has one (a year before the model's first is checked against the case's history), else the metric's own;
+    the bound is ``about``; the tolerance is 15% about a value, 0 for a bound and 0 years for a calendar year.
+    """
 
     id: Slug
     statement: str = Field(min_length=1)
@@ -654,12 +682,95 @@ class Claim(StrictModel):
     value: float
     high: float | None = Field(default=None, description="upper end when the claim is a range")
     unit: str
-    year: Year | None = None
+    year: Year | None = Field(default=None, description="the calendar year the claimed figure is for")
+    basis: ClaimBasis | None = Field(
+        default=None,
+        description="what the figure covers: year, first-year, first-full-year, run-rate, build, life or history "
+        "(default: the claim's year when it has one, else the metric's own)",
+    )
+    phase: Slug | None = Field(
+        default=None,
+        description="the production phase (its id) a run-rate or build claim is about (default: the first)",
+    )
+    bound: ClaimBound | None = Field(
+        default=None, description="about (default), at-least ('over US$75bn') or at-most ('up to', 'by 2028')"
+    )
+    tolerance: float | None = Field(
+        default=None,
+        ge=0,
+        description=f"how far the model may be from the claim and still agree: a fraction of the claimed value "
+        f"(default {CLAIM_TOLERANCE:g} about a value, {CLAIM_BOUND_TOLERANCE:g} for a bound), or years for a claim "
+        f"in unit `year` (default {CLAIM_YEAR_TOLERANCE:g})",
+    )
+    includes: list[ClaimInclude] | None = Field(
+        default=None, description="what a claimed cost includes: financing, contingency, project-debt"
+    )
     source: list[str] = Field(min_length=1)
     confidence: Confidence | None = None
     note: str | None = None
 
     _source_list = field_validator("source", mode="before")(_as_list)
+    _includes_list = field_validator("includes", mode="before")(_as_list)
+
+    @field_validator("basis")
+    @classmethod
+    def _basis_needs_year(cls, basis: str | None, info: ValidationInfo) -> str | None:
+        if basis in ("year", "history") and "year" in info.data and info.data["year"] is None:
+            raise invalid(
+                "basis_needs_year",
+                "basis {basis!r} needs the claim's year",
+                {
+                    "basis": basis,
+                    "got": f"basis: {basis}, no year",
+                    "expected": "`year: 2029` (the year the figure is for) with this basis",
+                    "fix": "add `year`, or choose another basis (first-year, run-rate, life ...)",
+                },
+            )
+        return basis
+
+    @field_validator("bound")
+    @classmethod
+    def _bound_is_one_value(cls, bound: str | None, info: ValidationInfo) -> str | None:
+        if bound in ("at-least", "at-most") and info.data.get("high") is not None:
+            raise invalid(
+                "bound_with_range",
+                "a bound ({bound}) is one value, not a range",
+                {
+                    "bound": bound,
+                    "got": f"bound: {bound}, high: {info.data['high']}",
+                    "expected": "`high` only with `bound: about`",
+                    "fix": "drop `high` (a bound is its `value`), or drop `bound` to claim a range",
+                },
+            )
+        return bound
+
+    @field_validator("tolerance")
+    @classmethod
+    def _tolerance_is_a_fraction(cls, tolerance: float | None, info: ValidationInfo) -> float | None:
+        if tolerance is None or info.data.get("unit") == "year":
+            return tolerance
+        if not tolerance < 1:
+            raise invalid(
+                "tolerance_not_a_fraction",
+                "tolerance {tolerance} is not a fraction",
+                {
+                    "tolerance": tolerance,
+                    "expected": "a fraction of the claimed value below 1, e.g. 0.15 for 15%",
+                    "fix": "write the tolerance as a decimal (0.15, not 15)",
+                },
+            )
+        return tolerance
+
+    @field_validator("includes")
+    @classmethod
+    def _includes_once(cls, includes: list[str] | None) -> list[str] | None:
+        if includes is not None and len(set(includes)) < len(includes):
+            raise invalid(
+                "includes_repeated",
+                "an item of includes is repeated",
+                {"got": ", ".join(includes), "expected": "each item once", "fix": "remove the repeated item"},
+            )
+        return includes
 
     @field_validator("unit")
     @classmethod

@@ -6,6 +6,7 @@ another dimension is an error that names both.
 
 Canonical units follow the conventions of the model: money in US$ million, metal in tonnes, gold in troy
 ounces where it is counted as a product, ore in tonnes, gas in MMscf, energy in MMBtu, rates as decimals.
+A calendar year (``year``, e.g. the year production starts) is a dimension of its own, so that a claim can state one.
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ DIMENSIONS: MappingProxyType[str, Dimension] = MappingProxyType(
             _dim("power", "MW", {"GW": 1e3}),
             _dim("length", "km", {"m": 1e-3}),
             _dim("area", "km2", {"ha": 1e-2}),
+            _dim("calendar_year", "year"),
         )
     }
 )

@@ -218,6 +218,11 @@ class Claim(Base):
     high: Mapped[float | None] = mapped_column(Float)
     unit: Mapped[str] = mapped_column(String(20))
     year: Mapped[int | None] = mapped_column(Integer)
+    basis: Mapped[str | None] = mapped_column(String(20), comment="what the figure covers: year, run-rate, life ...")
+    phase: Mapped[str | None] = mapped_column(String(80), comment="the production phase a run-rate claim is about")
+    bound: Mapped[str | None] = mapped_column(String(10), comment="about, at-least or at-most")
+    tolerance: Mapped[float | None] = mapped_column(Float, comment="fraction of the claim, or years for a year")
+    includes: Mapped[list[str] | None] = mapped_column(JSON, comment="financing, contingency, project-debt")
     source: Mapped[list[str]]
     confidence: Mapped[str | None] = mapped_column(String(1))
     note: Mapped[str | None] = mapped_column(Text)

@@ -154,6 +154,11 @@ def _project_row(case: Case, created_at: dt.datetime | None) -> m.Project:
             high=c.high,
             unit=c.unit,
             year=c.year,
+            basis=c.basis,
+            phase=c.phase,
+            bound=c.bound,
+            tolerance=c.tolerance,
+            includes=list(c.includes) if c.includes is not None else None,
             source=list(c.source),
             confidence=c.confidence,
             note=c.note,
@@ -178,6 +183,25 @@ def _project_row(case: Case, created_at: dt.datetime | None) -> m.Project:
 
 # ---------------------------------------------------------------------------------------------------------
 # rows -> Case
+
+
+_CLAIM_COLUMNS = (
+    "id",
+    "statement",
+    "metric",
+    "value",
+    "high",
+    "unit",
+    "year",
+    "basis",
+    "phase",
+    "bound",
+    "tolerance",
+    "includes",
+    "source",
+    "confidence",
+    "note",
+)
 
 
 def _columns(row: Any, names: Iterable[str]) -> dict[str, Any]:
@@ -216,10 +240,7 @@ def case_from_row(row: m.Project) -> Case:
         "fiscal": row.fiscal,
         "financing": [f.document for f in row.facilities],
         "prices": list(row.prices),
-        "claims": [
-            _columns(c, ("id", "statement", "metric", "value", "high", "unit", "year", "source", "confidence", "note"))
-            for c in row.claims
-        ],
+        "claims": [_columns(c, _CLAIM_COLUMNS) for c in row.claims],
         "decisions": list(row.decisions),
         "sources": [
             _columns(s, ("id", "title", "publisher", "date", "url", "confidence", "note")) for s in row.sources

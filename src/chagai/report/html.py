@@ -20,6 +20,7 @@ from plotly.offline import get_plotlyjs
 from chagai import __version__
 from chagai.cases.checks import quantities
 from chagai.cases.io import case_hash
+from chagai.cases.schema import CLAIM_TOLERANCE
 from chagai.core import kernel as k
 from chagai.formatting import format_value
 from chagai.registry.exporters import operator_label, resource_label
@@ -288,6 +289,7 @@ def build_report(appraisal: Appraisal, simulation: Any | None = None, sensitivit
         inputs_hash=case_hash(case),
         assumptions=list(quantities(case)),
         sources_by_id={src.id: src for src in case.sources},
+        claim_tolerance=CLAIM_TOLERANCE,
         plotly_js=get_plotlyjs(),
     )
 

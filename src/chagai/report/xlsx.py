@@ -139,9 +139,40 @@ def write_workbook(appraisal: Appraisal, path: Path, simulation: Any | None = No
         _sheet(book, "Debt", ["Measure", "Value"], debt_rows, {2: "#,##0.00"})
 
     claim_rows = [
-        [c.statement, c.claimed, c.unit, c.model_value, c.status, c.basis, ", ".join(c.source)] for c in a.claims
+        [
+            c.statement,
+            c.claimed,
+            c.unit,
+            c.model_value,
+            c.difference_text,
+            c.tolerance_text,
+            c.status,
+            c.rule,
+            c.period,
+            c.basis,
+            ", ".join(c.source),
+        ]
+        for c in a.claims
     ]
-    _sheet(book, "Claims", ["Claim", "Claimed", "Unit", "Model", "Verdict", "Basis", "Sources"], claim_rows, {})
+    _sheet(
+        book,
+        "Claims",
+        [
+            "Claim",
+            "Claimed",
+            "Unit",
+            "Model",
+            "Difference",
+            "Tolerance",
+            "Verdict",
+            "Rule",
+            "Read on",
+            "Basis",
+            "Sources",
+        ],
+        claim_rows,
+        {},
+    )
 
     cited = {ident for _, ids in source_references(case) for ident in ids}
     source_rows = [

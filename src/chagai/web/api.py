@@ -27,6 +27,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from chagai import claims
 from chagai.cases.compile import Scenario
 from chagai.cases.io import case_hash
 from chagai.cases.issues import issues_from_validation
@@ -354,8 +355,12 @@ def get_sources(request: Request, project: ProjectId) -> list[Source]:
     return list(_case(request, project).sources)
 
 
+_CHECK_FIELDS = ("status", "model_value", "difference", "basis", "period", "bound", "tolerance", "scale", "rule")
+
+
 def _cannot_check(claim: Claim, reason: str) -> dict[str, Any]:
-    return {"status": "cannot check", "model_value": None, "difference": None, "basis": reason}
+    check = claims.cannot_check(claim, reason)
+    return {k: getattr(check, k) for k in _CHECK_FIELDS}
 
 
 @router.get("/projects/{project}/claims", response_model=list[ClaimOut], tags=["registry"])
@@ -370,10 +375,7 @@ def get_claims(request: Request, project: ProjectId) -> list[dict[str, Any]]:
         except InputError as exc:
             reason = f"the model cannot run the case: {exc.issues[0]}"
         else:
-            checks = {
-                c.claim_id: {k: getattr(c, k) for k in ("status", "model_value", "difference", "basis")}
-                for c in appraisal.claims
-            }
+            checks = {c.claim_id: {k: getattr(c, k) for k in _CHECK_FIELDS} for c in appraisal.claims}
     return [
         {**claim.model_dump(), "check": checks.get(claim.id) or _cannot_check(claim, reason)} for claim in case.claims
     ]

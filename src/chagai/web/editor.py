@@ -7,16 +7,16 @@ input is shown again in the form with every problem, escaped like all text users
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from chagai.cases.schema import Case
+from chagai.cases.schema import CLAIM_TOLERANCE, Case, ClaimBasis, ClaimBound, ClaimInclude
 from chagai.cases.units import all_units
-from chagai.claims import CHECKERS
+from chagai.claims import CHECKERS, claimed_text
 from chagai.errors import ChagaiError, InputError, NotFoundError, RegistryError
 from chagai.registry import edits
 from chagai.web import session
@@ -52,6 +52,11 @@ def _claims_context(request: Request, case: Case, **extra: Any) -> dict[str, Any
         "checks": checks,
         "sources_by_id": {s.id: s for s in case.sources},
         "metrics": sorted(CHECKERS),
+        "claimed": claimed_text,
+        "bases": get_args(ClaimBasis),
+        "bounds": get_args(ClaimBound),
+        "include_options": get_args(ClaimInclude),
+        "default_tolerance": CLAIM_TOLERANCE,
         "units": all_units(),
         "claim_form": {},
         "source_form": {},
@@ -93,6 +98,7 @@ def _write(request: Request, project: str, form: FormData, kind: str) -> Respons
         return error_page(request, 404, "No such project", str(exc))
     values = {name: str(form.get(name) or "") for name in (CLAIM_FIELDS if kind == "claim" else SOURCE_FIELDS)}
     sources = [str(s) for s in form.getlist("source")]
+    values["includes"] = ",".join(str(i) for i in form.getlist("includes"))
     try:
         if kind == "claim":
             claim = claim_from_form(form, sources, case)

@@ -194,7 +194,21 @@ def _text(form: Mapping[str, Any], name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-CLAIM_FIELDS = ("id", "statement", "metric", "value", "high", "unit", "year", "confidence", "note")
+CLAIM_FIELDS = (
+    "id",
+    "statement",
+    "metric",
+    "value",
+    "high",
+    "unit",
+    "year",
+    "basis",
+    "phase",
+    "bound",
+    "tolerance",
+    "confidence",
+    "note",
+)
 SOURCE_FIELDS = ("id", "title", "publisher", "date", "url", "confidence", "note")
 
 
@@ -208,7 +222,7 @@ def claim_from_form(form: Mapping[str, Any], sources: list[str], case: Case) -> 
     """
     issues: list[Issue] = []
     claim: dict[str, Any] = {}
-    for name in ("statement", "metric", "unit", "confidence", "note"):
+    for name in ("statement", "metric", "unit", "basis", "phase", "bound", "confidence", "note"):
         if _text(form, name):
             claim[name] = _text(form, name)
     value_text = _text(form, "value")
@@ -221,6 +235,13 @@ def claim_from_form(form: Mapping[str, Any], sources: list[str], case: Case) -> 
     if _text(form, "year"):
         year = _number(issues, "year", _text(form, "year"), "a calendar year, e.g. 2029", 1900, 2200)
         claim["year"] = int(year) if year is not None else None
+    if _text(form, "tolerance"):
+        claim["tolerance"] = _number(
+            issues, "tolerance", _text(form, "tolerance"), "a fraction of the claim, e.g. 0.15", 0, 1e3
+        )
+    includes = [str(i) for i in form.getlist("includes")] if hasattr(form, "getlist") else []
+    if any(includes):
+        claim["includes"] = [i for i in includes if i]
     if issues:
         raise InputError(issues)
     claim["id"] = _text(form, "id") or slug(claim.get("statement", ""), (c.id for c in case.claims), fallback="claim")

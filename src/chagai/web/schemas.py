@@ -306,12 +306,22 @@ class FacilityOut(BaseModel):
 
 
 class CheckOut(BaseModel):
-    """What the model says of a claim."""
+    """What the model says of a claim, and by which rule."""
 
     status: Literal["agree", "disagree", "cannot check"]
-    model_value: float | None
-    difference: float | None = Field(description="model / claim - 1, against the nearest end of a range")
-    basis: str
+    model_value: float | None = Field(description="the model's figure in the claim's unit")
+    difference: float | None = Field(
+        description="model / claim - 1, against the nearest end of a range (scale relative); model - claim in years "
+        "(scale years)"
+    )
+    basis: str = Field(description="what the model's figure is, or why there is none")
+    period: str = Field(default="", description="the basis the claim was read on: year 2029, run-rate, life ...")
+    bound: Literal["about", "at-least", "at-most"] = "about"
+    tolerance: float | None = Field(
+        default=None, description="how far the model may be and still agree: a fraction (relative) or years"
+    )
+    scale: Literal["relative", "years"] = Field(default="relative", description="the unit of difference and tolerance")
+    rule: str = Field(default="", description="when the claim agrees, in words")
 
 
 class ClaimOut(Claim):
@@ -422,10 +432,18 @@ class ClaimCheckOut(BaseModel):
     claimed: str
     unit: str
     status: Literal["agree", "disagree", "cannot check"]
-    model_value: float | None
-    difference: float | None
-    basis: str
+    model_value: float | None = Field(description="the model's figure in the claim's unit")
+    difference: float | None = Field(
+        description="model / claim - 1, against the nearest end of a range (scale relative); model - claim in years "
+        "(scale years)"
+    )
+    basis: str = Field(description="what the model's figure is, or why there is none")
     source: list[str]
+    period: str = Field(description="the basis the claim was read on: year 2029, run-rate, life ...")
+    bound: Literal["about", "at-least", "at-most"]
+    tolerance: float | None = Field(description="how far the model may be and still agree: a fraction or years")
+    scale: Literal["relative", "years"] = Field(description="the unit of difference and tolerance")
+    rule: str = Field(description="when the claim agrees, in words")
 
 
 class GovernmentItem(BaseModel):

@@ -230,7 +230,11 @@ def show(
 
 ScenarioOpt = Annotated[
     str | None,
-    typer.Option("--scenario", help="delay=YEARS,overrun=FACTOR,price=FACTOR,deck=NAME,availability=F,rate=R,year=Y"),
+    typer.Option(
+        "--scenario",
+        help="delay=YEARS,overrun=FACTOR,price=FACTOR,deck=NAME,availability=F,rate=R,year=Y,regime=NAME "
+        "(regime: base or a name under the case's fiscal.alternatives, e.g. statutory)",
+    ),
 ]
 SetOpt = Annotated[
     list[str] | None, typer.Option("--set", help="change a case input for this run: path=value (repeatable)")
@@ -273,6 +277,7 @@ def _print_appraisal(a: Appraisal) -> None:
         f"capex x{scenario.overrun:g}" if scenario.overrun != 1 else "",
     ]
     changes += [f"prices x{scenario.price_factor:g}" if scenario.price_factor != 1 else ""]
+    changes += [f"fiscal terms {scenario.regime}" if scenario.regime != "base" else ""]
     changes += [f"sale {s.share:.0%} {s.seller}->{s.buyer} in {s.year}" for s in scenario.sales]
     head = f"[bold]{a.case.name}[/bold] ({a.case.id}); price deck {scenario.deck}; " + (
         ", ".join(c for c in changes if c) or "no scenario changes"
@@ -311,7 +316,7 @@ def _print_appraisal(a: Appraisal) -> None:
             lenders.add_column(name)
         rows = [
             ("Debt drawn", _fmt(ln.total_debt, "US$m")),
-            ("Average rate", _fmt(ln.debt_rate, "fraction")),
+            ("Average rate (real)", _fmt(ln.debt_rate, "fraction")),
             ("Minimum DSCR", f"{_fmt(ln.min_dscr, 'ratio')} in {ln.min_dscr_year}"),
             ("Average DSCR", _fmt(ln.average_dscr, "ratio")),
             ("LLCR at first repayment", f"{_fmt(ln.llcr, 'ratio')} ({ln.llcr_year})"),
@@ -326,6 +331,8 @@ def _print_appraisal(a: Appraisal) -> None:
         ]
         for row in rows:
             lenders.add_row(*row)
+        if ln.rate_basis:
+            lenders.caption = escape(ln.rate_basis)
         out.print(lenders)
     if a.progressivity:
         unit = a.compiled.price_units[0]

@@ -103,6 +103,7 @@ class Lenders:
     default_year: int | None
     max_shortfall: float
     final_maturity: int | None
+    rate_basis: str = ""  # how the quoted loan rates became the real rates used (and shown)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -188,6 +189,7 @@ class Appraisal:
                 "overrun": self.compiled.scenario.overrun,
                 "deck": self.compiled.scenario.deck,
                 "price_factor": self.compiled.scenario.price_factor,
+                "regime": self.compiled.scenario.regime,
                 "sales": [s.__dict__ for s in self.compiled.scenario.sales],
                 "discount_rate": self.discount_rate,
                 "valuation_year": self.compiled.valuation_year,
@@ -218,7 +220,7 @@ def _lenders(a: Appraisal) -> Lenders:
     compiled, years = a.compiled, a.years
     loans = [f for f in compiled.case.financing if f.instrument == "loan"]
     amounts = np.array([f.amount.to("US$m") for f in loans])
-    rates = np.array([f.rate.canonical() for f in loans])
+    rates = np.array([compiled.loan_rates[f.id] for f in loans])  # real, like the cash flows
     debt_rate = float((amounts * rates).sum() / amounts.sum()) if amounts.sum() > 0 else math.nan
     service = a.line("debt_service")
     cfads = a.line("cfads")
@@ -246,7 +248,9 @@ def _lenders(a: Appraisal) -> Lenders:
                 "lender": compiled.case.party(f.lender).label,
                 "kind": f.kind,
                 "amount": f.amount.to("US$m"),
-                "rate": f.rate.canonical(),
+                "rate": compiled.loan_rates[f.id],
+                "quoted_rate": f.rate.canonical(),
+                "rate_basis": f.rate_basis,
                 "grace_years": f.grace.to("yr"),
                 "tenor_years": f.tenor.to("yr"),
                 "repayment": f.repayment,
@@ -265,6 +269,7 @@ def _lenders(a: Appraisal) -> Lenders:
         default_year=_first(shortfall > 1e-6, years),
         max_shortfall=float(shortfall.max()),
         final_maturity=int(years[maturity_idx]) if maturity_idx is not None else None,
+        rate_basis=compiled.loan_rate_basis,
     )
 
 

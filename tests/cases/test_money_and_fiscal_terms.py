@@ -205,3 +205,42 @@ def test_scenario_text_and_compiled_part_carry_the_fiscal_name() -> None:
     compiled = compile_case(load_case_text(_with_alternative()))
     with pytest.raises(ValueError, match="fiscal terms"):
         compiled.under(dataclasses.replace(compiled.scenario, regime="no-tax"))
+
+
+def test_reko_diq_under_its_reported_terms_and_the_statutory_regime() -> None:
+    """The FIPPA 2022 terms as reported (20% income tax, no super tax, no withholding) against the general law."""
+    from chagai.cases.library import bundled_case
+
+    case = bundled_case("reko-diq")
+    assert case.fiscal is not None
+    assert case.fiscal.names == ["base", "statutory"]
+    reported = appraise(case, Scenario(), solve=False)
+    statutory = appraise(case, Scenario(regime="statutory"), solve=False)
+    terms, law = reported.compiled.terms, statutory.compiled.terms
+    assert terms is not None
+    assert law is not None
+    assert (terms.income_tax_rate.canonical(), law.income_tax_rate.canonical()) == (0.20, 0.29)  # type: ignore[union-attr]
+    assert terms.income_tax_holiday is not None
+    assert law.income_tax_holiday is None
+    # the same royalties, before tax the same project
+    for line in ("gross_revenue", "royalties_provincial", "royalties_federal", "advance_royalty", "pre_tax_ncf"):
+        np.testing.assert_allclose(statutory.line(line), reported.line(line), rtol=1e-12, atol=1e-9)
+    # the general law takes more: income tax at 29/20 of the reported rate on the same base, plus super tax and
+    # withholding; the owners' after-tax value falls and the governments' take rises
+    taxed = reported.line("taxable_income") > 0
+    np.testing.assert_allclose(
+        statutory.line("income_tax")[taxed], reported.line("income_tax")[taxed] * 29 / 20, rtol=1e-9
+    )
+    assert statutory.line("super_tax").sum() > 0 == reported.line("super_tax").sum()
+    assert reported.line("dividend_withholding").sum() == 0
+    assert reported.line("interest_withholding").sum() == 0
+    assert statutory.line("dividend_withholding").sum() > 0
+    assert statutory.line("interest_withholding").sum() > 0
+    figure = {r: {f.key: f.value for f in a.figures} for r, a in (("fippa", reported), ("law", statutory))}
+    assert figure["law"]["npv_post_tax"] < figure["fippa"]["npv_post_tax"]
+    assert figure["law"]["government_take"] > figure["fippa"]["government_take"]
+    assert figure["law"]["aetr"] > figure["fippa"]["aetr"]
+    assert figure["law"]["government_federal_total"] > figure["fippa"]["government_federal_total"]
+    # the holiday is reported and said not to be applied
+    assert any("holiday of 15 years" in n and "does not apply" in n for n in reported.compiled.notes)
+    assert not any("holiday" in n for n in statutory.compiled.notes)

@@ -204,7 +204,11 @@ def show(
         overrides = f"; overrides: {', '.join(sorted(case.fiscal.overrides))}" if case.fiscal.overrides else ""
         out.print(
             Panel(
-                f"{regime.name} ({regime.id}), effective {regime.effective}{overrides}\n{regime.instrument}",
+                f"{regime.name} ({regime.id}), effective {regime.effective}{overrides}\n{regime.instrument}"
+                + "".join(
+                    f"\nAlternative {name!r} (--scenario regime={name}): {escape(alt.description)}"
+                    for name, alt in sorted(case.fiscal.alternatives.items())
+                ),
                 title="Fiscal regime",
             )
         )

@@ -206,6 +206,28 @@ def test_scenario_and_set_move_the_answer() -> None:
     assert fig(worse, "first_production") == fig(base, "first_production") + 2
 
 
+def test_a_named_fiscal_scenario_and_the_lenders_real_rates() -> None:
+    reported = run_json("appraise", "reko-diq", "--json")
+    statutory = run_json("appraise", "reko-diq", "--json", "--scenario", "regime=statutory")
+    assert isinstance(reported, dict)
+    assert isinstance(statutory, dict)
+
+    def fig(d: dict, key: str) -> float:
+        return next(f["value"] for f in d["figures"] if f["key"] == key)
+
+    assert statutory["scenario"]["regime"] == "statutory"
+    assert fig(statutory, "npv_post_tax") < fig(reported, "npv_post_tax")
+    assert fig(statutory, "government_take") > fig(reported, "government_take")
+    assert "8.00% -> 5.57%" in reported["lenders"]["rate_basis"]
+    assert reported["lenders"]["debt_rate"] < 0.07  # real, not the quoted 8-9%
+    output = run("appraise", "reko-diq", "--scenario", "regime=statutory")
+    assert "fiscal terms statutory" in output
+    assert "quoted nominal" in output
+    unknown = run("appraise", "reko-diq", "--scenario", "regime=fippa", code=2)
+    assert "--scenario regime: got 'fippa'" in unknown
+    assert "base, statutory" in unknown
+
+
 def test_a_scenario_the_model_cannot_run_is_a_clear_error() -> None:
     output = run("appraise", "reko-diq", "--scenario", "delay=-2,availability=1.5", code=2)
     assert "--scenario delay: got -2; expected whole years >= 0" in output

@@ -205,7 +205,11 @@ def show(
         overrides = f"; overrides: {', '.join(sorted(case.fiscal.overrides))}" if case.fiscal.overrides else ""
         out.print(
             Panel(
-                f"{regime.name} ({regime.id}), effective {regime.effective}{overrides}\n{regime.instrument}",
+                f"{regime.name} ({regime.id}), effective {regime.effective}{overrides}\n{regime.instrument}"
+                + "".join(
+                    f"\nAlternative {name!r} (--scenario regime={name}): {escape(alt.description)}"
+                    for name, alt in sorted(case.fiscal.alternatives.items())
+                ),
                 title="Fiscal regime",
             )
         )
@@ -236,7 +240,11 @@ def show(
 
 ScenarioOpt = Annotated[
     str | None,
-    typer.Option("--scenario", help="delay=YEARS,overrun=FACTOR,price=FACTOR,deck=NAME,availability=F,rate=R,year=Y"),
+    typer.Option(
+        "--scenario",
+        help="delay=YEARS,overrun=FACTOR,price=FACTOR,deck=NAME,availability=F,rate=R,year=Y,regime=NAME "
+        "(regime: base or a name under the case's fiscal.alternatives, e.g. statutory)",
+    ),
 ]
 SetOpt = Annotated[
     list[str] | None, typer.Option("--set", help="change a case input for this run: path=value (repeatable)")
@@ -335,7 +343,7 @@ def _print_appraisal(a: Appraisal) -> None:
             lenders.add_column(name)
         rows = [
             ("Debt drawn", _fmt(ln.total_debt, "US$m")),
-            ("Average rate", _fmt(ln.debt_rate, "fraction")),
+            ("Average rate (real)", _fmt(ln.debt_rate, "fraction")),
             ("Minimum DSCR", f"{_fmt(ln.min_dscr, 'ratio')} in {ln.min_dscr_year}"),
             ("Average DSCR", _fmt(ln.average_dscr, "ratio")),
             ("LLCR at first repayment", f"{_fmt(ln.llcr, 'ratio')} ({ln.llcr_year})"),
@@ -350,6 +358,8 @@ def _print_appraisal(a: Appraisal) -> None:
         ]
         for row in rows:
             lenders.add_row(*row)
+        if ln.rate_basis:
+            lenders.caption = escape(ln.rate_basis)
         out.print(lenders)
     if a.progressivity:
         unit = a.compiled.price_units[0]

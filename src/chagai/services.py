@@ -114,6 +114,7 @@ class Lenders:
     max_shortfall: float
     final_maturity: int | None
     basis: str = ""
+    rate_basis: str = ""  # how the quoted loan rates became the real rates used (and shown)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -240,6 +241,7 @@ class Appraisal:
                 "overrun": self.compiled.scenario.overrun,
                 "deck": self.compiled.scenario.deck,
                 "price_factor": self.compiled.scenario.price_factor,
+                "regime": self.compiled.scenario.regime,
                 "sales": [s.__dict__ for s in self.compiled.scenario.sales],
                 "overrides": [{"path": p, "value": v} for p, v in self.compiled.scenario.overrides],
                 "changes": self.compiled.scenario.changes(),
@@ -304,7 +306,9 @@ def _lenders(a: Appraisal) -> Lenders:
                 "lender": compiled.case.party(f.lender).label,
                 "kind": f.kind,
                 "amount": f.amount.to("US$m"),
-                "rate": f.rate.canonical(),
+                "rate": compiled.loan_rates[f.id],
+                "quoted_rate": f.rate.canonical(),
+                "rate_basis": f.rate_basis,
                 "grace_years": f.grace.to("yr"),
                 "tenor_years": f.tenor.to("yr"),
                 "repayment": f.repayment,
@@ -331,6 +335,7 @@ def _lenders(a: Appraisal) -> Lenders:
             "CFADS to final maturity at the loans' amount-weighted rate "
             f"({debt_rate:.2%}) / debt outstanding then; PLCR the same to the end of the project"
         ),
+        rate_basis=compiled.loan_rate_basis,
     )
 
 

@@ -62,7 +62,7 @@ sources: [{id: none, title: Hand calculation, publisher: chagai tests}]
 LOAN = """
 financing:
   - {id: loan, lender: bank, kind: commercial, amount: {value: 50, unit: US$m, estimate: test},
-     rate: {value: 10, unit: "%", estimate: test}, grace: {value: 1, unit: yr, estimate: test},
+     rate: {value: 10, unit: "%", estimate: test}, rate_basis: real, grace: {value: 1, unit: yr, estimate: test},
      tenor: {value: 2, unit: yr, estimate: test}, repayment: annuity, estimate: test}
 """
 
@@ -345,7 +345,8 @@ def _loans(repayment: str, *loans: tuple[str, float, float]) -> str:
     """A financing section of loans (id, amount in US$m, rate in %) with the terms of :data:`LOAN` otherwise."""
     return "financing:\n" + "".join(
         f"  - {{id: {id_}, lender: bank, kind: commercial, amount: {{value: {amount}, unit: US$m, estimate: test}},\n"
-        f'     rate: {{value: {rate}, unit: "%", estimate: test}}, grace: {{value: 1, unit: yr, estimate: test}},\n'
+        f'     rate: {{value: {rate}, unit: "%", estimate: test}}, rate_basis: real,\n'
+        f"     grace: {{value: 1, unit: yr, estimate: test}},\n"
         f"     tenor: {{value: 2, unit: yr, estimate: test}}, repayment: {repayment}, estimate: test}}\n"
         for id_, amount, rate in loans
     )

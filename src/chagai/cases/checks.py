@@ -14,9 +14,18 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from chagai.cases.issues import issues_from_validation
+from chagai.cases.money import dollars_factor
 from chagai.cases.regimes import FiscalTerms, get_regime, regime_ids, terms_with_overrides
-from chagai.cases.schema import Case, GasProduction, MineProduction, Quantity, Stake, normalise_name
-from chagai.errors import Issue, NotFoundError
+from chagai.cases.schema import (
+    Case,
+    FiscalTermsChoice,
+    GasProduction,
+    MineProduction,
+    Quantity,
+    Stake,
+    normalise_name,
+)
+from chagai.errors import InputError, Issue, NotFoundError
 
 SHARE_TOLERANCE = 1e-6
 """How far the stakes in force may sum from 100% before it is an error [fraction]."""
@@ -277,6 +286,7 @@ def _capex(case: Case) -> Iterator[Issue]:
 
 def _prices(case: Case) -> Iterator[Issue]:
     seen: set[tuple[str, str]] = set()
+    decks: dict[str, tuple[int, str]] = {}
     for i, p in enumerate(case.prices):
         if p.commodity not in case.commodities:
             yield Issue(
@@ -285,6 +295,20 @@ def _prices(case: Case) -> Iterator[Issue]:
                 f"one of the case's commodities ({', '.join(case.commodities)})",
                 "add the commodity to `commodities` or remove the price",
             )
+        money = (p.money_year, p.basis)
+        first = decks.setdefault(p.deck, money)
+        if money != first:
+            yield Issue(
+                f"prices[{i}]",
+                f"{p.basis} {p.money_year} dollars",
+                f"the money year and basis of the deck's other prices ({first[1]} {first[0]} dollars)",
+                "state every price of a deck in the same dollars, or give the price another deck name",
+            )
+        inflation = case.money.inflation.canonical() if case.money.inflation is not None else None
+        try:
+            dollars_factor(p.money_year, case.money.base_year, inflation, f"prices[{i}].money_year")
+        except InputError as exc:
+            yield from exc.issues
         key = (p.commodity, p.deck)
         if key in seen:
             yield Issue(
@@ -299,27 +323,30 @@ def _prices(case: Case) -> Iterator[Issue]:
 def _fiscal(case: Case) -> Iterator[Issue]:
     if case.fiscal is None:
         return
-    try:
-        regime = get_regime(case.fiscal.regime)
-    except NotFoundError:
-        yield Issue(
-            "fiscal.regime",
-            case.fiscal.regime,
-            f"the id of a fiscal regime preset ({', '.join(regime_ids())})",
-            "use one of the listed ids (`chagai regimes` shows them)",
-        )
-        return
-    if case.fiscal.overrides and not (case.fiscal.overrides_source or case.fiscal.overrides_estimate):
-        yield Issue(
-            "fiscal.overrides",
-            sorted(case.fiscal.overrides),
-            "`overrides_source` or `overrides_estimate` saying where the changed terms come from",
-            "cite the overrides or explain them as an estimate",
-        )
-    try:
-        terms_with_overrides(regime, case.fiscal.overrides)
-    except ValidationError as exc:
-        yield from issues_from_validation(exc, FiscalTerms, prefix="fiscal.overrides")
+    choices: list[tuple[str, FiscalTermsChoice]] = [("fiscal", case.fiscal)]
+    choices += [(f"fiscal.alternatives.{name}", alt) for name, alt in sorted(case.fiscal.alternatives.items())]
+    for path, choice in choices:
+        try:
+            regime = get_regime(choice.regime)
+        except NotFoundError:
+            yield Issue(
+                f"{path}.regime",
+                choice.regime,
+                f"the id of a fiscal regime preset ({', '.join(regime_ids())})",
+                "use one of the listed ids (`chagai regimes` shows them)",
+            )
+            continue
+        if choice.overrides and not (choice.overrides_source or choice.overrides_estimate):
+            yield Issue(
+                f"{path}.overrides",
+                sorted(choice.overrides),
+                "`overrides_source` or `overrides_estimate` saying where the changed terms come from",
+                "cite the overrides or explain them as an estimate",
+            )
+        try:
+            terms_with_overrides(regime, choice.overrides)
+        except ValidationError as exc:
+            yield from issues_from_validation(exc, FiscalTerms, prefix=f"{path}.overrides")
 
 
 def _aliases(case: Case) -> Iterator[Issue]:

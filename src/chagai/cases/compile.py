@@ -21,9 +21,21 @@ import numpy as np
 import yaml
 
 from chagai.cases.io import case_hash
+from chagai.cases.money import dollars_factor, real_rate, us_cpi
 from chagai.cases.overrides import apply_overrides
-from chagai.cases.regimes import FiscalTerms, get_regime, terms_with_overrides
-from chagai.cases.schema import SLUG_PATTERN, Case, Facility, GasProduction, MineProduction, Party, Quantity
+from chagai.cases.regimes import FiscalTerms, Regime, get_regime, terms_with_overrides
+from chagai.cases.schema import (
+    BASE_TERMS,
+    SLUG_PATTERN,
+    Case,
+    Facility,
+    FiscalTermsChoice,
+    GasProduction,
+    MineProduction,
+    Party,
+    PriceAssumption,
+    Quantity,
+)
 from chagai.core import kernel as k
 from chagai.errors import InputError, Issue
 
@@ -86,7 +98,10 @@ class StakeSale:
 
 @dataclass(frozen=True)
 class Scenario:
-    """Changes to a case for one run: schedule, costs, prices, valuation basis and stake sales."""
+    """Changes to a case for one run: schedule, costs, prices, fiscal terms, valuation basis and stake sales.
+
+    ``regime`` names the fiscal terms: ``base`` (the case's own) or one of the case's ``fiscal.alternatives``.
+    """
 
     delay: int = 0
     overrun: float = 1.0
@@ -97,6 +112,7 @@ class Scenario:
     sales: tuple[StakeSale, ...] = ()
     valuation_year: int | None = None
     discount_rate: float = 0.10
+    regime: str = BASE_TERMS
     overrides: tuple[tuple[str, str], ...] = ()
     """Input changes of the run (``--set path=value``), as (path, value written as YAML); applied when compiled."""
 
@@ -121,6 +137,7 @@ class Scenario:
         words += [f"availability {self.availability:.0%}" if self.availability != 1 else ""]
         words += [f"deck {self.deck}" if self.deck != "base" else ""]
         words += [f"valued from {self.valuation_year}" if self.valuation_year else ""]
+        words += [f"fiscal terms {self.regime}" if self.regime != BASE_TERMS else ""]
         for s in self.sales:
             price = f" for US${s.price:,.0f}m" if s.price is not None else " (no price)"
             words.append(f"sale of {s.share:.2%} {s.seller} -> {s.buyer} in {s.year}{price}")
@@ -158,14 +175,14 @@ class Scenario:
 
     @classmethod
     def parse(cls, text: str) -> Scenario:
-        """Read ``delay=2,overrun=1.2`` (also ``deck``, ``price``, ``availability``, ``rate``, ``year``)."""
+        """Read ``delay=2,overrun=1.2`` (also ``deck``, ``price``, ``availability``, ``rate``, ``year``, ``regime``)."""
         values: dict[str, str] = {}
         for part in filter(None, (p.strip() for p in text.split(","))):
             key, sep, value = part.partition("=")
             if not sep:
                 raise InputError([Issue("--scenario", part, "key=value", "write e.g. delay=2,overrun=1.2")])
             values[key.strip()] = value.strip()
-        known = {"delay", "overrun", "deck", "price", "availability", "rate", "year"}
+        known = {"delay", "overrun", "deck", "price", "availability", "rate", "year", "regime"}
         unknown = sorted(set(values) - known)
         if unknown:
             issue = Issue("--scenario", unknown, f"keys among {', '.join(sorted(known))}", "correct the key")
@@ -179,17 +196,24 @@ class Scenario:
                 availability=float(values.get("availability", 1.0)),
                 discount_rate=float(values.get("rate", 0.10)),
                 valuation_year=int(values["year"]) if "year" in values else None,
+                regime=values.get("regime", BASE_TERMS),
             )
         except ValueError as exc:
             raise InputError([Issue("--scenario", text, "numbers for the values", str(exc))]) from None
 
     def compiled_part(self) -> Scenario:
-        """What :func:`compile_case` reads of this scenario beyond the price levels: valuation year, deck, sales.
+        """What :func:`compile_case` reads beyond the price levels: valuation year, deck, sales, fiscal terms.
 
         Two scenarios with the same part compile to the same arrays but the prices (see :meth:`Compiled.under`);
         the delay, overrun, availability and discount rate are read only when the model runs.
         """
-        return Scenario(deck=self.deck, sales=self.sales, valuation_year=self.valuation_year, overrides=self.overrides)
+        return Scenario(
+            deck=self.deck,
+            sales=self.sales,
+            valuation_year=self.valuation_year,
+            overrides=self.overrides,
+            regime=self.regime,
+        )
 
 
 @dataclass
@@ -208,6 +232,8 @@ class Compiled:
     stake_lines: list[str]
     terms: FiscalTerms | None
     notes: list[str] = field(default_factory=list)
+    loan_rates: dict[str, float] = field(default_factory=dict)  # real rate of each loan by facility id
+    loan_rate_basis: str = ""  # how the loan rates were brought into the case's real dollars
 
     @property
     def valuation_year(self) -> int:
@@ -231,12 +257,16 @@ class Compiled:
         InputError
             If the model cannot run ``scenario`` (as :func:`compile_case`).
         ValueError
-            If ``scenario`` has another valuation year, deck or stake sales (compile the case for it instead).
+            If ``scenario`` has another valuation year, deck, stake sales or fiscal terms (compile the case for it
+            instead).
         """
         if problems := scenario.problems():
             raise InputError(problems)
         if scenario.compiled_part() != self.scenario.compiled_part():
-            msg = f"{scenario} differs from {self.scenario} in valuation year, deck or sales: compile the case for it"
+            msg = (
+                f"{scenario} differs from {self.scenario} in valuation year, deck, sales or fiscal terms: "
+                "compile the case for it"
+            )
             raise ValueError(msg)
         moved = copy.copy(self)
         moved.inputs_hash = self.inputs_hash
@@ -324,10 +354,32 @@ def _gas_profile(prod: GasProduction, years: np.ndarray, notes: list[str]) -> np
     return volumes
 
 
-def _terms(case: Case) -> FiscalTerms | None:
-    if case.fiscal is None:
+def _fiscal_choice(case: Case, name: str) -> FiscalTermsChoice | None:
+    """The fiscal terms a scenario names: the case's own (``base``) or one of its alternatives."""
+    if case.fiscal is not None and (name == BASE_TERMS or name in case.fiscal.alternatives):
+        return case.fiscal.choice(name)
+    if case.fiscal is None and name == BASE_TERMS:
         return None
-    return terms_with_overrides(get_regime(case.fiscal.regime), case.fiscal.overrides)
+    names = case.fiscal.names if case.fiscal is not None else [BASE_TERMS]
+    issue = Issue(
+        "--scenario regime",
+        name,
+        f"the name of fiscal terms of {case.id}: {', '.join(names)}",
+        "choose one of the listed names (`fiscal.alternatives` of the case adds others)",
+    )
+    raise InputError([issue], case.id)
+
+
+def _regime_and_terms(case: Case, name: str = BASE_TERMS) -> tuple[Regime | None, FiscalTerms | None]:
+    choice = _fiscal_choice(case, name)
+    if choice is None:
+        return None, None
+    regime = get_regime(choice.regime)
+    return regime, terms_with_overrides(regime, choice.overrides)
+
+
+def _terms(case: Case, name: str = BASE_TERMS) -> FiscalTerms | None:
+    return _regime_and_terms(case, name)[1]
 
 
 def _level(party: Party) -> int:
@@ -355,11 +407,84 @@ def _prices(case: Case, scenario: Scenario, years: np.ndarray) -> tuple[np.ndarr
                 f"add a price for {commodity} or choose another deck",
             )
             raise InputError([issue], case.id)
-        value = chosen.price.canonical() * scenario.price_factor * factors.get(commodity, 1.0)
+        money = dollars_factor(chosen.money_year, case.money.base_year, _inflation(case), _price_path(chosen))
+        value = chosen.price.canonical() * money * scenario.price_factor * factors.get(commodity, 1.0)
         prices[c, :] = value
         units.append(chosen.price.unit)
         display.append(1.0 / chosen.price.canonical() * chosen.price.value if chosen.price.value else 1.0)
     return prices, units, display
+
+
+def _inflation(case: Case) -> float | None:
+    return case.money.inflation.canonical() if case.money.inflation is not None else None
+
+
+def _price_path(price: PriceAssumption) -> str:
+    return f"prices ({price.commodity}, deck {price.deck}).money_year"
+
+
+def _deck_note(case: Case, deck: str) -> str | None:
+    """How the deck's prices were brought into the case's real dollars, when they needed converting."""
+    base = case.money.base_year
+    chosen = sorted({(p.money_year, p.basis) for p in case.prices if p.deck == deck and p.money_year != base})
+    if not chosen:
+        return None
+    index = us_cpi()
+    parts = [
+        f"{basis} {year} dollars x {dollars_factor(year, base, _inflation(case), 'money_year'):.4f}"
+        for year, basis in chosen
+    ]
+    past = any(year > index.last_year for year, _ in chosen) or base > index.last_year
+    extended = " (extended past its last year at the case's expected inflation)" if past else ""
+    return (
+        f"price deck {deck}: {', '.join(parts)} = real {base} dollars, by the US CPI-U annual averages "
+        f"({index.source.publisher}, series {index.series}){extended}; held flat in real terms"
+    )
+
+
+def _loan_rates(case: Case, loans: list[Facility]) -> tuple[dict[str, float], str]:
+    """The real rate of each loan, by id, and a sentence saying how it was obtained.
+
+    A nominal rate (as lenders quote it) is converted with the case's expected inflation:
+    ``real = (1 + nominal) / (1 + inflation) - 1``.
+
+    Raises
+    ------
+    InputError
+        If a loan's rate is nominal and the case gives no ``money.inflation`` to convert it.
+    """
+    inflation = _inflation(case)
+    nominal = [(i, f) for i, f in enumerate(case.financing) if f.instrument == "loan" and f.rate_basis == "nominal"]
+    if nominal and inflation is None:
+        issues = [
+            Issue(
+                f"financing[{i}].rate_basis",
+                "nominal",
+                "a real rate, or `money.inflation` (expected US$ inflation a year) to convert the nominal rate "
+                f"into the case's real {case.money.base_year} dollars",
+                "give `money.inflation: {value: 2.3, unit: '%/yr', source: [...]}` or `rate_basis: real`",
+            )
+            for i, f in nominal
+        ]
+        raise InputError(issues, case.id)
+    rates: dict[str, float] = {}
+    pairs: dict[str, str] = {}
+    for f in loans:
+        quoted = f.rate.canonical()
+        if f.rate_basis == "nominal" and inflation is not None:
+            rates[f.id] = real_rate(quoted, inflation)
+            pairs[f"{quoted:.2%}"] = f"{quoted:.2%} -> {rates[f.id]:.2%}"
+        else:
+            rates[f.id] = quoted
+    if not loans:
+        return rates, ""
+    if not pairs:
+        return rates, "loan rates are given as real rates"
+    which = "loan rates are" if all(f.rate_basis == "nominal" for f in loans) else "the nominal loan rates are"
+    return rates, (
+        f"{which} quoted nominal and converted to real {case.money.base_year} terms at expected US$ inflation of "
+        f"{inflation:.2%}/yr: real = (1 + nominal) / (1 + inflation) - 1 ({', '.join(pairs[k] for k in sorted(pairs))})"
+    )
 
 
 def _yields(
@@ -438,8 +563,10 @@ def _gas_yields(case: Case, prod: GasProduction) -> np.ndarray:
     return yields
 
 
-def _loan_arrays(loans: list[Facility]) -> dict[str, np.ndarray]:
+def _loan_arrays(loans: list[Facility], rates: dict[str, float]) -> dict[str, np.ndarray]:
     """The compiled loans: one per distinct set of terms, its amount the sum of the loans that share them.
+
+    ``rates`` are the loans' real rates by id (:func:`_loan_rates`).
 
     Loans on the same terms draw pro rata to their commitments and repay on the same schedule, so together
     they move exactly as one loan of their total amount (the model reports only the totals of all loans).
@@ -448,7 +575,7 @@ def _loan_arrays(loans: list[Facility]) -> dict[str, np.ndarray]:
     merged: dict[tuple[float, ...], float] = {}
     for f in loans:
         terms = (
-            f.rate.canonical(),
+            rates[f.id],
             round(f.grace.to("yr")),
             max(1, round(f.tenor.to("yr"))),
             profile[f.repayment],
@@ -531,9 +658,21 @@ def compile_case(case: Case, scenario: Scenario | None = None) -> Compiled:
 
     prices, price_units, display = _prices(case, scenario, years)  # first: names a commodity without a price
     yields, product_yield = _yields(case, prod, capacity, notes)
+    if deck_note := _deck_note(case, scenario.deck):
+        notes.append(deck_note)
 
     # --- fiscal -----------------------------------------------------------------------------------------
-    terms = _terms(case)
+    regime, terms = _regime_and_terms(case, scenario.regime)
+    if scenario.regime != BASE_TERMS and case.fiscal is not None:
+        alternative = case.fiscal.alternatives[scenario.regime]
+        notes.append(f"fiscal terms {scenario.regime!r} ({regime.id if regime else '-'}): {alternative.description}")
+    if terms is not None and terms.income_tax_holiday is not None:
+        holiday = terms.income_tax_holiday.years.to("yr")
+        notes.append(
+            f"the terms give an income tax holiday of {holiday:g} years from first production, which the model does "
+            "not apply: it charges the one income tax rate in every year, so income tax in the holiday years is "
+            "overstated"
+        )
     royalties = terms.royalties if terms else []
     payee = {"federal": k.PAYEE_FEDERAL, "provincial": k.PAYEE_PROVINCIAL}
     advance = terms.advance_royalty if terms else None
@@ -557,7 +696,6 @@ def compile_case(case: Case, scenario: Scenario | None = None) -> Compiled:
     profit_share = terms.profit_share if terms else None
 
     end_index = n - 1
-    regime = get_regime(case.fiscal.regime) if case.fiscal else None
     if regime is not None and regime.ends is not None and regime.ends.year < years[-1]:
         end_index = max(-1, regime.ends.year - start)
         notes.append(
@@ -566,6 +704,7 @@ def compile_case(case: Case, scenario: Scenario | None = None) -> Compiled:
 
     # --- financing --------------------------------------------------------------------------------------
     loans = [f for f in case.financing if f.instrument == "loan"]
+    loan_rates, loan_rate_basis = _loan_rates(case, loans)
     first_base = int(np.argmax(capacity > 0)) if np.any(capacity > 0) else n
     pre_production_capex = float(capex[:first_base].sum())
     total_debt = sum(f.amount.to("US$m") for f in loans)
@@ -621,7 +760,7 @@ def compile_case(case: Case, scenario: Scenario | None = None) -> Compiled:
         ps_state_share=_q(profit_share.state_share if profit_share else None),
         ps_pass_through=_q(profit_share.provincial_pass_through if profit_share else None),
         ps_social=_q(profit_share.social_uplift if profit_share else None),
-        **_loan_arrays(loans),
+        **_loan_arrays(loans, loan_rates),
         debt_fraction=float(debt_fraction),
         stake_share=stake_share,
         stake_kind=np.array(kinds, dtype=np.int64),
@@ -650,6 +789,8 @@ def compile_case(case: Case, scenario: Scenario | None = None) -> Compiled:
         stake_lines=lines,
         terms=terms,
         notes=notes,
+        loan_rates=loan_rates,
+        loan_rate_basis=loan_rate_basis,
     )
 
 
@@ -658,7 +799,7 @@ def _stake_lines(
 ) -> tuple[list[str], np.ndarray, list[int], list[str], list[str], list[float], list[float], list[Transfer]]:
     """Stake lines (one per stake, plus buyers) with their share each year (held on 1 July); priced sales' payments."""
     kind_code = {"paid": k.STAKE_PAID, "funded-by-another-party": k.STAKE_FUNDED, "free-carried": k.STAKE_FREE_CARRIED}
-    terms = _terms(case)
+    terms = _terms(case, scenario.regime)
     labels: list[str] = []
     rows: list[np.ndarray] = []
     kinds: list[int] = []

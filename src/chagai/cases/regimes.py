@@ -61,12 +61,23 @@ class ProfitShare(Sourced):
     social_uplift: Fraction | None = Field(default=None, description="share of net profit for local welfare")
 
 
+class TaxHoliday(Sourced):
+    """Years, counted from the first year of production, in which income tax is not charged.
+
+    Recorded as the instrument sets it. The annual model charges one income tax rate in every year, so it does
+    not apply a holiday yet: compiling a case whose terms hold one says so in the appraisal's notes.
+    """
+
+    years: Duration
+
+
 class FiscalTerms(StrictModel):
     """Every term the model applies; absent terms do not apply."""
 
     royalties: list[Royalty] = Field(default_factory=list)
     advance_royalty: AdvanceRoyalty | None = None
     income_tax_rate: Fraction | None = None
+    income_tax_holiday: TaxHoliday | None = None
     super_tax_rate: Fraction | None = None
     minimum_tax_rate: Fraction | None = Field(default=None, description="on turnover")
     depreciation: Depreciation | None = None
@@ -155,6 +166,7 @@ __all__ = [
     "ProfitShare",
     "Regime",
     "Royalty",
+    "TaxHoliday",
     "ValidationError",
     "all_regimes",
     "get_regime",

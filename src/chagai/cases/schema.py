@@ -21,6 +21,7 @@ import re
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
+    AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
@@ -313,14 +314,44 @@ class Location(Sourced):
     district: str | None = None
 
 
+class InflationRate(Quantity):
+    """Expected inflation of the currency, per year [%/yr, 1/yr]."""
+
+    dimensions = ("rate_per_year",)
+    minimum = -0.5
+    maximum = 1.0
+
+
 class MoneyBasis(StrictModel):
-    """How money in the case is expressed."""
+    """How money in the case is expressed: US$ million in the real dollars of ``base_year``.
+
+    ``inflation`` is the expected inflation of the US dollar over the life of the project. The model needs it to
+    bring nominal figures into the case's real dollars: loan rates quoted nominally (as lenders quote them) and
+    prices of a year past the bundled consumer price index.
+    """
 
     currency: Literal["USD"] = "USD"
     unit: Literal["million"] = "million"
     basis: Literal["real", "nominal"] = "real"
     base_year: Year
-    inflation: float | None = Field(default=None, ge=-0.5, le=1.0, description="per year, for a nominal basis")
+    inflation: InflationRate | None = Field(
+        default=None, description="expected US$ inflation per year, to convert nominal loan rates and prices"
+    )
+
+    @field_validator("basis")
+    @classmethod
+    def _real_only(cls, basis: str) -> str:
+        if basis != "real":
+            raise invalid(
+                "not_implemented",
+                "not implemented: give real dollars of a base year",
+                {
+                    "expected": "`basis: real` (a nominal basis is not implemented: give real dollars of a base year)",
+                    "fix": "convert the case's money to real dollars of a base year (loan rates and price decks "
+                    "keep their own nominal or real basis and are converted by the model)",
+                },
+            )
+        return basis
 
 
 class StatusEntry(Sourced):
@@ -587,8 +618,8 @@ class Costs(StrictModel):
 # Fiscal, financing, prices, claims
 
 
-class FiscalReference(StrictModel):
-    """The fiscal regime that applies, by preset id, with case-specific overrides of its terms."""
+class FiscalTermsChoice(StrictModel):
+    """Fiscal terms by regime preset id, with case-specific overrides of single terms."""
 
     regime: Slug
     overrides: dict[str, Any] = Field(default_factory=dict)
@@ -596,6 +627,56 @@ class FiscalReference(StrictModel):
     overrides_estimate: str | None = None
 
     _source_list = field_validator("overrides_source", mode="before")(_as_list)
+
+
+class FiscalAlternative(FiscalTermsChoice):
+    """Other fiscal terms the case can be appraised under, by name (``--scenario regime=<name>``)."""
+
+    description: str = Field(min_length=1, description="what these terms are and when they would apply")
+
+
+BASE_TERMS = "base"
+"""Name of the case's own fiscal terms among its alternatives (``--scenario regime=base``)."""
+
+
+class FiscalReference(FiscalTermsChoice):
+    """The fiscal regime that applies, by preset id, with case-specific overrides of its terms.
+
+    ``alternatives`` name other terms the case may be appraised under, where sources conflict or a law could
+    apply instead (the statutory regime without a negotiated incentive, say); a scenario chooses one by name.
+    """
+
+    alternatives: dict[Slug, FiscalAlternative] = Field(default_factory=dict)
+
+    @field_validator("alternatives")
+    @classmethod
+    def _base_is_reserved(cls, alternatives: dict[str, FiscalAlternative]) -> dict[str, FiscalAlternative]:
+        if BASE_TERMS in alternatives:
+            raise invalid(
+                "reserved_name",
+                "{name!r} names the case's own fiscal terms",
+                {
+                    "name": BASE_TERMS,
+                    "expected": f"alternative names other than {BASE_TERMS!r}",
+                    "fix": "rename the alternative (e.g. statutory)",
+                },
+            )
+        return alternatives
+
+    def choice(self, name: str) -> FiscalTermsChoice:
+        """The terms named ``name``: the case's own (``base``) or one of its alternatives.
+
+        Raises
+        ------
+        KeyError
+            If there is no such name.
+        """
+        return self if name == BASE_TERMS else self.alternatives[name]
+
+    @property
+    def names(self) -> list[str]:
+        """The names a scenario may choose: ``base`` and the alternatives."""
+        return [BASE_TERMS, *sorted(self.alternatives)]
 
 
 class Facility(Sourced):
@@ -609,6 +690,11 @@ class Facility(Sourced):
     amount: Money
     currency: Literal["USD"] = "USD"
     rate: Fraction
+    rate_basis: Literal["nominal", "real"] = Field(
+        default="nominal",
+        description="nominal: the rate as lenders quote it, converted to the case's real dollars with "
+        "`money.inflation`; real: already a real rate",
+    )
     upfront_fee: Fraction | None = None
     commitment_fee: Fraction | None = None
     grace: Duration
@@ -637,13 +723,22 @@ class Facility(Sourced):
 
 
 class PriceAssumption(StrictModel):
-    """A commodity price in a named deck."""
+    """A commodity price in a named deck, in the dollars of ``money_year``.
+
+    The model holds the price flat in real terms and converts it to the real dollars of the case's base year
+    with the US consumer price index (:mod:`chagai.cases.money`). ``basis`` says what the figure is: ``real``, a
+    price already stated in constant dollars of ``money_year``; ``nominal``, a current-dollar figure of
+    ``money_year`` (an average of that year's market quotes, say). Every price of one deck shares its money year
+    and basis. ``year`` is read as ``money_year`` (the name of earlier releases).
+    """
 
     commodity: Commodity
     deck: Slug = "base"
     price: Price
     basis: Literal["real", "nominal"] = "real"
-    year: Year = Field(description="the year whose dollars the price is in")
+    money_year: Year = Field(
+        validation_alias=AliasChoices("money_year", "year"), description="the year whose dollars the price is in"
+    )
 
 
 ClaimBasis = Literal["year", "first-year", "first-full-year", "run-rate", "build", "life", "history"]

@@ -574,7 +574,7 @@ def run_block(
     annuity_denominator = np.empty((n_fac, longest_tenor + 1))  # 1 - (1 + rate)^-years, by years left
     for f in range(n_fac):
         for years in range(1, longest_tenor + 1):
-            annuity_denominator[f, years] = 1.0 - (1.0 + params.fac_rate[f]) ** (-years)
+            annuity_denominator[f, years] = 1.0 - (1.0 + params.fac_rate[f]) ** (-float(years))
     interest_due = np.empty(nb)
     paying = np.empty(nb, dtype=np.bool_)
     since = np.empty(nb, dtype=np.int64)  # years since repayment started
@@ -910,7 +910,7 @@ def _size_sculpted(params: Params, cfads: F64, first_production: I64, amount: F6
             end = min(fp + params.fac_tenor[f], n)
             for k in range(fp, end):
                 capacity += (
-                    max(cfads[k, b], 0.0) / params.fac_target_dscr[f] / (1.0 + params.fac_rate[f]) ** (k - fp + 1)
+                    max(cfads[k, b], 0.0) / params.fac_target_dscr[f] / (1.0 + params.fac_rate[f]) ** float(k - fp + 1)
                 )
             amount[f, b] = min(amount[f, b], capacity * amount[f, b] / sculpted_total)
 
@@ -928,7 +928,7 @@ def _sculpted_principal(
     end = min(start + tenor, cfads.shape[0])
     pv = 0.0
     for k in range(t, end):
-        pv += max(cfads[k], 0.0) / target / (1.0 + rate) ** (k - t + 1)
+        pv += max(cfads[k], 0.0) / target / (1.0 + rate) ** float(k - t + 1)
     if pv <= 0:
         return float(balance / max(end - t, 1))
     service: float = max(cfads[t], 0.0) / target * balance / pv

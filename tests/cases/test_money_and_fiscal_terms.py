@@ -227,7 +227,7 @@ def test_reko_diq_under_its_reported_terms_and_the_statutory_regime() -> None:
         np.testing.assert_allclose(statutory.line(line), reported.line(line), rtol=1e-12, atol=1e-9)
     # the general law takes more: income tax at 29/20 of the reported rate on the same base, plus super tax and
     # withholding; the owners' after-tax value falls and the governments' take rises
-    taxed = reported.line("taxable_income") > 0
+    taxed = reported.line("income_tax") > 0  # after the 15-year holiday
     np.testing.assert_allclose(
         statutory.line("income_tax")[taxed], reported.line("income_tax")[taxed] * 29 / 20, rtol=1e-9
     )
@@ -241,6 +241,12 @@ def test_reko_diq_under_its_reported_terms_and_the_statutory_regime() -> None:
     assert figure["law"]["government_take"] > figure["fippa"]["government_take"]
     assert figure["law"]["aetr"] > figure["fippa"]["aetr"]
     assert figure["law"]["government_federal_total"] > figure["fippa"]["government_federal_total"]
-    # the holiday is reported and said not to be applied
-    assert any("holiday of 15 years" in n and "does not apply" in n for n in reported.compiled.notes)
+    # the holiday: no income tax in the first 15 years of production, taxed after; none under the general law
+    assert any("holiday of 15 years" in n for n in reported.compiled.notes)
     assert not any("holiday" in n for n in statutory.compiled.notes)
+    first = int(np.flatnonzero(reported.line("throughput") > 0)[0])
+    assert not np.any(reported.line("income_tax")[first : first + 15] > 0)
+    after = reported.line("income_tax")[first + 15 :]
+    assert np.any(after > 0)
+    profitable = statutory.line("taxable_income")[first : first + 15] > 0
+    assert np.all(statutory.line("income_tax")[first : first + 15][profitable] > 0)

@@ -666,12 +666,12 @@ def compile_case(case: Case, scenario: Scenario | None = None) -> Compiled:
     if scenario.regime != BASE_TERMS and case.fiscal is not None:
         alternative = case.fiscal.alternatives[scenario.regime]
         notes.append(f"fiscal terms {scenario.regime!r} ({regime.id if regime else '-'}): {alternative.description}")
+    holiday_years = 0
     if terms is not None and terms.income_tax_holiday is not None:
-        holiday = terms.income_tax_holiday.years.to("yr")
+        holiday_years = round(terms.income_tax_holiday.years.to("yr"))
         notes.append(
-            f"the terms give an income tax holiday of {holiday:g} years from first production, which the model does "
-            "not apply: it charges the one income tax rate in every year, so income tax in the holiday years is "
-            "overstated"
+            f"income tax holiday of {holiday_years} years from first production: no income, super or minimum tax "
+            "in those years (losses carried forward through them as in any year)"
         )
     royalties = terms.royalties if terms else []
     payee = {"federal": k.PAYEE_FEDERAL, "provincial": k.PAYEE_PROVINCIAL}
@@ -747,6 +747,7 @@ def compile_case(case: Case, scenario: Scenario | None = None) -> Compiled:
         advance_credit_start=float(credit_start),
         advance_payee=payee[advance.payee] if advance else k.PAYEE_PROVINCIAL,
         cit_rate=_q(terms.income_tax_rate if terms else None),
+        tax_holiday_years=int(holiday_years),
         super_tax_rate=_q(terms.super_tax_rate if terms else None),
         minimum_tax_rate=_q(terms.minimum_tax_rate if terms else None),
         presumptive_rate=_q(terms.presumptive_tax_rate if terms else None),

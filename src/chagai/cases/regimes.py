@@ -64,8 +64,8 @@ class ProfitShare(Sourced):
 class TaxHoliday(Sourced):
     """Years, counted from the first year of production, in which income tax is not charged.
 
-    Recorded as the instrument sets it. The annual model charges one income tax rate in every year, so it does
-    not apply a holiday yet: compiling a case whose terms hold one says so in the appraisal's notes.
+    The annual model charges no income tax, super tax or minimum tax in those years (they move with a delay, as
+    production does); the loss carry-forward runs through them as in any year.
     """
 
     years: Duration

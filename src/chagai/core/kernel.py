@@ -190,6 +190,7 @@ class Params(NamedTuple):
     advance_credit_start: float  # advance royalties paid before year 0, still to credit [US$m]
     advance_payee: int
     cit_rate: float
+    tax_holiday_years: int  # years from first production with no income, super or minimum tax
     super_tax_rate: float
     minimum_tax_rate: float
     presumptive_rate: float
@@ -293,12 +294,20 @@ def _depreciation(params: Params, additions: F64, throughput: F64, reserve_left:
 
 @jit
 def _income_tax(
-    params: Params, taxable: F64, gross: F64, income_tax: F64, super_tax: F64, presumptive: F64, losses_used: F64
+    params: Params,
+    taxable: F64,
+    gross: F64,
+    first_production: I64,
+    income_tax: F64,
+    super_tax: F64,
+    presumptive: F64,
+    losses_used: F64,
 ) -> None:
     """Income tax with loss carry-forward, super tax and minimum tax; presumptive tax in lieu where set.
 
     Every array is (T, B): ``taxable`` income and ``gross`` revenue in [US$m]; the taxes and the losses used
-    against each year's income are written into the other four.
+    against each year's income are written into the other four. In the ``tax_holiday_years`` from each path's
+    ``first_production`` (B,), income, super and minimum tax are zero; losses are carried and used as in any year.
     """
     n, nb = taxable.shape
     losses = np.zeros((n, nb)) if params.loss_years >= 0 else np.zeros((0, nb))  # unused loss by year it arose
@@ -328,10 +337,11 @@ def _income_tax(
                 losses[t, b] = -income
             base = max(0.0, income - used)
             losses_used[t, b] = used
+            charged = 0.0 if t - first_production[b] < params.tax_holiday_years else 1.0
             cit = params.cit_rate * base
             minimum = params.minimum_tax_rate * gross[t, b]
-            income_tax[t, b] = max(cit, minimum)
-            super_tax[t, b] = params.super_tax_rate * base
+            income_tax[t, b] = charged * max(cit, minimum)
+            super_tax[t, b] = charged * params.super_tax_rate * base
             presumptive[t, b] = 0.0
 
 
@@ -554,8 +564,15 @@ def run_block(
         dep = np.empty((n, nb))
         taxable = _taxable_income(params, out, first_production, reserve_left, False, dep)
         _income_tax(
-            params, taxable, out[L.gross_revenue], unlevered_tax[0], unlevered_tax[1], unlevered_tax[2], dep
-        )  # dep is scratch for the losses used here
+            params,
+            taxable,
+            out[L.gross_revenue],
+            first_production,
+            unlevered_tax[0],
+            unlevered_tax[1],
+            unlevered_tax[2],
+            dep,  # scratch for the losses used here
+        )
     cfads_pre = np.zeros((n, nb) if any_sculpted else (0, nb))  # CFADS before the interest tax shield
     if any_sculpted:
         _pre_interest_cfads(out, first_production, unlevered_tax, cfads_pre)
@@ -685,6 +702,7 @@ def run_block(
         params,
         taxable,
         out[L.gross_revenue],
+        first_production,
         out[L.income_tax],
         out[L.super_tax],
         out[L.presumptive_tax],

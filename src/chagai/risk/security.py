@@ -293,6 +293,52 @@ def mean_delay_probability(profile: SecurityProfile) -> float:
     return pi * profile.delay_probability_active + (1.0 - pi) * profile.delay_probability_calm
 
 
+def pause_distribution(
+    p_calm_to_active: float,
+    p_active_to_calm: float,
+    start_active_probability: float,
+    delay_probability_calm: float,
+    delay_probability_active: float,
+    start: int,
+    years: int,
+) -> npt.NDArray[np.float64]:
+    """Exact probability of each number of construction pauses, 0 to ``years``.
+
+    The regime chain starts in year 0 (active with ``start_active_probability``); each of the ``years``
+    construction years from year ``start`` brings a pause with the probability of its regime. Computed by
+    dynamic programming over (regime, pauses so far).
+
+    Parameters
+    ----------
+    p_calm_to_active, p_active_to_calm, start_active_probability
+        The regime chain [1/yr], [1/yr], [-].
+    delay_probability_calm, delay_probability_active
+        Probability of a pause in a calm and in an active construction year [1/construction yr].
+    start, years
+        First construction year index and number of construction years [-], [yr].
+
+    Returns
+    -------
+    numpy.ndarray
+        (years + 1,) probabilities of 0, 1, .. ``years`` pauses [-].
+    """
+    years = max(0, int(years))
+    p_pause = np.array([delay_probability_calm, delay_probability_active], dtype=np.float64)
+    dist = np.zeros((2, years + 1))  # [regime, pauses]
+    dist[1, 0] = start_active_probability
+    dist[0, 0] = 1.0 - start_active_probability
+    for t in range(start + years):
+        if t > 0:
+            calm, active = dist[0].copy(), dist[1].copy()
+            dist[1] = active * (1.0 - p_active_to_calm) + calm * p_calm_to_active
+            dist[0] = active * p_active_to_calm + calm * (1.0 - p_calm_to_active)
+        if t >= start:
+            moved = dist * p_pause[:, None]
+            dist = dist - moved
+            dist[:, 1:] += moved[:, :-1]
+    return np.asarray(dist.sum(axis=0), dtype=np.float64)
+
+
 def expected_output_loss(profile: SecurityProfile) -> float:
     """Long-run expected share of a year's output lost to events [fraction of output].
 

@@ -66,6 +66,7 @@ from chagai.risk.prices import PriceModels, bundled_price_models, log_moments
 from chagai.risk.security import (
     SecurityProfile,
     expected_output_loss,
+    pause_distribution,
     profile_for_case_kind,
     simulate_regimes,
 )
@@ -797,8 +798,8 @@ def draw_non_price(
     The model of :mod:`chagai.risk.montecarlo` (regime chain from the valuation year; Poisson events per regime,
     severe ones stopping the output for exponential days, ordinary ones cutting ``outage_loss``; a pause per
     construction year with the regime's probability; lognormal overrun whose normal score is correlated with the
-    standardised number of pauses), drawn from ``rng``. Where a risk is off (or there is no profile), the
-    scenario's own availability, delay and overrun are kept.
+    number of pauses standardised by its exact mean and standard deviation), drawn from ``rng``. Where a risk is
+    off (or there is no profile), the scenario's own availability, delay and overrun are kept.
 
     Returns
     -------
@@ -829,9 +830,19 @@ def draw_non_price(
         p = np.where(active, profile.delay_probability_active, profile.delay_probability_calm)
         pauses = ((rng.random((n, t_count)) < p) & building).sum(axis=1)
         delay = np.minimum((pauses * profile.delay_years + 0.5).astype(np.int64), max_delay)
-        p_bar = 0.5 * (profile.delay_probability_calm + profile.delay_probability_active)
-        spread = math.sqrt(max(years * p_bar * (1.0 - p_bar), 1e-12))
-        z_delay = (pauses - years * p_bar) / spread if years > 0 else np.zeros(n)
+        chance = pause_distribution(
+            profile.p_calm_to_active,
+            profile.p_active_to_calm,
+            profile.start_active_probability,
+            profile.delay_probability_calm,
+            profile.delay_probability_active,
+            start,
+            years,
+        )
+        count = np.arange(chance.size)
+        mean = float(chance @ count)
+        spread = math.sqrt(float(chance @ (count - mean) ** 2))
+        z_delay = (pauses - mean) / spread if spread > 1e-6 else np.zeros(n)
         rho = profile.overrun_delay_correlation
         z = rho * z_delay + math.sqrt(max(0.0, 1.0 - rho * rho)) * rng.standard_normal(n)
         capex = profile.overrun_median * np.exp(profile.overrun_sigma * z)

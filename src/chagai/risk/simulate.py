@@ -37,8 +37,14 @@ def _has_flows(smallest: float, largest: float) -> bool:
 class RiskSettings:
     """Which risks a run draws, and how prices trend.
 
-    ``price_trend``: ``deck`` keeps each price's expected level at the case's deck (mean reversion to the deck,
-    GBM with drift sigma^2/2); ``calibrated`` uses the calibrated long-run levels and drifts.
+    ``price_trend``:
+
+    * ``deck`` keeps each price's expected (mean) level at the case's deck price in every year: a mean-reverting
+      log price reverts to a level set year by year so that E[P_t] = deck (its median lies below the deck, by
+      the factor exp(-var_t / 2)); a GBM price has drift 0 (mean at the deck, median deck exp(-sigma^2 t / 2)).
+    * ``calibrated`` uses the calibrated models: a mean-reverting price's median reverts to the calibrated
+      long-run price (its mean lies above it, by exp(var_t / 2)); a GBM price's mean grows at the calibrated
+      drift, E[P_t] = deck exp(drift t).
     """
 
     prices: bool = True
@@ -229,6 +235,7 @@ def _price_process(compiled: Compiled, models: PriceModels | None, settings: Ris
     n_c = len(compiled.commodities)
     kind = np.zeros(n_c, dtype=np.int64)
     kappa, sigma, drift, level = (np.zeros(n_c) for _ in range(4))
+    mean_level = np.zeros(n_c, dtype=np.bool_)
     chol = np.eye(n_c)
     if models is not None and settings.prices:
         if not (math.isfinite(settings.volatility_factor) and settings.volatility_factor >= 0):
@@ -240,13 +247,15 @@ def _price_process(compiled: Compiled, models: PriceModels | None, settings: Ris
             sigma[c] = m.sigma * settings.volatility_factor
             if m.kind == "gbm":
                 kind[c] = 1
-                drift[c] = m.drift if settings.price_trend == "calibrated" else 0.5 * sigma[c] ** 2
+                drift[c] = m.drift if settings.price_trend == "calibrated" else 0.0  # deck: E[P_t] = deck
             else:
                 kappa[c] = m.kappa
                 deck = compiled.prices[c, 0]
                 if settings.price_trend == "calibrated" and m.long_run and deck > 0:
-                    level[c] = math.log(m.long_run / deck)
-    return mc.PriceProcess(kind, kappa, sigma, drift, level, np.ascontiguousarray(chol))
+                    level[c] = math.log(m.long_run / deck)  # the median's long-run level
+                else:
+                    mean_level[c] = True  # level 0: E[P_t] = deck every year
+    return mc.PriceProcess(kind, kappa, sigma, drift, level, np.ascontiguousarray(chol), mean_level)
 
 
 def _security_vector(profile: SecurityProfile | None, settings: RiskSettings) -> np.ndarray:
@@ -276,6 +285,7 @@ def risk_inputs(
         construction_start=int(start),
         construction_years=int(construction),
         max_delay=max(0, DELAY_MARGIN - 2),  # the horizon keeps DELAY_MARGIN years after the base end
+        n_years=len(capacity),
     )
 
 

@@ -260,6 +260,21 @@ def test_summary_statistics_are_numpys_on_the_stored_results(reko) -> None:  # t
     assert sim.default_years == dict(zip(years.tolist(), counts.tolist(), strict=True))
 
 
+@pytest.mark.parametrize("case_id", ["reko-diq", "saindak"])
+def test_deck_trend_keeps_the_mean_revenue_at_the_decks(case_id: str) -> None:
+    """Revenue is linear in the prices: with only prices drawn, its mean is the revenue at the deck (5 s.e.)."""
+    case = bundled_case(case_id)
+    sim = simulate(case, 20_000, seed=21, settings=RiskSettings(security=False, schedule=False), irr_sample=0)
+    at_deck = float(appraise(case, solve=False).line("gross_revenue").sum())
+    revenue = sim.arrays.metrics[:, mc.M_REVENUE].astype(np.float64)
+    mean = next(d.mean for d in sim.distributions if d.key == "revenue")
+    assert abs(mean - at_deck) <= 5 * revenue.std() / math.sqrt(revenue.size)
+    calibrated = simulate(
+        case, 2_000, seed=21, settings=RiskSettings(security=False, schedule=False, price_trend="calibrated")
+    )
+    assert next(d.mean for d in calibrated.distributions if d.key == "revenue") != pytest.approx(mean, rel=0.01)
+
+
 def test_means_are_float64_sums_of_the_valid_results(reko) -> None:  # type: ignore[no-untyped-def]
     profile = dataclasses.replace(bundled_security_profiles()["balochistan-mine"], overrun_sigma=400.0)
     sim = simulate(reko, 3_000, seed=9, profile=profile, chunk_size=1_000)

@@ -305,21 +305,47 @@ def _share(condition: np.ndarray, valid: np.ndarray, n_valid: int) -> float:
     return int(np.count_nonzero(hits)) / n_valid
 
 
+RATIOS_OF_MEANS: dict[int, tuple[tuple[int, ...], str]] = {
+    mc.M_AETR: ((mc.M_PV_FED, mc.M_PV_PROV), "mean PV of government receipts / mean PV of pre-tax cash flow"),
+    mc.M_LOCAL: ((mc.M_PV_PROV,), "mean PV of provincial receipts / mean PV of pre-tax cash flow"),
+}
+"""The shares whose mean is the ratio of the mean PVs (numerator metrics over ``npv_pre_tax``), and its label."""
+
+
+def ratio_of_means(metric_means: np.ndarray, numerators: Sequence[int]) -> float:
+    """Mean PV of the ``numerators`` metrics over mean pre-tax NPV; NaN unless the mean pre-tax NPV is positive.
+
+    The expected take: sum over the valid paths of the receipts' PV over the sum of the pre-tax NPV. The mean of
+    the per-path ratios is no such thing: a path whose pre-tax NPV is near zero makes its ratio huge.
+    """
+    denominator = float(metric_means[mc.M_NPV_PRE])
+    if not denominator > 0.0:
+        return math.nan
+    return float(sum(float(metric_means[i]) for i in numerators)) / denominator
+
+
 def summarise(sim: Simulation) -> None:
     """Fill the distributions, per-stakeholder results, probabilities and failure report of a run.
 
     Percentiles are those of the values stored per path (float32) over the valid paths, as ``np.percentile``
     gives them (:func:`chagai.risk.quantiles.column_percentiles`); means are accumulated in float64 during the run.
+    The mean of a share (AETR, local share) is the ratio of the mean PVs over every valid path
+    (:data:`RATIOS_OF_MEANS`, said so in its label); its percentiles are those of the per-path shares, defined
+    where the path's pre-tax NPV is positive.
     """
     a = sim.arrays
     valid = sim.valid
     n_valid = int(np.count_nonzero(valid))
     metric_means, party_means = a.exact_means()
     metric_q, metric_defined = column_percentiles(a.metrics, valid, PERCENTILES)
-    sim.distributions = [
-        _distribution(name, label, unit, metric_means[i], metric_q[i], int(metric_defined[i]))
-        for i, (name, unit, label) in enumerate(mc.METRICS)
-    ]
+    sim.distributions = []
+    for i, (name, unit, label) in enumerate(mc.METRICS):
+        mean = metric_means[i]
+        if i in RATIOS_OF_MEANS:
+            numerators, basis = RATIOS_OF_MEANS[i]
+            mean = ratio_of_means(metric_means, numerators)
+            label = f"{label}; mean: {basis}"
+        sim.distributions.append(_distribution(name, label, unit, mean, metric_q[i], int(metric_defined[i])))
     # the smallest and largest NPV (percentiles 0 and 100) tell which parties have flows at all
     party_q, party_defined = column_percentiles(a.party_npv, valid, (0, *PERCENTILES, 100))
     levels = {k.LEVEL_PRIVATE: "private", k.LEVEL_FEDERAL: "federal", k.LEVEL_PROVINCIAL: "provincial"}

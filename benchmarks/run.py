@@ -246,13 +246,13 @@ def preprocess(c):
 
 
 def run(ncase, _u):
-    metrics = np.empty((1, mc.N_METRICS))
+    metrics = np.empty((1, measures.N_MEASURES))
     mc.simulate_chunk(
         compiled.params, arrays, 7, ncase, discount, int(compiled.years[0]), parties, metrics,
         np.empty((1, parties.size)), np.empty(1, dtype=np.int8), np.empty(1, dtype=np.int64),
         np.empty((1, mc.N_FIXED_INPUTS)),
     )
-    return (float(metrics[0, mc.M_NPV_POST]),)
+    return (float(metrics[0, measures.M_NPV_POST]),)
 
 
 def postprocess(c, npv):

@@ -495,7 +495,11 @@ def simulate(
     rate: RateOpt = None,
     risk: Annotated[
         str | None,
-        typer.Option("--risk", help="prices=on|off,security=on|off,schedule=on|off,trend=deck|calibrated,volatility=F"),
+        typer.Option(
+            "--risk",
+            help="prices=on|off,security=on|off,schedule=on|off,trend=deck|calibrated,volatility=F; trend deck keeps "
+            "the mean price at the deck, calibrated reverts the median price to the calibrated long-run level",
+        ),
     ] = None,
     chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, help="paths per chunk (memory)")] = 100_000,
     threads: Annotated[int | None, typer.Option("--threads", min=1, help="threads (default: all cores)")] = None,

@@ -271,6 +271,54 @@ def test_summary_statistics_are_numpys_on_the_stored_results(reko) -> None:  # t
     assert sim.default_years == dict(zip(years.tolist(), counts.tolist(), strict=True))
 
 
+def test_mean_shares_are_ratios_of_the_mean_present_values(reko) -> None:  # type: ignore[no-untyped-def]
+    """Mean AETR = sum of PV(government) / sum of PV(pre-tax cash flow) over the valid paths (local share alike)."""
+    sim = simulate(reko, 20_000, seed=13, irr_sample=0)
+    ok = sim.arrays.metrics[sim.valid].astype(np.float64)
+    pre, federal, provincial = ok[:, measures.M_NPV_PRE], ok[:, measures.M_PV_FED], ok[:, measures.M_PV_PROV]
+    assert np.any(pre <= 0), "paths without a positive pre-tax NPV count in the ratio, as in no per-path share"
+    by_key = {d.key: d for d in sim.distributions}
+    aetr, local = by_key["aetr"], by_key["local_share"]
+    # the run's float64 sums against those of the stored float32 values
+    assert aetr.mean == pytest.approx((federal.sum() + provincial.sum()) / pre.sum(), rel=1e-6)
+    assert local.mean == pytest.approx(provincial.sum() / pre.sum(), rel=1e-6)
+    assert "mean PV of government receipts / mean PV of pre-tax cash flow" in aetr.label
+    assert "mean PV of provincial receipts / mean PV of pre-tax cash flow" in local.label
+    per_path = ok[:, measures.M_AETR]
+    per_path = per_path[np.isfinite(per_path)]
+    assert aetr.defined == per_path.size < pre.size  # percentiles: per path, where the pre-tax NPV is positive
+    assert (aetr.p10, aetr.p50, aetr.p90) == tuple(np.percentile(per_path, PERCENTILES))
+    assert aetr.p10 <= aetr.mean <= aetr.p90
+    assert abs(per_path.mean() - aetr.mean) > 0.01  # not the mean of the per-path ratios
+    assert sim.as_dict()["distributions"][measures.M_AETR]["mean"] == aetr.mean
+    # over the valid paths only; with a negative mean pre-tax NPV the ratio is undefined, not a number
+    profile = dataclasses.replace(bundled_security_profiles()["balochistan-mine"], overrun_sigma=400.0)
+    failing = simulate(reko, 5_000, seed=9, profile=profile, irr_sample=0)
+    assert not failing.valid.all()
+    means, _ = failing.arrays.exact_means()
+    assert means[measures.M_NPV_PRE] == pytest.approx(
+        failing.arrays.metrics[failing.valid, measures.M_NPV_PRE].mean(), rel=1e-5
+    )
+    assert means[measures.M_NPV_PRE] < 0
+    assert math.isnan(next(d.mean for d in failing.distributions if d.key == "aetr"))
+    assert failing.as_dict()["distributions"][measures.M_AETR]["mean"] is None
+
+
+@pytest.mark.parametrize("case_id", ["reko-diq", "saindak"])
+def test_deck_trend_keeps_the_mean_revenue_at_the_decks(case_id: str) -> None:
+    """Revenue is linear in the prices: with only prices drawn, its mean is the revenue at the deck (5 s.e.)."""
+    case = bundled_case(case_id)
+    sim = simulate(case, 20_000, seed=21, settings=RiskSettings(security=False, schedule=False), irr_sample=0)
+    at_deck = float(appraise(case, solve=False).line("gross_revenue").sum())
+    revenue = sim.arrays.metrics[:, measures.M_REVENUE].astype(np.float64)
+    mean = next(d.mean for d in sim.distributions if d.key == "revenue")
+    assert abs(mean - at_deck) <= 5 * revenue.std() / math.sqrt(revenue.size)
+    calibrated = simulate(
+        case, 2_000, seed=21, settings=RiskSettings(security=False, schedule=False, price_trend="calibrated")
+    )
+    assert next(d.mean for d in calibrated.distributions if d.key == "revenue") != pytest.approx(mean, rel=0.01)
+
+
 def test_means_are_float64_sums_of_the_valid_results(reko) -> None:  # type: ignore[no-untyped-def]
     profile = dataclasses.replace(bundled_security_profiles()["balochistan-mine"], overrun_sigma=400.0)
     sim = simulate(reko, 3_000, seed=9, profile=profile, chunk_size=1_000)

@@ -1,21 +1,18 @@
-"""Price models: fits recover known parameters, bundled figures are reproducible, bands match Monte Carlo."""
+"""Price models: fits recover known parameters, bundled figures are reproducible, analytic moments hold."""
 
 from __future__ import annotations
 
 import math
 from pathlib import Path
-from statistics import NormalDist
 
 import numpy as np
 import pytest
 
 from chagai.errors import InputError, NotFoundError
 from chagai.risk import calibrate as cal
-from chagai.risk.prices import PriceModel, PriceModels, bundled_price_models, log_moments, simulate_log_paths
+from chagai.risk.prices import PriceModel, PriceModels, bundled_price_models, log_moments
 
 from ..conftest import SHARED_DATA
-
-Z90 = NormalDist().inv_cdf(0.9)
 
 
 def _ar1_series(kappa: float, m: float, sigma: float, n: int, seed: int) -> np.ndarray:
@@ -235,29 +232,7 @@ def test_correlation_is_read_only() -> None:
         bundled_price_models().correlation[0, 1] = 0.0
 
 
-# --- analytic bands against Monte Carlo ----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("kind", ["mean-reverting", "gbm"])
-def test_analytic_band_matches_monte_carlo(kind: str) -> None:
-    deck = 11_000.0
-    model = _model(kind, kappa=0.2, sigma=0.22, long_run=8000.0) if kind == "mean-reverting" else _model(kind)
-    models = PriceModels(commodities=("copper",), models={"copper": model}, correlation=np.eye(1))
-    levels = {"copper": math.log(8000.0 / deck)} if kind == "mean-reverting" else {}
-    y = simulate_log_paths(models, 200_000, 11, np.random.default_rng(20250101), levels)
-    assert np.all(y[:, 0, 0] == 0.0)
-    for h in (1, 3, 10):
-        mean, sd = log_moments(model, math.log(deck), h)
-        prices = deck * np.exp(y[:, h, 0])
-        for q, z in ((0.1, -Z90), (0.5, 0.0), (0.9, Z90)):
-            analytic = math.exp(float(mean) + z * float(sd))
-            assert np.quantile(prices, q) == pytest.approx(analytic, rel=0.01)
-
-
-def test_simulated_shocks_carry_the_correlation() -> None:
-    models = bundled_price_models().for_commodities(["gold", "silver"])
-    y = simulate_log_paths(models, 100_000, 2, np.random.default_rng(7))
-    assert np.corrcoef(y[:, 1, 0], y[:, 1, 1])[0, 1] == pytest.approx(models.correlation[0, 1], abs=0.01)
+# --- analytic moments (the compiled draws are tested against them in test_draws.py) --------------------------
 
 
 def test_log_moments_limits() -> None:

@@ -16,7 +16,6 @@ from chagai.risk import security as sec
 from chagai.risk.security import (
     PARAMETERS,
     SecurityProfile,
-    active_probability,
     bundled_security_path,
     bundled_security_profiles,
     calibrate_security,
@@ -26,7 +25,6 @@ from chagai.risk.security import (
     mean_delay_probability,
     mean_event_rate,
     profile_for_case_kind,
-    simulate_regimes,
     stationary_active,
     write_profiles,
 )
@@ -47,7 +45,7 @@ ACTIVE_325 = {
 
 
 def _chain(p01: float, p10: float, n: int, seed: int) -> set[int]:
-    """Active years 0..n-1 of a two-state chain drawn year by year (independent of simulate_regimes)."""
+    """Active years 0..n-1 of a two-state chain drawn year by year (independent of the Monte Carlo's code)."""
     u = np.random.default_rng(seed).random(n)
     active: set[int] = set()
     state = u[0] < p01 / (p01 + p10)
@@ -256,40 +254,6 @@ def test_profile_for_case_kind() -> None:
 
 
 # ----------------------------------------------------------------------------------------------- regime paths
-
-
-def test_simulated_long_run_share_is_the_stationary_probability() -> None:
-    mine = profile_for_case_kind("mine")
-    pi = stationary_active(mine)
-    assert pi == pytest.approx(0.3877551, rel=1e-6)
-    at_stationary = dataclasses.replace(mine, start_active_probability=pi)
-    paths = simulate_regimes(at_stationary, 100_000, 50, np.random.default_rng(20260101))
-    assert paths.shape == (100_000, 50)
-    assert paths.dtype == np.bool_
-    assert paths.mean() == pytest.approx(pi, rel=0.01)
-
-
-def test_simulated_regimes_follow_the_transient_from_an_active_start() -> None:
-    mine = profile_for_case_kind("mine")
-    paths = simulate_regimes(mine, 100_000, 30, 11)
-    assert paths[:, 0].all()
-    expected = active_probability(mine, np.arange(30))
-    np.testing.assert_allclose(paths.mean(axis=0), expected, atol=0.006)
-    # the empirical transition frequencies are the profile's
-    prev, nxt = paths[:, :-1], paths[:, 1:]
-    assert nxt[~prev].mean() == pytest.approx(mine.p_calm_to_active, rel=0.02)
-    assert (~nxt[prev]).mean() == pytest.approx(mine.p_active_to_calm, rel=0.02)
-
-
-def test_simulate_regimes_is_seeded_and_checks_its_sizes() -> None:
-    gas = profile_for_case_kind("gas-field")
-    a = simulate_regimes(gas, 100, 20, 3)
-    b = simulate_regimes(gas, 100, 20, np.random.default_rng(3))
-    np.testing.assert_array_equal(a, b)
-    assert simulate_regimes(gas, 5, 0, 3).shape == (5, 0)
-    with pytest.raises(InputError) as info:
-        simulate_regimes(gas, -1, 2.5, 3)  # type: ignore[arg-type]
-    assert len(info.value.issues) == 2
 
 
 def test_stationary_of_a_frozen_chain_is_its_start() -> None:

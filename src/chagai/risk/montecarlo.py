@@ -3,9 +3,11 @@
 Each path draws its own inputs from a generator seeded by (run seed, path index) (:mod:`chagai.risk.rng`):
 
 * **prices**: y_t = ln(P_t / P_deck) with y_0 = 0 (the valuation year is at the deck's price) and, from year 1,
-  y_t = y_{t-1} + kappa (m - y_{t-1}) + sigma e_t (mean-reverting) or y_t = y_{t-1} + drift - sigma^2/2 + sigma e_t
-  (GBM), e_t correlated across commodities (Cholesky of the calibrated correlation); m = 0 reverts to the deck,
-  m = ln(long-run / deck) to the calibrated long-run price;
+  y_t = y_{t-1} + kappa (m_t - y_{t-1}) + sigma e_t (mean-reverting) or y_t = y_{t-1} + drift - sigma^2/2 + sigma e_t
+  (GBM), e_t correlated across commodities (Cholesky of the calibrated correlation). The level m_t is either a
+  median level, m = ln(long-run / deck) every year (the median reverts to the calibrated long-run price), or set
+  year by year so that the mean E[P_t] stays at exp(level) times the deck (``mean_level``; level 0 keeps the
+  mean at the deck): :meth:`PriceProcess.log_steps`, tabulated once per run;
 * **security regime**: a two-state Markov chain (calm / conflict-active) year by year;
 * **outages**: a Poisson number of events a year at the regime's rate; each takes an exponential number of days
   at a partial loss (or, for the severe share, the whole output); availability = 1 - lost share of the year. The
@@ -15,7 +17,8 @@ Each path draws its own inputs from a generator seeded by (run seed, path index)
   bring a pause of ``delay_years`` with the regime's probability; the delay moves construction, production and
   debt together;
 * **capital overrun**: lognormal, median and sigma from the profile, its normal score correlated with the
-  number of pauses.
+  number of pauses, standardised by their exact mean and standard deviation (:meth:`RiskInputs.pause_moments`),
+  so the log of the factor has the profile's mean (the log of the median) and standard deviation.
 
 Then the annual model runs on those inputs (:func:`chagai.core.kernel.run_block`, :data:`BLOCK` paths at a time,
 each path's arithmetic exactly that of a single run) and the path's metrics are stored. Blocks run in parallel
@@ -46,7 +49,7 @@ from chagai.core.measures import (
     storable,
 )
 from chagai.risk import rng
-from chagai.risk.security import outage_quantiles
+from chagai.risk.security import outage_quantiles, pause_distribution
 
 # per-path inputs kept for reporting and for saved draws
 INPUTS: tuple[str, ...] = ("delay_years", "capex_factor", "mean_availability", "active_share")
@@ -105,25 +108,61 @@ OUTAGE_SEVERE, OUTAGE_ORDINARY = 0, 2
 
 @dataclass(frozen=True)
 class PriceProcess:
-    """Price dynamics of the case's commodities, in the order of the compiled case."""
+    """Price dynamics of the case's commodities, in the order of the compiled case.
+
+    ``level`` is read by ``mean_level``: where it is true (a mean-reverting commodity), ``exp(level)`` is the
+    mean of ``P_t / P_deck`` in every year from 1 on, and the reversion level is set year by year to hold it
+    (level 0: the expected price is the deck's); where it is false, ``level`` is the log level ``m`` the median
+    reverts to (``ln(long-run / deck)``, the calibrated long-run price as a median, not a mean).
+    """
 
     kind: np.ndarray  # (C,) 0 mean-reverting, 1 GBM
     kappa: np.ndarray  # (C,) [1/yr]
     sigma: np.ndarray  # (C,) [1/sqrt(yr)]
-    drift: np.ndarray  # (C,) [1/yr]
-    level: np.ndarray  # (C,) m = ln(long-run / deck), 0 to revert to the deck
+    drift: np.ndarray  # (C,) [1/yr], so E[P_t] = P_deck exp(drift t) for GBM
+    level: np.ndarray  # (C,) [-], see above
     cholesky: np.ndarray  # (C, C)
+    mean_level: np.ndarray  # (C,) bool, see above
+
+    def log_steps(self, n_years: int) -> np.ndarray:
+        """The constant ``a[c, t]`` of ``y_t = (1 - kappa) y_{t-1} + a[c, t] + sigma e_t``, year by year.
+
+        GBM: ``drift - sigma^2/2``. Mean-reverting with a median level: ``kappa m``. Mean-reverting with a mean
+        level: ``mu_t - (1 - kappa) mu_{t-1}`` with ``mu_t = level - v_t / 2`` (``mu_0 = 0``, as ``y_0 = 0``) and
+        ``v_t = sigma^2 (1 - (1 - kappa)^(2t)) / (1 - (1 - kappa)^2)`` the variance of ``y_t``, so that
+        ``E[exp(y_t)] = exp(mu_t + v_t / 2) = exp(level)``. Column 0 (the valuation year, not drawn) is 0.
+
+        Returns
+        -------
+        numpy.ndarray
+            (C, n_years) [-].
+        """
+        n_c = self.kind.shape[0]
+        steps = np.zeros((n_c, n_years))
+        for c in range(n_c):
+            kappa, sigma, level = float(self.kappa[c]), float(self.sigma[c]), float(self.level[c])
+            if self.kind[c] != 0:
+                steps[c, 1:] = self.drift[c] - 0.5 * sigma * sigma
+            elif not self.mean_level[c]:
+                steps[c, 1:] = kappa * level
+            else:
+                b = 1.0 - kappa
+                variance, mean_before = 0.0, 0.0
+                for t in range(1, n_years):
+                    variance = b * b * variance + sigma * sigma
+                    mean = level - 0.5 * variance
+                    steps[c, t] = mean - b * mean_before
+                    mean_before = mean
+        return steps
 
 
 class RiskArrays(NamedTuple):
     """The random inputs' parameters as the compiled code takes them (see :class:`RiskInputs`)."""
 
     deck: np.ndarray  # (C, T) the deck's price path [US$ per payable unit]
-    kind: np.ndarray  # (C,) 0 mean-reverting, 1 GBM
-    kappa: np.ndarray
-    sigma: np.ndarray
-    drift: np.ndarray
-    level: np.ndarray
+    persistence: np.ndarray  # (C,) 1 - kappa (1 for GBM)
+    sigma: np.ndarray  # (C,)
+    log_steps: np.ndarray  # (C, T) PriceProcess.log_steps
     cholesky: np.ndarray  # (C, C)
     security: np.ndarray  # (len(SEC_FIELDS),)
     outage_quantiles: np.ndarray  # (4, cells + 1) outage totals' quantiles: OUTAGE_SEVERE/ORDINARY + regime
@@ -133,6 +172,8 @@ class RiskArrays(NamedTuple):
     scenario_delay: int  # the scenario's own delay, added to the drawn one [yr]
     scenario_overrun: float  # the scenario's capital factor, times the drawn one [-]
     scenario_availability: float  # the scenario's availability, times the drawn one [fraction]
+    pause_mean: float  # exact mean and standard deviation of the number of pauses
+    pause_sd: float
 
 
 @dataclass(frozen=True)
@@ -143,7 +184,8 @@ class RiskInputs:
     security: np.ndarray  # (len(SEC_FIELDS),)
     construction_start: int  # first year index a delay moves
     construction_years: int  # years of construction in the base schedule
-    max_delay: int  # cap on the drawn delay [yr], so the schedule stays in the horizon
+    max_delay: int  # cap on the total delay [yr], so the schedule stays in the horizon
+    n_years: int  # years of the horizon, year 0 the valuation year
     scenario_delay: int = 0  # the scenario's delay, on top of the drawn one [yr]
     scenario_overrun: float = 1.0  # the scenario's capital factor, times the drawn one [-]
     scenario_availability: float = 1.0  # the scenario's availability, times the drawn one [fraction]
@@ -164,17 +206,32 @@ class RiskInputs:
                 raise ValueError(msg)
         return np.stack([outage_quantiles(rate) for rate in rates])
 
+    def pause_moments(self) -> tuple[float, float]:
+        """Exact mean and standard deviation of the number of construction pauses (:func:`pause_distribution`)."""
+        sec = self.security
+        probability = pause_distribution(
+            sec[S_P01],
+            sec[S_P10],
+            sec[S_START],
+            sec[S_DELAY_CALM],
+            sec[S_DELAY_ACTIVE],
+            self.construction_start,
+            self.construction_years,
+        )
+        count = np.arange(probability.shape[0])
+        mean = float(probability @ count)
+        variance = float(probability @ (count - mean) ** 2)
+        return mean, math.sqrt(variance) if variance > 1e-12 else 0.0
+
     def arrays(self, deck: np.ndarray) -> RiskArrays:
         """The parameters for the compiled code, with the deck's price path (C, T) [US$ per payable unit]."""
         p = self.prices
         return RiskArrays(
             np.ascontiguousarray(deck, dtype=np.float64),
-            p.kind,
-            p.kappa,
-            p.sigma,
-            p.drift,
-            p.level,
-            p.cholesky,
+            np.ascontiguousarray(1.0 - p.kappa, dtype=np.float64),
+            np.ascontiguousarray(p.sigma, dtype=np.float64),
+            p.log_steps(self.n_years),
+            np.ascontiguousarray(p.cholesky, dtype=np.float64),
             self.security,
             self.outage_quantiles(),
             self.construction_start,
@@ -183,6 +240,7 @@ class RiskInputs:
             int(self.scenario_delay),
             float(self.scenario_overrun),
             float(self.scenario_availability),
+            *self.pause_moments(),
         )
 
 
@@ -259,13 +317,13 @@ def _draw_block(
                 p = sec[S_DELAY_ACTIVE] if regime[b] == 1 else sec[S_DELAY_CALM]
                 pauses[b] += 1 if u[b] < p else 0
     # delay and capital overrun, correlated with the pauses
-    p_bar = 0.5 * (sec[S_DELAY_CALM] + sec[S_DELAY_ACTIVE])
-    spread = math.sqrt(max(construction_years * p_bar * (1.0 - p_bar), 1e-12))
+    pause_mean = risk.pause_mean
+    per_pause_sd = 1.0 / risk.pause_sd if risk.pause_sd > 0.0 else 0.0  # no spread: no pause score
     rho = sec[S_OVERRUN_CORR]
     independent = math.sqrt(max(0.0, 1.0 - rho * rho))
     for b in range(m):
         delay[b] = risk.scenario_delay + min(int(pauses[b] * sec[S_DELAY_YEARS] + 0.5), risk.max_delay)
-        z_delay = (pauses[b] - construction_years * p_bar) / spread if construction_years > 0 else 0.0
+        z_delay = (pauses[b] - pause_mean) * per_pause_sd
         z = rho * z_delay + independent * rng.normal(states, b)
         capex_factor[b] = risk.scenario_overrun * sec[S_OVERRUN_MEDIAN] * math.exp(sec[S_OVERRUN_SIGMA] * z)
         inputs[b, 0] = delay[b]
@@ -283,17 +341,12 @@ def _draw_block(
         for c in range(n_c):
             rng.normal_row(states, u, lanes, shocks[c])
         for c in range(n_c):
-            reverting = risk.kind[c] == 0
-            kappa, level, sigma = risk.kappa[c], risk.level[c], risk.sigma[c]
-            step = risk.drift[c] - 0.5 * sigma * sigma
+            keep, step, sigma = risk.persistence[c], risk.log_steps[c, t], risk.sigma[c]
             for b in range(m):
                 e = 0.0
                 for j in range(c + 1):
                     e += chol[c, j] * shocks[j, b]
-                if reverting:
-                    y[c, b] = y[c, b] + kappa * (level - y[c, b]) + sigma * e
-                else:
-                    y[c, b] = y[c, b] + step + sigma * e
+                y[c, b] = keep * y[c, b] + step + sigma * e
             rng.exp_row(y[c], growth)
             for b in range(m):
                 price[c, t, b] = deck[c, t] * growth[b]
@@ -499,6 +552,9 @@ def run_simulation(
         raise ValueError(msg)
     chunk_size = max(1, min(chunk_size, n_paths))
     n_years = params.capacity.shape[0]
+    if risk.n_years != n_years:
+        msg = f"the risk inputs are for {risk.n_years} years, the model has {n_years}: build them for this case"
+        raise ValueError(msg)
     discount = discount_factors(discount_rate, n_years)
     # only parties that hold, fund or buy a stake have equity flows: store their NPVs, not every lender's zeros
     tracked = np.unique(np.concatenate([params.stake_party, params.stake_payer])).astype(np.int64)
@@ -568,60 +624,6 @@ def max_threads() -> int:
     return int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
 
 
-@jit
-def _draw_paths(
-    risk: RiskArrays,
-    seed: int,
-    paths: np.ndarray,
-    price: np.ndarray,
-    availability: np.ndarray,
-    capex_factor: np.ndarray,
-    delay: np.ndarray,
-    valid: np.ndarray,
-) -> None:
-    n_c, n = price.shape[1], price.shape[2]
-    for first in range(0, paths.shape[0], BLOCK):
-        m = min(BLOCK, paths.shape[0] - first)
-        block_price = np.empty((n_c, n, m))
-        block_availability = np.empty((n, m))
-        inputs = np.empty((m, N_FIXED_INPUTS))
-        _draw_block(
-            risk, seed, paths[first : first + m], n, block_price, block_availability,
-            capex_factor[first : first + m], delay[first : first + m], inputs, valid[first : first + m],
-        )  # fmt: skip
-        for b in range(m):
-            for c in range(n_c):
-                for t in range(n):
-                    price[first + b, c, t] = block_price[c, t, b]
-            for t in range(n):
-                availability[first + b, t] = block_availability[t, b]
-
-
-class PathInputs(NamedTuple):
-    """The random inputs of some paths of a run, as the Monte Carlo draws them (draws on the first axis)."""
-
-    price: np.ndarray  # (D, C, T) [US$ per payable unit]
-    availability: np.ndarray  # (D, T) [fraction]
-    capex_factor: np.ndarray  # (D,) [-]
-    delay: np.ndarray  # (D,) [yr]
-    valid: np.ndarray  # (D,) whether the draw is usable
-
-
-def draw_paths(risk: RiskArrays, seed: int, paths: np.ndarray) -> PathInputs:
-    """The inputs the Monte Carlo with ``seed`` draws for ``paths`` (path indices), by its own compiled code.
-
-    Path ``i`` of a run always draws the same inputs, so anything computed on these (the breakeven distribution)
-    is computed on the very paths of the Monte Carlo run with that seed.
-    """
-    paths = np.ascontiguousarray(paths, dtype=np.int64)
-    d, (n_c, n) = paths.shape[0], risk.deck.shape
-    out = PathInputs(
-        np.empty((d, n_c, n)), np.empty((d, n)), np.empty(d), np.empty(d, dtype=np.int64), np.empty(d, dtype=np.bool_)
-    )
-    _draw_paths(risk, seed, paths, *out)
-    return out
-
-
 @parallel_jit
 def draw_only_chunk(
     params: k.Params,
@@ -652,6 +654,80 @@ def draw_only_chunk(
         _draw_block(risk, seed, paths, n, price, availability, capex_factor, delay, inputs, valid)
         for b in range(m):
             checksum[first + b] = capex_factor[b] + delay[b] + price[n_c - 1, n - 1, b] + availability[n - 1, b]
+
+
+class Draws(NamedTuple):
+    """The random inputs of a run's paths, as the Monte Carlo draws them: column (or row) j is path first + j."""
+
+    price: np.ndarray  # (C, T, n) [US$ per payable unit]
+    availability: np.ndarray  # (T, n) [fraction of capacity]
+    capex_factor: np.ndarray  # (n,) [-]
+    delay: np.ndarray  # (n,) int64 [yr]
+    inputs: np.ndarray  # (n, N_FIXED_INPUTS), the columns of INPUTS
+    valid: np.ndarray  # (n,) bool
+
+
+@parallel_jit
+def draw_chunk(
+    risk: RiskArrays,
+    seed: int,
+    first_path: int,
+    price: np.ndarray,
+    availability: np.ndarray,
+    capex_factor: np.ndarray,
+    delay: np.ndarray,
+    inputs: np.ndarray,
+    valid: np.ndarray,
+) -> None:
+    """Draw the random inputs of paths ``first_path ..`` into the outputs (shapes of :class:`Draws`).
+
+    Block by block with :func:`_draw_block`, the code every run draws its paths with; a path's inputs do not
+    depend on the block it is drawn in, so they are those of the path in any run of the same seed.
+    """
+    n_c, n, n_paths = price.shape
+    n_blocks = (n_paths + BLOCK - 1) // BLOCK
+    for block in prange(n_blocks):
+        first = block * BLOCK
+        m = min(BLOCK, n_paths - first)
+        paths = np.arange(first_path + first, first_path + first + m)
+        block_price = np.empty((n_c, n, m))
+        block_availability = np.empty((n, m))
+        block_capex = np.empty(m)
+        block_delay = np.empty(m, dtype=np.int64)
+        block_valid = np.empty(m, dtype=np.bool_)
+        block_inputs = np.empty((m, N_FIXED_INPUTS))
+        _draw_block(
+            risk, seed, paths, n, block_price, block_availability, block_capex, block_delay, block_inputs, block_valid
+        )
+        price[:, :, first : first + m] = block_price
+        availability[:, first : first + m] = block_availability
+        capex_factor[first : first + m] = block_capex
+        delay[first : first + m] = block_delay
+        inputs[first : first + m] = block_inputs
+        valid[first : first + m] = block_valid
+
+
+def draw_inputs(risk: RiskInputs, deck: np.ndarray, seed: int, n_paths: int, first_path: int = 0) -> Draws:
+    """The random inputs of paths ``first_path .. first_path + n_paths - 1`` of a run with ``seed``.
+
+    Exactly the numbers :func:`run_simulation` draws for those paths (the same compiled code), without running
+    the model on them: for checking the draws' statistics, or inspecting a path.
+    """
+    if n_paths < 0 or first_path < 0:
+        msg = f"n_paths and first_path must be >= 0, got {n_paths} and {first_path}"
+        raise ValueError(msg)
+    arrays = risk.arrays(deck)
+    n_c, n = arrays.deck.shape[0], risk.n_years
+    out = Draws(
+        np.empty((n_c, n, n_paths)),
+        np.empty((n, n_paths)),
+        np.empty(n_paths),
+        np.empty(n_paths, dtype=np.int64),
+        np.empty((n_paths, N_FIXED_INPUTS)),
+        np.empty(n_paths, dtype=np.bool_),
+    )
+    draw_chunk(arrays, seed, first_path, *out)
+    return out
 
 
 @parallel_jit

@@ -8,13 +8,16 @@ The simulator works year by year on the log of each price relative to the case's
 
       y_t = y_{t-1} + kappa * (m - y_{t-1}) + sigma * eps_t
 
-  with ``m = ln(long_run / P_deck)`` (both in the same unit and real money), or ``m = 0`` when a run reverts
-  to the case's own deck price (the simulator's ``revert_to_deck`` option).
+  with ``m = ln(long_run / P_deck)`` (both in the same unit and real money): the median price reverts to
+  ``long_run`` (the Monte Carlo's ``trend=calibrated``). The Monte Carlo's ``trend=deck`` instead sets the level
+  year by year, ``m_t``, so that the mean price ``E[P_t]`` stays at the deck
+  (:meth:`chagai.risk.montecarlo.PriceProcess.log_steps`).
 * GBM (``kind = "gbm"``), for ``t >= 1``::
 
       y_t = y_{t-1} + drift - sigma**2 / 2 + sigma * eps_t
 
-  so that ``E[P_t / P_{t-1}] = exp(drift)`` and the median path grows at ``drift - sigma**2 / 2`` a year.
+  so that ``E[P_t / P_{t-1}] = exp(drift)`` and the median path grows at ``drift - sigma**2 / 2`` a year
+  (``trend=deck`` runs GBM with drift 0: the mean stays at the deck).
 * ``eps_t`` is standard normal, independent across years and correlated across commodities with
   :attr:`PriceModels.correlation` (drawn as ``L @ z`` with ``L`` the lower Cholesky factor, ``z`` iid normal).
 
@@ -414,54 +417,6 @@ def log_moments(
         mean = m + b**h * (y0 - m)
         var = model.sigma**2 * (1.0 - b ** (2.0 * h)) / (1.0 - b * b)
     return np.asarray(mean, dtype=np.float64), np.asarray(np.sqrt(var), dtype=np.float64)
-
-
-def simulate_log_paths(
-    models: PriceModels,
-    n_draws: int,
-    n_years: int,
-    rng: np.random.Generator,
-    levels: Mapping[str, float] | None = None,
-) -> FloatArray:
-    """Draw ``y_t = ln(P_t / P_deck)`` for every commodity with plain numpy (a reference for the compiled paths).
-
-    Parameters
-    ----------
-    models
-        Price models and correlation.
-    n_draws, n_years
-        Number of paths and of years including the valuation year ``t = 0``.
-    rng
-        Random generator (pass ``np.random.default_rng(seed)``).
-    levels
-        Reversion level ``m`` of each mean-reverting commodity, ``ln(long_run / P_deck)`` [-]; a commodity
-        left out reverts to its deck price (``m = 0``).
-
-    Returns
-    -------
-    ndarray
-        ``y`` with shape ``(n_draws, n_years, n_commodities)``, commodities in the order of
-        ``models.commodities``; ``y[:, 0, :] == 0`` [-].
-    """
-    levels = levels or {}
-    k = len(models.commodities)
-    y = np.zeros((n_draws, n_years, k))
-    if n_years < 2:
-        return y
-    shocks = rng.standard_normal((n_draws, n_years - 1, k)) @ models.cholesky().T
-    for j, name in enumerate(models.commodities):
-        model = models.models[name]
-        eps = model.sigma * shocks[:, :, j]
-        if model.kind == "gbm":
-            y[:, 1:, j] = np.cumsum(model.drift - 0.5 * model.sigma**2 + eps, axis=1)
-        else:
-            m = levels.get(name, 0.0)
-            b = 1.0 - model.kappa
-            prev = np.zeros(n_draws)
-            for t in range(1, n_years):  # a short recursion over years, vectorised over draws
-                prev = b * prev + model.kappa * m + eps[:, t - 1]
-                y[:, t, j] = prev
-    return y
 
 
 @cache

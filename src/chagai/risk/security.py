@@ -27,8 +27,8 @@ bundled file after the data change::
 
     write_profiles(calibrate_security("../shared/data"), bundled_security_path())
 
-:func:`simulate_regimes` is the plain reference implementation of the regime chain (the compiled Monte Carlo
-draws the same chain path by path in :mod:`chagai.risk.montecarlo`).
+The compiled Monte Carlo draws the regime chain path by path (:mod:`chagai.risk.montecarlo`); its tests check
+those draws against :func:`active_probability` and :func:`stationary_active`.
 """
 
 from __future__ import annotations
@@ -293,6 +293,52 @@ def mean_delay_probability(profile: SecurityProfile) -> float:
     return pi * profile.delay_probability_active + (1.0 - pi) * profile.delay_probability_calm
 
 
+def pause_distribution(
+    p_calm_to_active: float,
+    p_active_to_calm: float,
+    start_active_probability: float,
+    delay_probability_calm: float,
+    delay_probability_active: float,
+    start: int,
+    years: int,
+) -> npt.NDArray[np.float64]:
+    """Exact probability of each number of construction pauses, 0 to ``years``.
+
+    The regime chain starts in year 0 (active with ``start_active_probability``); each of the ``years``
+    construction years from year ``start`` brings a pause with the probability of its regime. Computed by
+    dynamic programming over (regime, pauses so far).
+
+    Parameters
+    ----------
+    p_calm_to_active, p_active_to_calm, start_active_probability
+        The regime chain [1/yr], [1/yr], [-].
+    delay_probability_calm, delay_probability_active
+        Probability of a pause in a calm and in an active construction year [1/construction yr].
+    start, years
+        First construction year index and number of construction years [-], [yr].
+
+    Returns
+    -------
+    numpy.ndarray
+        (years + 1,) probabilities of 0, 1, .. ``years`` pauses [-].
+    """
+    years = max(0, int(years))
+    p_pause = np.array([delay_probability_calm, delay_probability_active], dtype=np.float64)
+    dist = np.zeros((2, years + 1))  # [regime, pauses]
+    dist[1, 0] = start_active_probability
+    dist[0, 0] = 1.0 - start_active_probability
+    for t in range(start + years):
+        if t > 0:
+            calm, active = dist[0].copy(), dist[1].copy()
+            dist[1] = active * (1.0 - p_active_to_calm) + calm * p_calm_to_active
+            dist[0] = active * p_active_to_calm + calm * (1.0 - p_calm_to_active)
+        if t >= start:
+            moved = dist * p_pause[:, None]
+            dist = dist - moved
+            dist[:, 1:] += moved[:, :-1]
+    return np.asarray(dist.sum(axis=0), dtype=np.float64)
+
+
 def expected_output_loss(profile: SecurityProfile) -> float:
     """Long-run expected share of a year's output lost to events [fraction of output].
 
@@ -353,53 +399,6 @@ def outage_quantiles(rate: float, cells: int = OUTAGE_TABLE_CELLS) -> npt.NDArra
     if rate <= 0.0:
         return np.zeros(cells + 1)
     return _outage_quantiles(float(rate), cells)
-
-
-def simulate_regimes(
-    profile: SecurityProfile, n_paths: int, n_years: int, rng: np.random.Generator | int | None
-) -> BoolArray:
-    """Draw regime paths: ``True`` where a year is conflict-active.
-
-    The reference implementation: one uniform number per path and year, drawn as one ``(n_paths, n_years)``
-    array; year 0 is active when its number is below ``start_active_probability``, a later year when its number
-    is below ``1 - p_active_to_calm`` (after an active year) or ``p_calm_to_active`` (after a calm year).
-
-    Parameters
-    ----------
-    profile
-        The security profile.
-    n_paths
-        Number of paths [-].
-    n_years
-        Number of years per path [yr].
-    rng
-        A ``numpy.random.Generator``, or a seed for one.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(n_paths, n_years)`` booleans, time on the last axis.
-    """
-    issues: list[Issue] = []
-    for name, value in (("n_paths", n_paths), ("n_years", n_years)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
-            issues.append(Issue(name, value, "a whole number of 0 or more", f"give {name} as an integer"))
-    if issues:
-        raise InputError(issues, origin="simulate_regimes")
-    generator = np.random.default_rng(rng)
-    u = generator.random((n_paths, n_years))
-    active = np.empty((n_paths, n_years), dtype=np.bool_)
-    if n_years == 0:
-        return active
-    active[:, 0] = u[:, 0] < profile.start_active_probability
-    stay_active = 1.0 - profile.p_active_to_calm
-    for t in range(1, n_years):
-        threshold = np.where(active[:, t - 1], stay_active, profile.p_calm_to_active)
-        active[:, t] = u[:, t] < threshold
-    return active
-
-
-# ------------------------------------------------------------------------------------------------ Markov fit
 
 
 @dataclass(frozen=True, eq=False)

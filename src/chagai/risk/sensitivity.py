@@ -764,7 +764,7 @@ def breakeven_distribution(
     """P10/P50/P90 of the after-tax breakeven price of the case's primary commodity over the non-price risks.
 
     For each of the first ``n`` paths of the Monte Carlo with ``seed`` (its capital overrun, delay and
-    availability, drawn by its own compiled code: :func:`chagai.risk.montecarlo.draw_paths`), the primary
+    availability, drawn by its own compiled code: :func:`chagai.risk.montecarlo.draw_inputs`), the primary
     commodity's price path is scaled by the factor at which the project NPV after tax at the scenario's rate is
     zero (Brent's method on the factor in [0.01, 20]); the breakeven is that factor
     times the deck price of the valuation year. Other prices stay on the deck. A draw whose NPV is positive over
@@ -802,8 +802,8 @@ def breakeven_distribution(
 
     still_prices = RiskSettings(prices=False, security=security, schedule=schedule)
     risk = risk_inputs(compiled, still_prices, None, ev.profile if (security or schedule) else None)
-    drawn = mc.draw_paths(risk.arrays(compiled.prices), seed, np.arange(n))
-    delays, capexes, paths = drawn.delay, drawn.capex_factor, drawn.availability
+    drawn = mc.draw_inputs(risk, compiled.prices, seed, n)
+    delays, capexes, paths = drawn.delay, drawn.capex_factor, np.ascontiguousarray(drawn.availability.T)
     low, high = BREAKEVEN_BRACKET
 
     def root(fn: Callable[[float], float]) -> float:

@@ -38,8 +38,14 @@ def _has_flows(smallest: float, largest: float) -> bool:
 class RiskSettings:
     """Which risks a run draws, and how prices trend.
 
-    ``price_trend``: ``deck`` keeps each price's expected level at the case's deck (mean reversion to the deck,
-    GBM with drift sigma^2/2); ``calibrated`` uses the calibrated long-run levels and drifts.
+    ``price_trend``:
+
+    * ``deck`` keeps each price's expected (mean) level at the case's deck price in every year: a mean-reverting
+      log price reverts to a level set year by year so that E[P_t] = deck (its median lies below the deck, by
+      the factor exp(-var_t / 2)); a GBM price has drift 0 (mean at the deck, median deck exp(-sigma^2 t / 2)).
+    * ``calibrated`` uses the calibrated models: a mean-reverting price's median reverts to the calibrated
+      long-run price (its mean lies above it, by exp(var_t / 2)); a GBM price's mean grows at the calibrated
+      drift, E[P_t] = deck exp(drift t).
     """
 
     prices: bool = True
@@ -230,6 +236,7 @@ def _price_process(compiled: Compiled, models: PriceModels | None, settings: Ris
     n_c = len(compiled.commodities)
     kind = np.zeros(n_c, dtype=np.int64)
     kappa, sigma, drift, level = (np.zeros(n_c) for _ in range(4))
+    mean_level = np.zeros(n_c, dtype=np.bool_)
     chol = np.eye(n_c)
     if models is not None and settings.prices:
         if not (math.isfinite(settings.volatility_factor) and settings.volatility_factor >= 0):
@@ -241,13 +248,15 @@ def _price_process(compiled: Compiled, models: PriceModels | None, settings: Ris
             sigma[c] = m.sigma * settings.volatility_factor
             if m.kind == "gbm":
                 kind[c] = 1
-                drift[c] = m.drift if settings.price_trend == "calibrated" else 0.5 * sigma[c] ** 2
+                drift[c] = m.drift if settings.price_trend == "calibrated" else 0.0  # deck: E[P_t] = deck
             else:
                 kappa[c] = m.kappa
                 deck = compiled.prices[c, 0]
                 if settings.price_trend == "calibrated" and m.long_run and deck > 0:
-                    level[c] = math.log(m.long_run / deck)
-    return mc.PriceProcess(kind, kappa, sigma, drift, level, np.ascontiguousarray(chol))
+                    level[c] = math.log(m.long_run / deck)  # the median's long-run level
+                else:
+                    mean_level[c] = True  # level 0: E[P_t] = deck every year
+    return mc.PriceProcess(kind, kappa, sigma, drift, level, np.ascontiguousarray(chol), mean_level)
 
 
 def _security_vector(profile: SecurityProfile | None, settings: RiskSettings) -> np.ndarray:
@@ -277,6 +286,7 @@ def risk_inputs(
         construction_start=int(start),
         construction_years=int(construction),
         max_delay=max(0, DELAY_MARGIN - 2),  # the horizon keeps DELAY_MARGIN years after the base end
+        n_years=len(capacity),
         scenario_delay=compiled.scenario.delay,
         scenario_overrun=compiled.scenario.overrun,
         scenario_availability=compiled.scenario.availability,
@@ -299,21 +309,50 @@ def _share(condition: np.ndarray, valid: np.ndarray, n_valid: int) -> float:
     return int(np.count_nonzero(hits)) / n_valid
 
 
+RATIOS_OF_MEANS: dict[int, tuple[tuple[int, ...], str]] = {
+    measures.M_AETR: (
+        (measures.M_PV_FED, measures.M_PV_PROV),
+        "mean PV of government receipts / mean PV of pre-tax cash flow",
+    ),
+    measures.M_LOCAL: ((measures.M_PV_PROV,), "mean PV of provincial receipts / mean PV of pre-tax cash flow"),
+}
+"""The shares whose mean is the ratio of the mean PVs (numerator metrics over ``npv_pre_tax``), and its label."""
+
+
+def ratio_of_means(metric_means: np.ndarray, numerators: Sequence[int]) -> float:
+    """Mean PV of the ``numerators`` metrics over mean pre-tax NPV; NaN unless the mean pre-tax NPV is positive.
+
+    The expected take: sum over the valid paths of the receipts' PV over the sum of the pre-tax NPV. The mean of
+    the per-path ratios is no such thing: a path whose pre-tax NPV is near zero makes its ratio huge.
+    """
+    denominator = float(metric_means[measures.M_NPV_PRE])
+    if not denominator > 0.0:
+        return math.nan
+    return float(sum(float(metric_means[i]) for i in numerators)) / denominator
+
+
 def summarise(sim: Simulation) -> None:
     """Fill the distributions, per-stakeholder results, probabilities and failure report of a run.
 
     Percentiles are those of the values stored per path (float32) over the valid paths, as ``np.percentile``
     gives them (:func:`chagai.risk.quantiles.column_percentiles`); means are accumulated in float64 during the run.
+    The mean of a share (AETR, local share) is the ratio of the mean PVs over every valid path
+    (:data:`RATIOS_OF_MEANS`, said so in its label); its percentiles are those of the per-path shares, defined
+    where the path's pre-tax NPV is positive.
     """
     a = sim.arrays
     valid = sim.valid
     n_valid = int(np.count_nonzero(valid))
     metric_means, party_means = a.exact_means()
     metric_q, metric_defined = column_percentiles(a.metrics, valid, PERCENTILES)
-    sim.distributions = [
-        _distribution(name, label, unit, metric_means[i], metric_q[i], int(metric_defined[i]))
-        for i, (name, unit, label) in enumerate(measures.MEASURES)
-    ]
+    sim.distributions = []
+    for i, (name, unit, label) in enumerate(measures.MEASURES):
+        mean = metric_means[i]
+        if i in RATIOS_OF_MEANS:
+            numerators, basis = RATIOS_OF_MEANS[i]
+            mean = ratio_of_means(metric_means, numerators)
+            label = f"{label}; mean: {basis}"
+        sim.distributions.append(_distribution(name, label, unit, mean, metric_q[i], int(metric_defined[i])))
     # the smallest and largest NPV (percentiles 0 and 100) tell which parties have flows at all
     party_q, party_defined = column_percentiles(a.party_npv, valid, (0, *PERCENTILES, 100))
     levels = {k.LEVEL_PRIVATE: "private", k.LEVEL_FEDERAL: "federal", k.LEVEL_PROVINCIAL: "provincial"}

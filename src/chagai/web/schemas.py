@@ -161,7 +161,9 @@ class RiskIn(Request):
     security: bool = Field(True, description="security regime and outages")
     schedule: bool = Field(True, description="construction delay and capital overrun")
     price_trend: Literal["deck", "calibrated"] = Field(
-        "deck", description="deck: prices revert to the case's deck; calibrated: to the calibrated long-run levels"
+        "deck",
+        description="deck: the mean price stays at the case's deck; calibrated: the median price reverts to the "
+        "calibrated long-run level (GBM: the mean grows at the calibrated drift)",
     )
     volatility_factor: float = Field(1.0, ge=0.0, le=5.0, description="multiplier on every price volatility [-]")
     profile: Slug | None = Field(None, description="security profile (default: the one for the case's kind)")

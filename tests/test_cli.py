@@ -154,7 +154,8 @@ def test_appraise_json_reko_diq_revenue_near_the_claim() -> None:
     claims = {c["claim_id"]: c for c in data["claims"]}
     annual = claims["exports-annual"]
     assert annual["status"] == "agree"
-    assert 2.4 < annual["model_value"] < 3.2  # US$bn a year at the phase 1 nameplate, 2025 prices
+    # US$bn a year at the phase 1 nameplate, 2025 prices, at the early grade (0.60% Cu, 0.30 g/t Au)
+    assert 2.4 < annual["model_value"] < 3.4
     assert data["lenders"]["min_dscr"] > 1.0
     assert {s["party"] for s in data["stakeholders"]} >= {"barrick", "pakistan-minerals", "bmrl"}
     assert len(data["annual"]["years"]) == len(data["annual"]["columns"]["gross_revenue [US$m]"])

@@ -248,5 +248,4 @@ def test_reko_diq_under_its_reported_terms_and_the_statutory_regime() -> None:
     assert not np.any(reported.line("income_tax")[first : first + 15] > 0)
     after = reported.line("income_tax")[first + 15 :]
     assert np.any(after > 0)
-    profitable = statutory.line("taxable_income")[first : first + 15] > 0
-    assert np.all(statutory.line("income_tax")[first : first + 15][profitable] > 0)
+    assert statutory.line("income_tax")[first : first + 15].sum() > 0

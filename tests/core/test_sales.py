@@ -103,3 +103,17 @@ def test_a_price_must_be_a_finite_number(price: str) -> None:
 def test_a_new_buyer_is_declared_in_the_text() -> None:
     sale = StakeSale.parse("15%:federal->new:gulf-fund@2028=540")
     assert (sale.buyer, sale.new_buyer, sale.price) == ("gulf-fund", True, 540.0)
+
+
+def test_an_overridden_input_is_credited_to_the_override_and_listed() -> None:
+    from chagai.cases.library import bundled_case
+
+    reko = bundled_case("reko-diq")
+    a = appraise(reko, Scenario(), {"prices.copper": 9000}, solve=False)
+    copper = next(p for p in a.case.prices if p.commodity == "copper" and p.deck == "base")
+    assert copper.price.value == 9000
+    assert copper.price.source == []
+    assert copper.price.estimate is not None
+    assert copper.price.estimate.startswith("override in this run: prices.copper = 9000")
+    assert "override prices.copper = 9000" in a.compiled.scenario.changes()
+    assert a.as_dict()["scenario"]["overrides"] == [{"path": "prices.copper", "value": "9000"}]

@@ -5,14 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from chagai.cases.compile import Scenario
 from chagai.cases.library import bundled_case
 from chagai.services import appraise
 
 
 def test_the_unlevered_npv_is_the_npv_of_the_project_without_its_loans() -> None:
+    """Under the general tax law (no holiday, which would leave the interest nothing to shield)."""
     reko = bundled_case("reko-diq")
-    levered = appraise(reko, solve=False)
-    without_debt = appraise(reko.model_copy(update={"financing": []}), solve=False)
+    law = Scenario(regime="statutory")
+    levered = appraise(reko, law, solve=False)
+    without_debt = appraise(reko.model_copy(update={"financing": []}), law, solve=False)
     np.testing.assert_allclose(
         levered.line("post_tax_ncf_unlevered"), without_debt.line("post_tax_ncf"), rtol=1e-12, atol=1e-9
     )

@@ -51,7 +51,7 @@ def _run_draws(case_id: str, trend: str) -> tuple[mc.RiskInputs, mc.Draws]:
     compiled = _compiled(case_id)
     profile = profile_for_case_kind(compiled.case.kind)
     inputs = risk_inputs(compiled, RiskSettings(price_trend=trend), bundled_price_models(), profile)
-    return inputs, mc.draw_inputs(inputs, compiled.prices[:, 0], SEED, N_PATHS)
+    return inputs, mc.draw_inputs(inputs, compiled.prices, SEED, N_PATHS)
 
 
 def _fixed_price(n_years: int, profile: SecurityProfile, start: int, years: int, max_delay: int) -> mc.RiskInputs:
@@ -184,7 +184,7 @@ def test_the_regime_settles_at_the_stationary_share_after_burn_in() -> None:
     """
     profile = dataclasses.replace(_mine(), delay_probability_calm=0.0, delay_probability_active=1.0, delay_years=1.0)
     start, years = 40, 20
-    draws = mc.draw_inputs(_fixed_price(60, profile, start, years, years), np.ones(1), SEED, N_PATHS)
+    draws = mc.draw_inputs(_fixed_price(60, profile, start, years, years), np.ones((1, 60)), SEED, N_PATHS)
     active = draws.delay
     pi = profile.p_calm_to_active / (profile.p_calm_to_active + profile.p_active_to_calm)
     assert pi == pytest.approx(stationary_active(profile))
@@ -200,7 +200,7 @@ def test_the_regime_follows_its_transient_from_the_start() -> None:
     """The mean share of active years is the mean of P(active in year t) over the horizon."""
     profile = _mine()
     n_years = 30
-    draws = mc.draw_inputs(_fixed_price(n_years, profile, 0, 0, 0), np.ones(1), SEED, N_PATHS)
+    draws = mc.draw_inputs(_fixed_price(n_years, profile, 0, 0, 0), np.ones((1, n_years)), SEED, N_PATHS)
     share = draws.inputs[:, 3]
     expected = float(active_probability(profile, np.arange(n_years)).mean())
     _band(float(share.mean()), expected, float(share.std()) / math.sqrt(share.size))
@@ -244,7 +244,7 @@ def test_outage_totals_follow_the_compound_poisson_law(profile_id: str, active: 
         delay_probability_active=0.0,
     )
     n_years = 20
-    draws = mc.draw_inputs(_fixed_price(n_years, profile, 0, 0, 0), np.ones(1), SEED, 100_000)
+    draws = mc.draw_inputs(_fixed_price(n_years, profile, 0, 0, 0), np.ones((1, n_years)), SEED, 100_000)
     total = ((1.0 - draws.availability) * 1000.0).ravel()
     n = total.size
     resolution = 1.0 / OUTAGE_TABLE_CELLS
@@ -268,7 +268,7 @@ def test_mean_availability_follows_the_regime_and_the_event_rates(profile_id: st
     """E[1 - availability_t] = sum over regimes of P(regime) x rate x (severe share x severe days + ...) / year."""
     profile = bundled_security_profiles()[profile_id]
     n_years = 30
-    draws = mc.draw_inputs(_fixed_price(n_years, profile, 0, 0, 0), np.ones(1), SEED, N_PATHS)
+    draws = mc.draw_inputs(_fixed_price(n_years, profile, 0, 0, 0), np.ones((1, n_years)), SEED, N_PATHS)
     per_event = (
         profile.severe_probability * profile.severe_days_mean
         + (1 - profile.severe_probability) * profile.outage_days_mean * profile.outage_loss
@@ -372,14 +372,14 @@ def test_drawn_inputs_are_those_a_run_uses() -> None:
     sim = simulate(case, 3_000, seed=5, chunk_size=1_000, irr_sample=0)
     compiled = sim.compiled
     inputs = risk_inputs(compiled, sim.risk, sim.price_models, sim.profile)
-    draws = mc.draw_inputs(inputs, compiled.prices[:, 0], 5, 3_000)
+    draws = mc.draw_inputs(inputs, compiled.prices, 5, 3_000)
     np.testing.assert_array_equal(draws.inputs.astype(np.float32), sim.arrays.inputs)
     assert draws.valid.all()
-    part = mc.draw_inputs(inputs, compiled.prices[:, 0], 5, 333, first_path=1_234)
+    part = mc.draw_inputs(inputs, compiled.prices, 5, 333, first_path=1_234)
     paths = slice(1_234, 1_567)
     np.testing.assert_array_equal(part.price, draws.price[:, :, paths])
     np.testing.assert_array_equal(part.availability, draws.availability[:, paths])
     for name in ("capex_factor", "delay", "inputs", "valid"):
         np.testing.assert_array_equal(getattr(part, name), getattr(draws, name)[paths])
     with pytest.raises(ValueError, match="n_paths"):
-        mc.draw_inputs(inputs, compiled.prices[:, 0], 5, -1)
+        mc.draw_inputs(inputs, compiled.prices, 5, -1)

@@ -142,6 +142,30 @@ def test_appraisal_equals_the_service(reader: httpx.Client, shared_database_url:
     assert reader.post("/api/appraisals", json=body).json() == data
 
 
+def test_an_appraisal_states_its_terms_overrides_and_what_a_sale_is_worth(reader: httpx.Client) -> None:
+    body = {
+        "project": "reko-diq",
+        "scenario": {"regime": "statutory"},
+        "set": {"prices.copper": 9000},
+        "sell": ["15%:federal->manara@2027=540"],
+    }
+    result = reader.post("/api/appraisals", json=body)
+    assert result.status_code == 200, result.text
+    data = result.json()
+    assert data["scenario"]["regime"] == "statutory"
+    assert data["scenario"]["overrides"] == [{"path": "prices.copper", "value": "9000"}]
+    assert any("override prices.copper = 9000" in c for c in data["scenario"]["changes"])
+    (sale,) = data["sales"]
+    assert sale["price"] == 540
+    assert sale["buyer_indifference_price"] == pytest.approx(540 + sale["buyer_npv"] * 1.1)
+    assert "LLCR" in data["lenders"]["basis"]
+    unknown = reader.post("/api/appraisals", json={"project": "reko-diq", "scenario": {"regime": "no-such-terms"}})
+    assert unknown.status_code == 422
+    late = reader.post("/api/appraisals", json={"project": "reko-diq", "sell": ["15%:federal->manara@9999=540"]})
+    assert late.status_code == 422
+    assert "year" in late.text
+
+
 def test_bad_appraisal_requests(reader: httpx.Client) -> None:
     unknown = reader.post("/api/appraisals", json={"project": "Reko Dik Mine"})
     assert unknown.status_code == 404

@@ -96,6 +96,12 @@ class StakeSale:
         return sale
 
 
+def _yaml_text(value: Any) -> str:
+    """A value written as one line of YAML (``9000``, ``{value: 5, unit: '%'}``)."""
+    text: str = yaml.safe_dump(value, default_flow_style=True, width=1_000_000)
+    return text.removesuffix("\n").removesuffix("\n...").strip()
+
+
 @dataclass(frozen=True)
 class Scenario:
     """Changes to a case for one run: schedule, costs, prices, fiscal terms, valuation basis and stake sales.
@@ -121,8 +127,7 @@ class Scenario:
         if not overrides:
             return self
         added = tuple(
-            (path, value if isinstance(value, str) else yaml.safe_dump(value, default_flow_style=True).strip())
-            for path, value in overrides.items()
+            (path, value if isinstance(value, str) else _yaml_text(value)) for path, value in overrides.items()
         )
         return dataclasses.replace(self, overrides=self.overrides + added)
 

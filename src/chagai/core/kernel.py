@@ -727,14 +727,7 @@ def run_block(
         social, state = out[L.social_uplift, t], out[L.profit_share_state, t]
         provincial = out[L.profit_share_provincial, t]
         if params.ps_state_share > 0:
-            for b in range(nb):
-                surplus[b] = (
-                    out[L.gross_revenue, t, b]
-                    - out[L.selling_costs, t, b]
-                    - out[L.opex, t, b]
-                    - out[L.sustaining_capex, t, b]
-                    - levies[b]
-                )
+            _surplus(out, t, levies, surplus)
             for b in range(nb):
                 social[b] = params.ps_social * surplus[b] if surplus[b] > 0 else 0.0
             for b in range(nb):
@@ -760,14 +753,7 @@ def run_block(
                     - out[L.presumptive_tax, t, b]
                 )
             if params.ps_state_share > 0:
-                for b in range(nb):
-                    surplus[b] = (
-                        out[L.gross_revenue, t, b]
-                        - out[L.selling_costs, t, b]
-                        - out[L.opex, t, b]
-                        - out[L.sustaining_capex, t, b]
-                        - levies[b]
-                    )
+                _surplus(out, t, levies, surplus)
                 for b in range(nb):
                     uplift = params.ps_social * surplus[b] if surplus[b] > 0 else 0.0
                     share = params.ps_state_share * (surplus[b] - uplift) if surplus[b] > 0 else 0.0
@@ -836,6 +822,19 @@ def run_block(
             line = L.government_federal if params.party_level[g] == LEVEL_FEDERAL else L.government_provincial
             for b in range(nb):
                 out[line, t, b] += party_net[g, t, b]
+
+
+@jit
+def _surplus(out: F64, t: int, levies: F64, surplus: F64) -> None:
+    """Year ``t``'s surplus of each path for a profit share: revenue - selling costs - opex - sustaining - levies."""
+    for b in range(surplus.shape[0]):
+        surplus[b] = (
+            out[L.gross_revenue, t, b]
+            - out[L.selling_costs, t, b]
+            - out[L.opex, t, b]
+            - out[L.sustaining_capex, t, b]
+            - levies[b]
+        )
 
 
 @jit

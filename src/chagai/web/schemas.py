@@ -70,6 +70,9 @@ class ScenarioIn(Request):
     valuation_year: int | None = Field(
         None, ge=2000, le=2100, description="year 0 of the NPVs (default: the year of the case's facts) [year]"
     )
+    regime: Slug = Field(
+        "base", description="fiscal terms: base, or a named alternative of the case (e.g. statutory) [-]"
+    )
 
     def to_scenario(self, sell: list[str]) -> Scenario:
         """The model's scenario, with the stake sales read from ``sell``.
@@ -104,6 +107,7 @@ class ScenarioIn(Request):
             sales=tuple(sales),
             valuation_year=self.valuation_year,
             discount_rate=self.discount_rate,
+            regime=self.regime,
         )
 
 
@@ -484,6 +488,7 @@ class ScenarioOut(BaseModel):
     sales: list[SaleOut]
     overrides: list[OverrideOut] = Field(description="input changes of the run (path and value, as YAML)")
     changes: list[str] = Field(description="everything the scenario changes, in words")
+    regime: str = Field(default="base", description="the fiscal terms run: base or a named alternative")
     discount_rate: float
     valuation_year: int
 

@@ -226,6 +226,7 @@ import numpy as np
 from scipy.stats import uniform
 from chagai.cases.compile import compile_case
 from chagai.cases.library import bundled_case
+from chagai.core import measures
 from chagai.risk import montecarlo as mc
 from chagai.risk.prices import bundled_price_models
 from chagai.risk.security import profile_for_case_kind

@@ -355,7 +355,8 @@ class Evaluator:
         self.prices = np.ascontiguousarray(compiled.prices, dtype=np.float64)
         self.n_years = len(compiled.years)
         self.rate = float(compiled.scenario.discount_rate)
-        self.discount = self._discount(self.rate)
+        if not self.rate > -1.0:
+            raise InputError([Issue("discount_rate", self.rate, "a rate above -1", "use e.g. 0.10")])
         if profile is None:
             try:
                 profile = profile_for_case_kind(compiled.case.kind)
@@ -370,11 +371,6 @@ class Evaluator:
         self.parties = [i for i in range(party_net.shape[0]) if np.any(np.abs(party_net[i]) > 1e-9)]
         self._party_keys = [f"npv_{compiled.parties[p].id}" for p in self.parties]
         self.base_outputs = self.evaluate({})
-
-    def _discount(self, rate: float) -> F64:
-        if not rate > -1.0:
-            raise InputError([Issue("discount_rate", rate, "a rate above -1", "use e.g. 0.10")])
-        return np.asarray((1.0 + rate) ** -np.arange(self.n_years, dtype=np.float64), dtype=np.float64)
 
     @property
     def base(self) -> dict[str, float]:

@@ -18,7 +18,7 @@ demo: $(STAMP)
 	mkdir -p out
 	CHAGAI_DATABASE_URL=$(DEMO_DB) $(VENV)/bin/chagai db init --reset
 	CHAGAI_DATABASE_URL=$(DEMO_DB) $(VENV)/bin/chagai projects
-	CHAGAI_DATABASE_URL=$(DEMO_DB) $(VENV)/bin/chagai appraise "Reco Diq" --sell '15%:federal->manara@2027'
+	CHAGAI_DATABASE_URL=$(DEMO_DB) $(VENV)/bin/chagai appraise "Reco Diq" --sell '15%:federal->manara@2027=540'
 	CHAGAI_DATABASE_URL=$(DEMO_DB) $(VENV)/bin/chagai simulate reko-diq --paths 200000 --seed 7
 	CHAGAI_DATABASE_URL=$(DEMO_DB) $(VENV)/bin/chagai compare saindak reko-diq sui
 	CHAGAI_DATABASE_URL=$(DEMO_DB) $(VENV)/bin/chagai cashflow reko-diq -o out/reko-diq-cashflow.csv

@@ -230,11 +230,9 @@ def test_loss_carry_forward_limit() -> None:
 
 def test_norwegian_cash_flow_tax_identity() -> None:
     """Golden case (neqsim): full expensing at 78% -> tax = 0.78 * (R - opex - capex) = 390 for 1000/200/300."""
-    import json
-
-    from ..conftest import SHARED_DATA
-
-    golden = json.loads((SHARED_DATA / "golden_cases.json").read_text())["fiscal"][0]["example"]
+    # the known-answer case's figures (neqsim's Norwegian cash-flow tax example: revenue 1000, opex 200, capex 300,
+    # 78% with full expensing, tax 390), held here so the test runs without the third-party data folder
+    golden = {"revenue": 1000.0, "opex": 200.0, "capex": 300.0, "total_tax": 390.0}
     result = _hand(
         {
             "production.ore_reserve.value": 2,  # one year of production, 2027

@@ -30,10 +30,13 @@ from chagai.core.decline import (
 )
 from chagai.errors import InputError
 
-from ..conftest import SHARED_DATA
+from ..conftest import SHARED_DATA, SHARED_FOUND, shared_data
 
-GOLDEN: dict[str, Any] = json.loads((SHARED_DATA / "golden_cases.json").read_text(encoding="utf-8"))
-DECLINE_CASES = [c for c in GOLDEN["decline_curves_pod2co_forecast_comparison"] if "case" in c]
+# without the third-party data there are no golden cases: their parametrized test is skipped, and counted
+GOLDEN: dict[str, Any] = (
+    json.loads((SHARED_DATA / "golden_cases.json").read_text(encoding="utf-8")) if SHARED_FOUND else {}
+)
+DECLINE_CASES = [c for c in GOLDEN.get("decline_curves_pod2co_forecast_comparison", []) if "case" in c]
 
 qi_st = st.floats(0.1, 1e4)
 di_st = st.one_of(st.just(0.0), st.floats(1e-6, 5.0))
@@ -232,6 +235,7 @@ def test_fit_recovers_known_parameters_from_noisy_data() -> None:
 
 
 def _petbox() -> tuple[np.ndarray, np.ndarray]:
+    shared_data()  # skips, counted, when the third-party data is not here
     with (SHARED_DATA / "petbox_dca_eagleford_demo_well.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     return np.array([float(r["time_days"]) for r in rows]), np.array([float(r["rate"]) for r in rows])
@@ -258,6 +262,7 @@ def test_fit_to_the_eagle_ford_demo_well_is_sensible() -> None:
 
 def _heimdal_years(first: int, last: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Annual gas [bn Sm3/yr] and the share of the year on stream (months with gas), HEIMDAL."""
+    shared_data()  # skips, counted, when the third-party data is not here
     volume = dict.fromkeys(range(first, last + 1), 0.0)
     months = dict.fromkeys(volume, 0)
     path = SHARED_DATA / "sodir_gas_fields_monthly_selected.csv"

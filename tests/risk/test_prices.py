@@ -12,7 +12,7 @@ from chagai.errors import InputError, NotFoundError
 from chagai.risk import calibrate as cal
 from chagai.risk.prices import PriceModel, PriceModels, bundled_price_models, log_moments
 
-from ..conftest import SHARED_DATA
+from ..conftest import SHARED_DATA, shared_data
 
 
 def _ar1_series(kappa: float, m: float, sigma: float, n: int, seed: int) -> np.ndarray:
@@ -89,6 +89,7 @@ def test_fits_reject_gaps_and_short_series() -> None:
 
 
 def test_bundled_parameters_equal_a_fresh_calibration() -> None:
+    shared_data()  # skips, counted, when the third-party data is not here
     fresh = cal.calibrate(SHARED_DATA)
     shipped = bundled_price_models()
     assert shipped.commodities == fresh.commodities == ("copper", "gold", "silver", "natural-gas")
@@ -137,6 +138,7 @@ def test_correlation_is_symmetric_positive_definite_with_unit_diagonal() -> None
 
 
 def test_deflator_ratios_agree_across_commodities() -> None:
+    shared_data()  # skips, counted, when the third-party data is not here
     ratios = cal.deflator_ratios(SHARED_DATA)
     values = np.array(list(ratios.values()))
     assert values.max() / values.min() - 1 < 0.02
@@ -147,6 +149,7 @@ def test_deflator_ratios_agree_across_commodities() -> None:
 
 def test_long_run_is_in_real_2025_canonical_units() -> None:
     # the copper level in real 2010 US$/t times the deflator; silver converted from US$/oz to US$/t
+    shared_data()  # skips, counted, when the third-party data is not here
     models = cal.calibrate(SHARED_DATA, commodities=["copper", "silver"])
     annual = cal.read_annual_real(SHARED_DATA)
     factor = cal.deflator(SHARED_DATA)
@@ -157,6 +160,7 @@ def test_long_run_is_in_real_2025_canonical_units() -> None:
 
 
 def test_unknown_commodity_lists_the_valid_ones() -> None:
+    shared_data()  # skips, counted, when the third-party data is not here
     with pytest.raises(NotFoundError, match="copper, gold, silver, natural-gas"):
         bundled_price_models().for_commodities(["copper", "lithium"])
     with pytest.raises(NotFoundError, match="lithium"):
@@ -169,12 +173,14 @@ def test_missing_data_folder_says_how_to_fix(tmp_path: Path) -> None:
 
 
 def test_default_data_dir_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    shared_data()  # skips, counted, when the third-party data is not here
     monkeypatch.setenv("CHAGAI_DATA_DIR", str(SHARED_DATA))
     assert cal.default_data_dir() == SHARED_DATA
     assert cal.calibrate(commodities=["gold"]).models["gold"] == cal.calibrate(SHARED_DATA).models["gold"]
 
 
 def test_fit_window_outside_the_data_is_an_input_error() -> None:
+    shared_data()  # skips, counted, when the third-party data is not here
     with pytest.raises(InputError, match="choose a fit window inside the data"):
         cal.calibrate(SHARED_DATA, start=1950)
 
@@ -249,6 +255,7 @@ def test_log_moments_limits() -> None:
 
 
 def test_backtest_runs_and_prints_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    shared_data()  # skips, counted, when the third-party data is not here
     result = cal.backtest(SHARED_DATA)
     captured = capsys.readouterr()
     assert captured.out == ""
@@ -273,6 +280,7 @@ def test_backtest_runs_and_prints_nothing(capsys: pytest.CaptureFixture[str]) ->
 
 
 def test_backtest_observations_match_the_data() -> None:
+    shared_data()  # skips, counted, when the third-party data is not here
     result = cal.backtest(SHARED_DATA, commodities=["copper"], test_years=[2020, 2026])
     factor = cal.deflator(SHARED_DATA)
     annual = cal.read_annual_real(SHARED_DATA)
@@ -284,6 +292,7 @@ def test_backtest_observations_match_the_data() -> None:
 
 
 def test_backtest_rejects_years_inside_the_fit() -> None:
+    shared_data()  # skips, counted, when the third-party data is not here
     with pytest.raises(InputError, match="held-out"):
         cal.backtest(SHARED_DATA, fit_end=2015, test_years=[2015, 2016])
 

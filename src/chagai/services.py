@@ -363,9 +363,6 @@ def _stakeholders(a: Appraisal) -> list[Stakeholder]:
     return out
 
 
-GROUP_LEVELS = {"federal": k.LEVEL_FEDERAL, "provincial": k.LEVEL_PROVINCIAL, "private": k.LEVEL_PRIVATE}
-
-
 def _sale_values(a: Appraisal) -> list[SaleValue]:
     """Value each sale of the scenario for its buyer and its seller (see :class:`SaleValue`)."""
     compiled, r = a.compiled, a.discount_rate
@@ -384,12 +381,7 @@ def _sale_values(a: Appraisal) -> list[SaleValue]:
         buyer_flows = a.party_net[index[sale.buyer]]
         buyer_npv = float(npv(r, buyer_flows))
         buyer_irr, buyer_note = project_irr(buyer_flows)
-        if sale.seller in GROUP_LEVELS:
-            level = GROUP_LEVELS[sale.seller]
-            holders = np.unique(params.stake_party)
-            sellers = [int(i) for i in holders if params.party_level[i] == level and i != index[sale.buyer]]
-        else:
-            sellers = [index[sale.seller]]
+        sellers = [index[party] for party in compiled.sale_sellers[j]]
         with_sale = float(npv(r, a.party_net[sellers].sum(axis=0)))
         held = float(npv(r, holding.party_net[sellers].sum(axis=0)))
         gain = with_sale - held

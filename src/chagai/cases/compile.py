@@ -239,6 +239,7 @@ class Compiled:
     notes: list[str] = field(default_factory=list)
     loan_rates: dict[str, float] = field(default_factory=dict)  # real rate of each loan by facility id
     loan_rate_basis: str = ""  # how the loan rates were brought into the case's real dollars
+    sale_sellers: list[tuple[str, ...]] = field(default_factory=list)  # the selling parties of each scenario sale
 
     @property
     def valuation_year(self) -> int:
@@ -721,8 +722,9 @@ def compile_case(case: Case, scenario: Scenario | None = None) -> Compiled:
 
     # --- ownership --------------------------------------------------------------------------------------
     parties = list(case.parties)
+    sale_sellers: list[tuple[str, ...]] = []
     lines, stake_share, kinds, holders, payers, carry, withholding, transfers = _stake_lines(
-        case, scenario, years, parties
+        case, scenario, years, parties, sale_sellers
     )
     party_index = {p.id: i for i, p in enumerate(parties)}
     with_stakes = {party_index[p] for p in (*holders, *payers)}  # the parties with equity flows
@@ -797,11 +799,12 @@ def compile_case(case: Case, scenario: Scenario | None = None) -> Compiled:
         notes=notes,
         loan_rates=loan_rates,
         loan_rate_basis=loan_rate_basis,
+        sale_sellers=sale_sellers,
     )
 
 
 def _stake_lines(
-    case: Case, scenario: Scenario, years: np.ndarray, parties: list[Party]
+    case: Case, scenario: Scenario, years: np.ndarray, parties: list[Party], sale_sellers: list[tuple[str, ...]]
 ) -> tuple[list[str], np.ndarray, list[int], list[str], list[str], list[float], list[float], list[Transfer]]:
     """Stake lines (one per stake, plus buyers) with their share each year (held on 1 July); priced sales' payments."""
     kind_code = {"paid": k.STAKE_PAID, "funded-by-another-party": k.STAKE_FUNDED, "free-carried": k.STAKE_FREE_CARRIED}
@@ -834,7 +837,10 @@ def _stake_lines(
     shares = np.array(rows) if rows else np.zeros((0, len(years)))
     transfers: list[Transfer] = []
     for sale in scenario.sales:
-        shares = _apply_sale(case, sale, years, parties, shares, holders, labels, kinds, payers, carry, transfers)
+        shares, sellers = _apply_sale(
+            case, sale, years, parties, shares, holders, labels, kinds, payers, carry, transfers
+        )
+        sale_sellers.append(sellers)
     known = {p.id: p for p in parties}
     withholding = [0.0 if known[h].kind == "government" else 1.0 for h in holders]
     totals = shares.sum(axis=0)
@@ -866,10 +872,11 @@ def _apply_sale(
     payers: list[str],
     carry: list[float],
     transfers: list[Transfer],
-) -> np.ndarray:
+) -> tuple[np.ndarray, tuple[str, ...]]:
     """Move ``sale.share`` from the seller's lines to a new line of the buyer from the sale year on.
 
-    Refuses a sale outside the model's years (before the valuation year or after the horizon), a seller that
+    Returns the new shares and the parties that sell (one, or each holder of a group). Refuses a sale outside the
+    model's years (before the valuation year or after the horizon), a seller that
     holds nothing or too little, and a buyer that is not a party of the case unless declared new.
     """
     known = {p.id: p for p in parties}
@@ -925,4 +932,4 @@ def _apply_sale(
     holders.append(sale.buyer)
     payers.append(sale.buyer)
     carry.append(math.nan)
-    return np.vstack([shares, buyer_row])
+    return np.vstack([shares, buyer_row]), tuple(dict.fromkeys(holders[i] for i in sellers))

@@ -24,7 +24,7 @@ import numpy as np
 
 from chagai.core import kernel as k
 from chagai.core.jit import jit
-from chagai.core.metrics import F64, IRR_MAX_RATE, IRR_MIN_RATE, npv_1d
+from chagai.core.metrics import F64, IRR_MAX_RATE, IRR_MIN_RATE, discount_factors, npv_1d
 from chagai.core.roots import brent_next, brent_start, brent_store
 
 MEASURES: tuple[tuple[str, str, str], ...] = (
@@ -58,15 +58,6 @@ _DISCOUNTED_LINES = np.array(
 """The lines whose present values are the first five sums of :func:`measure_block`."""
 
 
-def discount_factors(rate: float, n_years: int) -> F64:
-    """(1 + rate)^-t for t = 0 .. n_years - 1: year 0 undiscounted, end-year flows [-]."""
-    if not (math.isfinite(rate) and rate > -1.0):
-        msg = f"a discount rate above -100% is needed, got {rate}"
-        raise ValueError(msg)
-    factors: F64 = (1.0 + rate) ** -np.arange(n_years, dtype=np.float64)
-    return factors
-
-
 @jit
 def storable(x: float) -> bool:
     """Whether ``x`` is a finite result within :data:`LARGEST_RESULT` (false for NaN and infinities)."""
@@ -96,7 +87,7 @@ def measure_block(
     parties
         Indices of the parties whose NPV is wanted; column ``c`` of ``party_npv`` is party ``parties[c]``.
     discount
-        (T,) discount factor of each year [-] (:func:`discount_factors`).
+        (T,) discount factor of each year [-] (:func:`chagai.core.metrics.discount_factors`).
     measures
         (B, N_MEASURES) filled with the :data:`MEASURES`.
     party_npv

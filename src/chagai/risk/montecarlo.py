@@ -43,11 +43,11 @@ from chagai.core import kernel as k
 from chagai.core.jit import jit, parallel_jit
 from chagai.core.measures import (
     N_MEASURES,
-    discount_factors,
     irr_value,
     measure_block,
     storable,
 )
+from chagai.core.metrics import discount_factors
 from chagai.risk import rng
 from chagai.risk.security import outage_quantiles, pause_distribution
 

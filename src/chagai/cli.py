@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import numpy as np
 import typer
+from pydantic import JsonValue
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
@@ -24,13 +25,13 @@ from chagai.cases.io import dump_case, load_case_file
 from chagai.cases.overrides import parse_assignment
 from chagai.cases.regimes import all_regimes
 from chagai.cases.schema import STATUSES, Case
-from chagai.claims import claimed_text
 from chagai.errors import ChagaiError, InputError
 from chagai.formatting import format_value
 from chagai.registry import repo
 from chagai.registry.db import Registry, open_registry
 from chagai.registry.exporters import bods_statements, geojson, operator_label, resource_label
-from chagai.services import Appraisal
+from chagai.services import Appraisal, registry_views
+from chagai.services.claims import claimed_text
 
 err = Console(stderr=True)
 out = Console()
@@ -113,16 +114,16 @@ def projects(
         raise typer.BadParameter(msg)
     with _registry() as registry, registry.session() as session:
         cases = repo.all_cases(session)
-    rows = services.project_rows(cases, on, status=status, commodity=commodity, region=region)
+    rows = registry_views.project_rows(cases, on, status=status, commodity=commodity, region=region)
     if as_json:
-        out.print_json(json.dumps(rows))
+        out.print_json(json.dumps([row.model_dump(mode="json") for row in rows]))
         return
     table = Table(title=f"Projects in the registry, {on.isoformat()}", show_lines=True)
     for name in ("Project", "Resource", "Operator/Partner", "Status", "Region"):
         table.add_column(name, overflow="fold")
     for row in rows:
-        region_text = f"{row['district']}, {row['region']}" if row["district"] else row["region"]
-        table.add_row(row["project"], row["resource"], row["operator"], row["status_text"], region_text)
+        region_text = f"{row.district}, {row.region}" if row.district else row.region
+        table.add_row(row.project, row.resource, row.operator, row.status_text, region_text)
     out.print(table)
     if not rows:
         err.print("No project matches the filters.")
@@ -155,8 +156,7 @@ def show(
 ) -> None:
     """Show one project: facts, owners on a date, loans, fiscal regime, claims and sources."""
     on = _date(at)
-    with _registry() as registry, registry.session() as session:
-        case = repo.get_case(session, repo.resolve(session, project))
+    case = _load(project)
     if as_json:
         out.print_json(case.model_dump_json(exclude_none=True))
         return
@@ -167,7 +167,7 @@ def show(
         f"Resource: {resource_label(case)}   Kind: {case.kind}   Operator: {operator_label(case, on)}",
         f"Location: {case.location.district or ''} {case.location.region}, {case.location.country} "
         f"({case.location.lat:.3f}, {case.location.lon:.3f}, {case.location.precision})",
-        f"Status on {on}: {services.status_text(case, on)}" + (f" (since {status.start})" if status else ""),
+        f"Status on {on}: {registry_views.status_text(case, on)}" + (f" (since {status.start})" if status else ""),
         f"Money: {case.money.currency} {case.money.unit}, {case.money.basis} {case.money.base_year}"
         f"   Facts as of {case.as_of}",
     ]
@@ -185,15 +185,15 @@ def show(
         loans = Table(title="Loans and guarantees")
         for name in ("Facility", "Lender", "Kind", "Amount", "Rate", "Grace", "Tenor", "Repayment", "Status"):
             loans.add_column(name)
-        for f in case.financing:
+        for f in registry_views.facilities(case):
             loans.add_row(
                 f.id,
-                case.party(f.lender).label,
+                f.lender_label,
                 f"{f.kind} {f.instrument}, {f.seniority}",
-                f"{f.amount.to('US$m'):,.0f} US$m",
-                _pct(f.rate.canonical()),
-                f"{f.grace.to('yr'):g} yr",
-                f"{f.tenor.to('yr'):g} yr",
+                f"{f.amount_usd_m:,.0f} US$m",
+                _pct(f.rate),
+                f"{f.grace_years:g} yr",
+                f"{f.tenor_years:g} yr",
                 f.repayment,
                 f.status,
             )
@@ -268,9 +268,14 @@ def _scenario(text: str | None, sells: list[str] | None, rate: float | None) -> 
     return dataclasses.replace(scenario, **changes)
 
 
+def _print_json(data: JsonValue) -> None:
+    """Print strict JSON (no NaN), indented."""
+    sys.stdout.write(json.dumps(data, indent=2, allow_nan=False) + "\n")
+
+
 def _load(project: str) -> Case:
-    with _registry() as registry, registry.session() as session:
-        return repo.get_case(session, repo.resolve(session, project))
+    with _registry() as registry:
+        return services.case_of(project, registry)
 
 
 def _appraisal(
@@ -333,8 +338,8 @@ def _print_appraisal(a: Appraisal) -> None:
     governments = Table(title="Government receipts by government (US$m, undiscounted, and PV)")
     for name in ("Item", "Federal", "Provincial"):
         governments.add_column(name, justify="left" if name == "Item" else "right")
-    for label, federal, provincial in services.government_items(a):
-        governments.add_row(label, f"{federal:,.0f}", f"{provincial:,.0f}")
+    for item in services.government_items(a):
+        governments.add_row(item.item, f"{item.federal:,.0f}", f"{item.provincial:,.0f}")
     out.print(governments)
     if a.lenders is not None:
         ln = a.lenders
@@ -367,9 +372,9 @@ def _print_appraisal(a: Appraisal) -> None:
         for name in (f"Price ({unit})", "Pre-tax IRR", f"AETR at {a.discount_rate:.0%}"):
             curve.add_column(name, justify="right")
         for point in a.progressivity[::2]:
-            price = point["price"]
+            price = point.price
             shown = f"{price:,.0f}" if price >= 100 else f"{price:.3g}"
-            curve.add_row(shown, _fmt(point["pre_tax_irr"], "fraction"), _fmt(point["aetr"], "fraction"))
+            curve.add_row(shown, _fmt(point.pre_tax_irr, "fraction"), _fmt(point.aetr, "fraction"))
         out.print(curve)
     if a.claims:
         claims = Table(title="Claims against the model")
@@ -404,7 +409,7 @@ def appraise(
     """Appraise a project: what each government receives, what each owner earns, can the loans be repaid."""
     result = _appraisal(project, scenario, sets, sells, rate)
     if as_json:
-        sys.stdout.write(json.dumps(result.as_dict(), indent=2, allow_nan=False) + "\n")
+        _print_json(result.result().model_dump(mode="json"))
         return
     _print_appraisal(result)
 
@@ -421,20 +426,20 @@ def compare(
     results = services.compare([_load(p) for p in projects], chosen)
     rows = services.comparison_rows(results)
     if as_json:
-        sys.stdout.write(json.dumps(rows, indent=2, allow_nan=False) + "\n")
+        _print_json([row.model_dump(mode="json") for row in rows])
         return
     table = Table(title=f"Comparison (NPV at {chosen.discount_rate:.0%}, real)")
     table.add_column("Measure")
     for r in results:
         table.add_column(r.case.name, justify="right")
     for row in rows:
-        if row["key"] == "basis":
+        if row.key == "basis":
             continue
-        table.add_row(row["label"], *[_fmt(v, row["unit"]) if not isinstance(v, str) else v for v in row["values"]])
+        table.add_row(row.label, *[_fmt(v, row.unit) if not isinstance(v, str) else v for v in row.values])
     out.print(table)
-    basis = next(row for row in rows if row["key"] == "basis")
-    for r, text in zip(results, basis["values"], strict=True):
-        out.print(f"[dim]{escape(r.case.name)}: {escape(text)}[/dim]")
+    basis = next(row for row in rows if row.key == "basis")
+    for r, text in zip(results, basis.values, strict=True):
+        out.print(f"[dim]{escape(r.case.name)}: {escape(str(text))}[/dim]")
 
 
 @app.command()
@@ -677,11 +682,10 @@ def sensitivity(
 
     Every input is varied over its own range of uncertainty (price models, security profile, stated estimates).
     """
-    from chagai.cases.compile import compile_case
     from chagai.risk.sensitivity import SobolResult, sensitivity_report
 
     overrides = dict(parse_assignment(a) for a in sets or [])
-    compiled = compile_case(_load(project), _scenario(scenario, None, rate).with_overrides(overrides))
+    compiled = services.compiled_case(_load(project), _scenario(scenario, None, rate), overrides)
     case = compiled.case
     report = sensitivity_report(compiled, sobol_n=sobol_n, seed=seed, breakeven_draws=draws)
     if as_json:
@@ -1033,7 +1037,7 @@ def token_create(
     role: Annotated[str, typer.Option("--role", help="viewer, editor or admin (admins may also delete projects)")],
 ) -> None:
     """Create a token and print it once: only its hash is kept, so it cannot be shown again."""
-    from chagai.web.auth import create_token
+    from chagai.registry.tokens import create_token
 
     with _registry() as registry:
         token_id, plaintext = create_token(registry, name, role)
@@ -1045,7 +1049,7 @@ def token_create(
 @token_app.command("list")
 def token_list() -> None:
     """List the tokens (never their secrets): id, name, role, created, revoked."""
-    from chagai.web.auth import list_tokens
+    from chagai.registry.tokens import list_tokens
 
     with _registry() as registry:
         tokens = list_tokens(registry)
@@ -1063,7 +1067,7 @@ def token_list() -> None:
 @token_app.command("revoke")
 def token_revoke(token_id: Annotated[str, typer.Argument(help="the token's id (see `chagai token list`)")]) -> None:
     """Revoke a token: it is refused from the next request on."""
-    from chagai.web.auth import revoke_token
+    from chagai.registry.tokens import revoke_token
 
     with _registry() as registry:
         revoke_token(registry, token_id)

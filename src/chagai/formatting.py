@@ -21,3 +21,15 @@ def format_value(value: Any, unit: str) -> str:
     if unit in ("US$m", "US$m/yr"):
         return f"{value:,.0f} {unit}"
     return f"{value:,.4g} {unit}"
+
+
+def percent_text(fraction: float) -> str:
+    """A fraction as a percentage with no needless digits: ``15%``, ``2.5%``, ``0%``."""
+    return f"{fraction * 100:.4g}%"
+
+
+def figure_text(value: float) -> str:
+    """A figure with four significant digits and thousands separators: ``2.649``, ``769``, ``14,130``."""
+    if abs(value) >= 1e4:
+        return f"{value:,.0f}"
+    return f"{value:,.4g}"

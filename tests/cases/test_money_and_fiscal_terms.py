@@ -125,14 +125,14 @@ def test_a_nominal_loan_rate_is_converted_to_a_real_one() -> None:
     assert nominal.lenders is not None
     assert real.lenders is not None
     assert nominal.lenders.debt_rate == pytest.approx(0.10, abs=1e-15)
-    assert nominal.lenders.facilities[0]["quoted_rate"] == pytest.approx(0.122)
-    assert nominal.lenders.facilities[0]["rate"] == pytest.approx(0.10)
+    assert nominal.lenders.facilities[0].quoted_rate == pytest.approx(0.122)
+    assert nominal.lenders.facilities[0].rate == pytest.approx(0.10)
     basis = nominal.lenders.rate_basis
     assert "quoted nominal" in basis
     assert "2.00%/yr" in basis
     assert "12.20% -> 10.00%" in basis
     assert real.lenders.rate_basis == "loan rates are given as real rates"
-    assert nominal.as_dict()["lenders"]["rate_basis"] == basis
+    assert nominal.result().model_dump()["lenders"]["rate_basis"] == basis
 
 
 def test_a_nominal_loan_without_expected_inflation_is_refused() -> None:
@@ -182,7 +182,7 @@ def test_a_scenario_chooses_named_fiscal_terms() -> None:
     np.testing.assert_allclose(_row(untaxed, "royalties_provincial"), _row(base, "royalties_provincial"))
     gain = _row(untaxed, "post_tax_ncf") - _row(base, "post_tax_ncf")
     np.testing.assert_allclose(gain, _row(base, "income_tax"), rtol=1e-12, atol=1e-12)
-    assert untaxed.as_dict()["scenario"]["regime"] == "no-tax"
+    assert untaxed.result().scenario.regime == "no-tax"
     assert any(n.startswith("fiscal terms 'no-tax'") for n in untaxed.compiled.notes)
 
 

@@ -52,7 +52,7 @@ scenario = Scenario(delay=1, sales=(StakeSale(0.15, "federal", "manara", 2028),)
 out = {}
 for project in ("reko-diq", "saindak", "sui"):
     a = appraise(bundled_case(project), scenario if project == "reko-diq" else Scenario())
-    out[project] = [[f.key, f.value] for f in a.figures] + [a.progressivity]
+    out[project] = [[f.key, f.value] for f in a.figures] + [[p.model_dump() for p in a.progressivity]]
 print(json.dumps(out))
 """
 
@@ -66,5 +66,5 @@ def test_plain_python_searches_equal_compiled() -> None:
     scenario = Scenario(delay=1, sales=(StakeSale(0.15, "federal", "manara", 2028),))
     for project in ("reko-diq", "saindak", "sui"):
         a = appraise(bundled_case(project), scenario if project == "reko-diq" else Scenario())
-        compiled = [[f.key, f.value] for f in a.figures] + [a.progressivity]
+        compiled = [[f.key, f.value] for f in a.figures] + [[p.model_dump() for p in a.progressivity]]
         assert json.dumps(compiled) == json.dumps(plain[project])

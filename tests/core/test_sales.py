@@ -116,4 +116,4 @@ def test_an_overridden_input_is_credited_to_the_override_and_listed() -> None:
     assert copper.price.estimate is not None
     assert copper.price.estimate.startswith("override in this run: prices.copper = 9000")
     assert "override prices.copper = 9000" in a.compiled.scenario.changes()
-    assert a.as_dict()["scenario"]["overrides"] == [{"path": "prices.copper", "value": "9000"}]
+    assert a.result().model_dump()["scenario"]["overrides"] == [{"path": "prices.copper", "value": "9000"}]

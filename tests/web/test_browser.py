@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from chagai.registry.db import open_registry
-from chagai.web.auth import create_token
+from chagai.registry.tokens import create_token
 from tests.chromium import ARGS, CHROMIUM, needs_chromium
 
 SCRIPT_CLAIM = "Exports will reach US$3bn a year <script>alert(1)</script> (a test claim)"

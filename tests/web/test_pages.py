@@ -13,7 +13,7 @@ import pytest
 from markupsafe import escape
 
 from chagai.registry.db import open_registry
-from chagai.web.auth import create_token, revoke_token
+from chagai.registry.tokens import create_token, revoke_token
 
 SCRIPT = "<script>alert(1)</script>"
 

@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from chagai.registry.db import open_registry
-from chagai.web.auth import create_token
+from chagai.registry.tokens import create_token
 from tests.web.conftest import running_server
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

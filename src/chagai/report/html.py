@@ -1,12 +1,13 @@
 """One self-contained HTML page of an appraisal: answers first, then the charts and every assumption's source.
 
 plotly's JavaScript is embedded once (no network needed to open the page). Every chart takes its title and the
-unit of its axis from the results it plots (line names and units of :data:`chagai.core.kernel.LINES`, figure
-units), never from a string typed here; user text (claims, sources, names) is escaped by jinja2.
+unit of its axis from the results it plots (line names and units of :data:`chagai.services.annual.LINE_UNITS`,
+figure units), never from a string typed here; user text (claims, sources, names) is escaped by jinja2.
 """
 
 from __future__ import annotations
 
+import math
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -21,12 +22,10 @@ from chagai import __version__
 from chagai.cases.checks import quantities
 from chagai.cases.io import case_hash
 from chagai.cases.schema import CLAIM_TOLERANCE
-from chagai.core import kernel as k
 from chagai.formatting import format_value
 from chagai.registry.exporters import operator_label, resource_label
 from chagai.services import Appraisal, government_items
-
-UNITS = dict(k.LINES)
+from chagai.services.annual import LINE_UNITS
 
 
 def _label(line: str) -> str:
@@ -34,7 +33,7 @@ def _label(line: str) -> str:
 
 
 def _axis(line: str) -> str:
-    return f"{_label(line)} [{UNITS[line]}]"
+    return f"{_label(line)} [{LINE_UNITS[line]}]"
 
 
 def styled(fig: go.Figure) -> go.Figure:
@@ -109,7 +108,7 @@ def _waterfall(a: Appraisal) -> go.Figure:
             connector={"line": {"color": "#999"}},
         )
     )
-    unit = UNITS["gross_revenue"]
+    unit = LINE_UNITS["gross_revenue"]
     fig.update_layout(
         title=f"Where the revenue goes, life of project ({unit}, undiscounted, {a.case.money.basis} "
         f"{a.case.money.base_year})",
@@ -126,7 +125,7 @@ def _stacked(a: Appraisal, lines: list[str], title: str, outflows: tuple[str, ..
         sign = -1.0 if line in outflows else 1.0
         name = f"- {_label(line)}" if line in outflows else _label(line)
         fig.add_trace(go.Bar(x=a.years, y=sign * a.line(line), name=name))
-    units = {UNITS[line] for line in lines}
+    units = {LINE_UNITS[line] for line in lines}
     fig.update_layout(barmode="relative", title=title, yaxis_title=" / ".join(sorted(units)))
     fig.update_xaxes(title="year")
     return fig
@@ -144,14 +143,14 @@ def _dscr(a: Appraisal) -> go.Figure:
 
 
 def _progressivity(a: Appraisal) -> go.Figure:
-    points = [p for p in a.progressivity if p["aetr"] is not None and p["pre_tax_irr"] is not None]
+    points = [p for p in a.progressivity if math.isfinite(p.aetr) and math.isfinite(p.pre_tax_irr)]
     unit = a.compiled.price_units[0]
     commodity = a.compiled.commodities[0]
     fig = go.Figure(
         go.Scatter(
-            x=[100 * p["pre_tax_irr"] for p in points],
-            y=[100 * p["aetr"] for p in points],
-            text=[f"{commodity} {p['price']:,.0f} {unit}" for p in points],
+            x=[100 * p.pre_tax_irr for p in points],
+            y=[100 * p.aetr for p in points],
+            text=[f"{commodity} {p.price:,.0f} {unit}" for p in points],
             mode="lines+markers",
             name="AETR",
         )
@@ -229,7 +228,7 @@ def appraisal_figures(
             _stacked(
                 a,
                 ["gross_revenue", "opex", "initial_capex", "sustaining_capex", "income_tax", "debt_service"],
-                f"Revenue (up) against costs, tax and debt service (down) by year [{UNITS['gross_revenue']}]",
+                f"Revenue (up) against costs, tax and debt service (down) by year [{LINE_UNITS['gross_revenue']}]",
                 outflows=("opex", "initial_capex", "sustaining_capex", "income_tax", "debt_service"),
             ),
         ),
@@ -239,7 +238,7 @@ def appraisal_figures(
             _stacked(
                 a,
                 ["government_federal", "government_provincial"],
-                f"Receipts of each government by year [{UNITS['government_federal']}]",
+                f"Receipts of each government by year [{LINE_UNITS['government_federal']}]",
             ),
         ),
     ]
@@ -300,12 +299,12 @@ def compare_figures(appraisals: list[Appraisal]) -> list[tuple[str, str, go.Figu
 
     rows = comparison_rows(appraisals)
     names = [a.case.name for a in appraisals]
-    by_key = {row["key"]: row for row in rows}
+    by_key = {row.key: row for row in rows}
     share = go.Figure()
     for key in ("local_share", "local_share_pv", "aetr", "fiscal_take_pv"):
         row = by_key[key]
         share.add_trace(
-            go.Bar(x=names, y=[100 * v if v is not None else None for v in row["values"]], name=row["label"])
+            go.Bar(x=names, y=[100 * v if isinstance(v, float) else None for v in row.values], name=row.label)
         )
     share.update_layout(
         barmode="group",
@@ -315,11 +314,11 @@ def compare_figures(appraisals: list[Appraisal]) -> list[tuple[str, str, go.Figu
     receipts = go.Figure()
     for key in ("government_provincial_pv", "government_federal_pv"):
         row = by_key[key]
-        receipts.add_trace(go.Bar(x=names, y=row["values"], name=row["label"]))
+        receipts.add_trace(go.Bar(x=names, y=row.values, name=row.label))
     receipts.update_layout(
         barmode="group",
-        title=f"Present value of government receipts by project [{by_key['government_federal_pv']['unit']}]",
-        yaxis_title=by_key["government_federal_pv"]["unit"],
+        title=f"Present value of government receipts by project [{by_key['government_federal_pv'].unit}]",
+        yaxis_title=by_key["government_federal_pv"].unit,
     )
     return [("shares", "Who gets what", share), ("receipts", "Government receipts", receipts)]
 

@@ -110,7 +110,7 @@ def write_workbook(appraisal: Appraisal, path: Path, simulation: Any | None = No
         stakeholder_rows,
         {4: "#,##0.00", 5: "0.0%", 6: "0", 7: "#,##0.00", 8: "#,##0.00"},
     )
-    government_rows = [[label, federal, provincial] for label, federal, provincial in government_items(a)]
+    government_rows = [[row.item, row.federal, row.provincial] for row in government_items(a)]
     _sheet(
         book,
         "Governments",
@@ -133,8 +133,7 @@ def write_workbook(appraisal: Appraisal, path: Path, simulation: Any | None = No
             ["First default year", ln.default_year],
         ]
         debt_rows += [
-            [f"Facility {f['id']} ({f['lender']}, {f['kind']}, {f['repayment']}) [US$m]", f["amount"]]
-            for f in ln.facilities
+            [f"Facility {f.id} ({f.lender}, {f.kind}, {f.repayment}) [US$m]", f.amount] for f in ln.facilities
         ]
         _sheet(book, "Debt", ["Measure", "Value"], debt_rows, {2: "#,##0.00"})
 

@@ -1,7 +1,9 @@
-"""Services: one function per question, used by every front end (CLI, report, web).
+"""Services: one function per question, the only door the front ends (CLI, report, web) use to the model.
 
 :mod:`~chagai.services.inputs` resolves a project, applies a scenario's overrides and compiles it, once for every
-service; :mod:`~chagai.services.appraise` appraises and compares.
+service; :mod:`~chagai.services.appraise` appraises and compares; :mod:`~chagai.services.claims` checks sourced
+claims against an appraisal; :mod:`~chagai.services.registry_views` gives the views of the registry both front
+ends show. Their answers are the typed results of :mod:`chagai.results`.
 """
 
 from chagai.services.appraise import (
@@ -13,8 +15,6 @@ from chagai.services.appraise import (
     government_items,
     is_mine,
     project_irr,
-    project_rows,
-    status_text,
 )
 from chagai.services.inputs import ProjectRef, case_of, compiled_case
 
@@ -30,6 +30,4 @@ __all__ = [
     "government_items",
     "is_mine",
     "project_irr",
-    "project_rows",
-    "status_text",
 ]

@@ -1,4 +1,4 @@
-"""Services: one function per question, used by every front end (CLI, report, web).
+"""Appraisal: the annual model of a project under a scenario, and every figure derived from it.
 
 :func:`appraise` runs the annual model of a case under a scenario and derives every metric users ask for, each
 with its basis; :func:`compare` appraises several cases side by side.
@@ -7,45 +7,42 @@ with its basis; :func:`compare` appraises several cases side by side.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from chagai import __version__
+from chagai import __version__, results
 from chagai.cases.compile import Compiled, Scenario, compile_case
 from chagai.cases.schema import Case, MineProduction
 from chagai.core import kernel as k
-from chagai.core.measures import PathMeasures, irr_value
+from chagai.core.measures import irr_value
 from chagai.core.metrics import irr, npv, payback_year
 from chagai.core.model import price_factor_root, run_price_factors, run_single
+from chagai.results import (
+    ClaimCheck,
+    CompareRow,
+    Comparison,
+    FacilityTerms,
+    Figure,
+    GovernmentItem,
+    Lenders,
+    ProgressivityPoint,
+    ProjectName,
+    SaleValue,
+    Stakeholder,
+)
+from chagai.services.annual import AnnualRun
+from chagai.services.claims import check_claims
+from chagai.services.inputs import ProjectRef, compiled_case
 
 LEVEL_NAMES = {k.LEVEL_PRIVATE: "private", k.LEVEL_FEDERAL: "federal", k.LEVEL_PROVINCIAL: "provincial"}
 
 
-@dataclass(frozen=True)
-class Figure:
-    """A number with its name, unit and basis (what it includes, at what rate, in which dollars)."""
-
-    key: str
-    label: str
-    value: float
-    unit: str
-    basis: str = ""
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form (NaN becomes null)."""
-        return {
-            "key": self.key,
-            "label": self.label,
-            "value": None if _nan(self.value) else self.value,
-            "unit": self.unit,
-            "basis": self.basis,
-        }
+def _figure(key: str, label: str, value: float, unit: str, basis: str = "") -> Figure:
+    return Figure(key=key, label=label, value=value, unit=unit, basis=basis)
 
 
 def _nan(value: float) -> bool:
@@ -73,123 +70,16 @@ def project_irr(flows: np.ndarray) -> tuple[float, str]:
     return value, IRR_RULE
 
 
-@dataclass(frozen=True)
-class Stakeholder:
-    """What one party puts in and takes out, valued at the stated rate."""
-
-    party: str
-    label: str
-    level: str
-    kind: str
-    npv: float
-    irr: float
-    irr_note: str
-    payback_year: float
-    paid_in: float
-    received: float
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        data = dict(self.__dict__)
-        for key in ("irr", "payback_year", "npv"):
-            if _nan(data[key]):
-                data[key] = None
-        return data
-
-
-@dataclass(frozen=True)
-class Lenders:
-    """Debt capacity and cover ratios of the loan package."""
-
-    facilities: list[dict[str, Any]]
-    total_debt: float
-    debt_rate: float
-    min_dscr: float
-    min_dscr_year: int | None
-    average_dscr: float
-    llcr: float
-    llcr_year: int | None
-    plcr: float
-    default_year: int | None
-    max_shortfall: float
-    final_maturity: int | None
-    basis: str = ""
-    rate_basis: str = ""  # how the quoted loan rates became the real rates used (and shown)
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {k_: (None if isinstance(v, float) and math.isnan(v) else v) for k_, v in self.__dict__.items()}
-
-
-@dataclass(frozen=True)
-class SaleValue:
-    """What a stake sale of the scenario is worth to its buyer and its seller, at the appraisal's rate [US$m].
-
-    The price is a transfer in the sale year: the buyer pays it, the seller (each selling party pro rata to the
-    share it gives up) receives it. The seller's gain is against holding: its NPV with the sale minus its NPV in
-    the same scenario without this sale. An indifference price is the price at which that party's NPV (buyer) or
-    gain (seller) is zero; the seller's government receipts add the taxes the sold share pays afterwards
-    (dividend withholding on a private buyer).
-    """
-
-    share: float
-    seller: str
-    buyer: str
-    year: int
-    price: float  # NaN when the sale has no price
-    buyer_npv: float
-    buyer_irr: float
-    buyer_irr_note: str
-    buyer_indifference_price: float
-    seller_npv_with_sale: float
-    seller_npv_holding: float
-    seller_gain: float
-    seller_indifference_price: float
-    seller_government_gain: float  # change in the PV of the seller's government's receipts (NaN: private seller)
-    basis: str
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form (NaN becomes null)."""
-        return {key: (None if _nan(v) else v) for key, v in self.__dict__.items()}
-
-
 @dataclass
-class Appraisal:
+class Appraisal(AnnualRun):
     """The annual model of one case under one scenario, and everything derived from it."""
 
-    compiled: Compiled
-    lines: np.ndarray  # (N_LINES, T)
-    party_net: np.ndarray  # (P, T)
-    discount_rate: float
     figures: list[Figure] = field(default_factory=list)
     stakeholders: list[Stakeholder] = field(default_factory=list)
     lenders: Lenders | None = None
-    progressivity: list[dict[str, float]] = field(default_factory=list)
-    claims: list[Any] = field(default_factory=list)
+    progressivity: list[ProgressivityPoint] = field(default_factory=list)
+    claims: list[ClaimCheck] = field(default_factory=list)
     sales: list[SaleValue] = field(default_factory=list)
-    measured: PathMeasures | None = None
-
-    @property
-    def measures(self) -> PathMeasures:
-        """The measures the Monte Carlo and sensitivity compute, by the same function (:mod:`chagai.core.measures`)."""
-        if self.measured is None:
-            self.measured = PathMeasures(self.lines, self.party_net, self.discount_rate)
-        return self.measured
-
-    @property
-    def case(self) -> Case:
-        """The case appraised."""
-        return self.compiled.case
-
-    @property
-    def years(self) -> np.ndarray:
-        """Calendar years of the columns."""
-        return self.compiled.years
-
-    def line(self, name: str) -> np.ndarray:
-        """One line of the annual table by name."""
-        row: np.ndarray = self.lines[k.L[name]]
-        return row
 
     def figure(self, key: str) -> Figure:
         """A headline figure by key."""
@@ -198,69 +88,39 @@ class Appraisal:
                 return f
         raise KeyError(key)
 
-    @property
-    def basis(self) -> str:
-        """How money is stated and discounted."""
-        money = self.case.money
-        return (
-            f"US$ million, {money.basis} {money.base_year} dollars; NPV at {self.discount_rate:.0%} {money.basis}, "
-            f"year 0 = {self.compiled.valuation_year} (undiscounted), year t discounted by (1+r)^-t, "
-            f"end-year cash flows; flows before {self.compiled.valuation_year} are sunk"
+    def result(self) -> results.Appraisal:
+        """Everything a machine needs: the typed result the API returns and ``chagai appraise --json`` prints."""
+        compiled, scenario = self.compiled, self.compiled.scenario
+        return results.Appraisal(
+            project=results.ProjectName(id=self.case.id, name=self.case.name),
+            chagai_version=__version__,
+            inputs_hash=compiled.inputs_hash,
+            scenario=results.ScenarioRun(
+                delay=scenario.delay,
+                overrun=scenario.overrun,
+                deck=scenario.deck,
+                price_factor=scenario.price_factor,
+                regime=scenario.regime,
+                sales=[results.SaleTerms(**dataclasses.asdict(sale)) for sale in scenario.sales],
+                overrides=[results.Override(path=path, value=value) for path, value in scenario.overrides],
+                changes=scenario.changes(),
+                discount_rate=self.discount_rate,
+                valuation_year=compiled.valuation_year,
+            ),
+            basis=self.basis,
+            figures=self.figures,
+            stakeholders=self.stakeholders,
+            lenders=self.lenders,
+            progressivity=self.progressivity,
+            claims=self.claims,
+            sales=self.sales,
+            notes=compiled.notes,
+            annual=results.AnnualTable(
+                years=[int(y) for y in self.years],
+                columns={name: values.tolist() for name, values in self.table_columns().items()},
+            ),
+            government=government_items(self),
         )
-
-    def table_columns(self) -> dict[str, np.ndarray]:
-        """The annual table's columns by name (unit in the name): every line item, the prices, each owner's flow."""
-        columns = {f"{name} [{unit}]": self.lines[i] for i, (name, unit) in enumerate(k.LINES)}
-        for c, commodity in enumerate(self.compiled.commodities):
-            columns[f"price_{commodity} [{self.compiled.price_units[c]}]"] = (
-                self.compiled.prices[c] * self.compiled.price_display_factor[c]
-            )
-        for p, party in enumerate(self.compiled.parties):
-            if np.any(self.party_net[p]):
-                columns[f"equity_net_{party.id} [US$m]"] = self.party_net[p]
-        return columns
-
-    def table(self) -> pd.DataFrame:
-        """The annual table: one row per year, one column per line item (unit in the column name)."""
-        return pd.DataFrame(self.table_columns(), index=pd.Index(self.years, name="year"))
-
-    def table_csv(self) -> str:
-        """The annual table as CSV text (six decimals), as ``chagai cashflow -o`` writes it and the API serves it."""
-        text: str = self.table().to_csv(float_format="%.6f")
-        return text
-
-    def as_dict(self) -> dict[str, Any]:
-        """Everything a machine needs, JSON-ready."""
-        columns = self.table_columns()
-        return {
-            "project": {"id": self.case.id, "name": self.case.name},
-            "chagai_version": __version__,
-            "inputs_hash": self.compiled.inputs_hash,
-            "scenario": {
-                "delay": self.compiled.scenario.delay,
-                "overrun": self.compiled.scenario.overrun,
-                "deck": self.compiled.scenario.deck,
-                "price_factor": self.compiled.scenario.price_factor,
-                "regime": self.compiled.scenario.regime,
-                "sales": [s.__dict__ for s in self.compiled.scenario.sales],
-                "overrides": [{"path": p, "value": v} for p, v in self.compiled.scenario.overrides],
-                "changes": self.compiled.scenario.changes(),
-                "discount_rate": self.discount_rate,
-                "valuation_year": self.compiled.valuation_year,
-            },
-            "basis": self.basis,
-            "figures": [f.as_dict() for f in self.figures],
-            "stakeholders": [s.as_dict() for s in self.stakeholders],
-            "lenders": self.lenders.as_dict() if self.lenders else None,
-            "progressivity": self.progressivity,
-            "claims": [c.as_dict() for c in self.claims],
-            "sales": [s.as_dict() for s in self.sales],
-            "notes": self.compiled.notes,
-            "annual": {
-                "years": [int(y) for y in self.years],
-                "columns": {c: [None if v != v else v for v in values.tolist()] for c, values in columns.items()},
-            },
-        }
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -301,19 +161,19 @@ def _lenders(a: Appraisal) -> Lenders:
     shortfall = a.line("shortfall")
     return Lenders(
         facilities=[
-            {
-                "id": f.id,
-                "lender": compiled.case.party(f.lender).label,
-                "kind": f.kind,
-                "amount": f.amount.to("US$m"),
-                "rate": compiled.loan_rates[f.id],
-                "quoted_rate": f.rate.canonical(),
-                "rate_basis": f.rate_basis,
-                "grace_years": f.grace.to("yr"),
-                "tenor_years": f.tenor.to("yr"),
-                "repayment": f.repayment,
-                "status": f.status,
-            }
+            FacilityTerms(
+                id=f.id,
+                lender=compiled.case.party(f.lender).label,
+                kind=f.kind,
+                amount=f.amount.to("US$m"),
+                rate=compiled.loan_rates[f.id],
+                quoted_rate=f.rate.canonical(),
+                rate_basis=f.rate_basis,
+                grace_years=f.grace.to("yr"),
+                tenor_years=f.tenor.to("yr"),
+                repayment=f.repayment,
+                status=f.status,
+            )
             for f in loans
         ],
         total_debt=float(a.line("debt_drawdown").sum()),
@@ -423,7 +283,7 @@ def _payback(flows: np.ndarray, years: np.ndarray) -> float:
     return float(years[0] + years_to) if np.isfinite(years_to) else math.nan
 
 
-def _government_flows(a: Appraisal) -> tuple[np.ndarray, np.ndarray]:
+def _government_flows(a: AnnualRun) -> tuple[np.ndarray, np.ndarray]:
     return a.line("government_federal"), a.line("government_provincial")
 
 
@@ -464,21 +324,21 @@ def _figures(a: Appraisal) -> list[Figure]:
     pre_irr, post_irr, eq_irr = project_irr(pre), project_irr(post), project_irr(equity)
     pv_pre = measured["npv_pre_tax"]
     figures = [
-        Figure(
+        _figure(
             "npv_pre_tax",
             "Project NPV before tax",
             pv_pre,
             "US$m",
             f"pre-tax net cash flow (revenue - selling costs - opex - capex - closure); {base}",
         ),
-        Figure(
+        _figure(
             "npv_post_tax",
             "Project NPV after tax (unlevered)",
             measured["npv_post_tax"],
             "US$m",
             f"after royalties, taxes and levies of the project without debt (no interest deducted); {base}",
         ),
-        Figure(
+        _figure(
             "npv_post_tax_levered",
             "Project NPV after tax as paid, before debt flows",
             pv(a.line("post_tax_ncf")),
@@ -486,48 +346,48 @@ def _figures(a: Appraisal) -> list[Figure]:
             "after the taxes the project pays with its loans (interest deducted: includes the interest tax shield), "
             f"before drawdowns and debt service; {base}",
         ),
-        Figure(
+        _figure(
             "npv_equity",
             "Equity NPV (all owners)",
             measured["npv_equity"],
             "US$m",
             f"after debt service, before dividend withholding; {base}",
         ),
-        Figure("irr_pre_tax", "Project IRR before tax", pre_irr[0], "fraction", f"{pre_irr[1]}; {irr_terms}"),
-        Figure(
+        _figure("irr_pre_tax", "Project IRR before tax", pre_irr[0], "fraction", f"{pre_irr[1]}; {irr_terms}"),
+        _figure(
             "irr_post_tax",
             "Project IRR after tax (unlevered)",
             post_irr[0],
             "fraction",
             f"{post_irr[1]}; {irr_terms}",
         ),
-        Figure("irr_equity", "Equity IRR", eq_irr[0], "fraction", f"{eq_irr[1]}; {irr_terms}"),
+        _figure("irr_equity", "Equity IRR", eq_irr[0], "fraction", f"{eq_irr[1]}; {irr_terms}"),
     ]
     first = _first(production, years)
     figures += [
-        Figure(
+        _figure(
             "first_production",
             "First production year",
             float(first) if first else math.nan,
             "year",
             "first year with throughput > 0",
         ),
-        Figure("production_years", "Years of production", float(production.sum()), "yr", "within the horizon"),
-        Figure(
+        _figure("production_years", "Years of production", float(production.sum()), "yr", "within the horizon"),
+        _figure(
             "capex_total",
             "Initial and expansion capital",
             float(a.line("initial_capex").sum()),
             "US$m",
             f"from {years[0]}, after overrun; excludes sustaining capital",
         ),
-        Figure(
+        _figure(
             "revenue_total",
             "Gross revenue, life of project",
             float(gross.sum()),
             "US$m",
             f"undiscounted, {a.case.money.basis} {a.case.money.base_year} dollars",
         ),
-        Figure(
+        _figure(
             "government_federal_total",
             "Federal government receipts",
             float(federal.sum()),
@@ -535,7 +395,7 @@ def _figures(a: Appraisal) -> list[Figure]:
             "undiscounted; royalties, income and super tax, withholding, rent, profit share, and the net "
             "equity cash flow of federal state companies and funders",
         ),
-        Figure(
+        _figure(
             "government_provincial_total",
             "Provincial government receipts",
             float(provincial.sum()),
@@ -543,8 +403,8 @@ def _figures(a: Appraisal) -> list[Figure]:
             "undiscounted; royalties, advance royalties, profit-share pass-through and the net equity cash flow "
             "of provincial holders",
         ),
-        Figure("government_federal_pv", "Federal receipts, present value", measured["pv_federal"], "US$m", base),
-        Figure(
+        _figure("government_federal_pv", "Federal receipts, present value", measured["pv_federal"], "US$m", base),
+        _figure(
             "government_provincial_pv", "Provincial receipts, present value", measured["pv_provincial"], "US$m", base
         ),
     ]
@@ -559,37 +419,37 @@ def _figures(a: Appraisal) -> list[Figure]:
     ratios = np.where(production & (gross > 0), fiscal / np.where(gross > 0, gross, 1.0), np.nan)
     err = float(np.nanmin(ratios)) if np.isfinite(ratios).any() else math.nan
     figures += [
-        Figure(
+        _figure(
             "government_take",
             "Government take (undiscounted)",
             take,
             "fraction",
             "sum of federal + provincial receipts (incl. state equity net cash flow) / sum of pre-tax net cash flow",
         ),
-        Figure(
+        _figure(
             "aetr",
             "Government take, discounted (AETR)",
             aetr,
             "fraction",
             f"PV of government receipts / PV of pre-tax net cash flow at {r:.0%}",
         ),
-        Figure(
+        _figure(
             "fiscal_take",
             "Fiscal take (undiscounted)",
             fiscal_take,
             "fraction",
             "royalties, taxes, levies, withholding and profit share / pre-tax net cash flow; without state equity",
         ),
-        Figure("fiscal_take_pv", "Fiscal take, discounted", fiscal_take_pv, "fraction", f"PV at {r:.0%}"),
-        Figure(
+        _figure("fiscal_take_pv", "Fiscal take, discounted", fiscal_take_pv, "fraction", f"PV at {r:.0%}"),
+        _figure(
             "local_share",
             "Provincial (local) share (undiscounted)",
             local,
             "fraction",
             "provincial receipts / pre-tax net cash flow",
         ),
-        Figure("local_share_pv", "Provincial (local) share, discounted", local_pv, "fraction", f"PV at {r:.0%}"),
-        Figure(
+        _figure("local_share_pv", "Provincial (local) share, discounted", local_pv, "fraction", f"PV at {r:.0%}"),
+        _figure(
             "effective_royalty_rate",
             "Effective royalty rate",
             err,
@@ -613,7 +473,7 @@ def _solve_figures(a: Appraisal) -> list[Figure]:
     commodity = compiled.commodities[primary]
     none = "; n/a: no price from 1% to 2000% of the deck's makes it zero (the other products cover the costs)"
     figures = [
-        Figure(
+        _figure(
             "breakeven_pre_tax",
             f"Breakeven {commodity} price before tax",
             pre_factor * base_price,
@@ -621,7 +481,7 @@ def _solve_figures(a: Appraisal) -> list[Figure]:
             f"{commodity} price (other prices as in the deck) at which the pre-tax NPV at {r:.0%} is zero"
             + (none if _nan(pre_factor) else ""),
         ),
-        Figure(
+        _figure(
             "breakeven_post_tax",
             f"Breakeven {commodity} price after tax",
             post_factor * base_price,
@@ -642,7 +502,7 @@ def _solve_figures(a: Appraisal) -> list[Figure]:
                 f"(p - s) / p with s = {r:.0%}: all prices scaled by {marginal:.3f} until the after-tax NPV at s is "
                 f"zero; p = {p:.2%}, the rate that zeroes that marginal project's pre-tax NPV"
             )
-    figures.append(Figure("metr", "Marginal effective tax rate (METR)", metr, "fraction", basis))
+    figures.append(_figure("metr", "Marginal effective tax rate (METR)", metr, "fraction", basis))
     curve = []
     factors = np.round(np.arange(0.5, 2.01, 0.1), 2)
     lines = run_price_factors(compiled, factors, primary)[0]
@@ -651,29 +511,29 @@ def _solve_figures(a: Appraisal) -> list[Figure]:
     pv_government = np.asarray(npv(r, lines[:, k.L.government_federal] + lines[:, k.L.government_provincial]))
     for j, factor in enumerate(factors):
         curve.append(
-            {
-                "price_factor": float(factor),
-                "price": float(factor) * base_price,
-                "pre_tax_irr": project_irr(pre[j])[0],
-                "aetr": float(pv_government[j]) / float(pv_pre[j]) if pv_pre[j] > 0 else math.nan,
-            }
+            ProgressivityPoint(
+                price_factor=float(factor),
+                price=float(factor) * base_price,
+                pre_tax_irr=project_irr(pre[j])[0],
+                aetr=float(pv_government[j]) / float(pv_pre[j]) if pv_pre[j] > 0 else math.nan,
+            )
         )
-    a.progressivity = [{k_: (None if _nan(v) else v) for k_, v in row.items()} for row in curve]  # type: ignore[misc]
+    a.progressivity = curve
     return figures
 
 
 def appraise(
-    case: Case,
+    project: ProjectRef,
     scenario: Scenario | None = None,
-    overrides: dict[str, Any] | None = None,
+    overrides: Mapping[str, Any] | None = None,
     solve: bool = True,
 ) -> Appraisal:
     """Appraise a case: the annual model and every derived metric, each with its basis.
 
     Parameters
     ----------
-    case
-        The project.
+    project
+        A case, or the id, name or alias of a project in the registry.
     scenario
         Schedule, cost, price and ownership changes and the valuation basis (default: the case as it is, 10%).
     overrides
@@ -681,7 +541,7 @@ def appraise(
     solve
         Also compute breakevens, METR and the progressivity curve (several extra model runs).
     """
-    return appraise_compiled(compile_case(case, (scenario or Scenario()).with_overrides(overrides)), solve)
+    return appraise_compiled(compiled_case(project, scenario, overrides), solve)
 
 
 def appraise_compiled(compiled: Compiled, solve: bool = True) -> Appraisal:
@@ -695,8 +555,6 @@ def appraise_compiled(compiled: Compiled, solve: bool = True) -> Appraisal:
     solve
         Also compute breakevens, METR and the progressivity curve (several extra model runs).
     """
-    from chagai.claims import check_claims
-
     lines, party_net = run_single(compiled, compiled.prices)
     result = Appraisal(compiled, lines, party_net, compiled.scenario.discount_rate)
     result.figures = _figures(result)
@@ -720,7 +578,7 @@ GOVERNMENT_ITEMS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
 )
 
 
-def government_items(a: Appraisal) -> list[tuple[str, float, float]]:
+def government_items(a: AnnualRun) -> list[GovernmentItem]:
     """Receipts of each government by item (undiscounted), the state-equity net flows, totals and PVs."""
     rows: list[tuple[str, float, float]] = []
     for label, federal_lines, provincial_lines in GOVERNMENT_ITEMS:
@@ -738,7 +596,7 @@ def government_items(a: Appraisal) -> list[tuple[str, float, float]]:
     rows.append(("Total", float(federal_line.sum()), float(provincial_line.sum())))
     r = a.discount_rate
     rows.append((f"Total, PV at {r:.0%}", float(npv(r, federal_line)), float(npv(r, provincial_line))))
-    return rows
+    return [GovernmentItem(item=item, federal=federal, provincial=provincial) for item, federal, provincial in rows]
 
 
 COMPARISON: tuple[tuple[str, str], ...] = (
@@ -757,92 +615,49 @@ COMPARISON: tuple[tuple[str, str], ...] = (
 )
 
 
-def comparison_rows(results: Sequence[Appraisal]) -> list[dict[str, Any]]:
+def comparison_rows(appraisals: Sequence[Appraisal]) -> list[CompareRow]:
     """Rows of a side-by-side comparison: each a label, a unit and one value per appraisal."""
-    rows: list[dict[str, Any]] = [
-        {
-            "key": "status",
-            "label": "Status",
-            "unit": "text",
-            "values": [r.case.current_status.status for r in results],
-        }
+    rows = [
+        CompareRow(key="status", label="Status", unit="text", values=[a.case.current_status.status for a in appraisals])
     ]
     for key, label in COMPARISON:
-        figures = [r.figure(key) for r in results]
+        figures = [a.figure(key) for a in appraisals]
         rows.append(
-            {
-                "key": key,
-                "label": label,
-                "unit": figures[0].unit,
-                "values": [None if _nan(f.value) else f.value for f in figures],
-            }
+            CompareRow(
+                key=key, label=label, unit=figures[0].unit, values=[None if _nan(f.value) else f.value for f in figures]
+            )
         )
     rows.append(
-        {
-            "key": "min_dscr",
-            "label": "Minimum DSCR",
-            "unit": "ratio",
-            "values": [r.lenders.min_dscr if r.lenders and not _nan(r.lenders.min_dscr) else None for r in results],
-        }
+        CompareRow(
+            key="min_dscr",
+            label="Minimum DSCR",
+            unit="ratio",
+            values=[a.lenders.min_dscr if a.lenders and not _nan(a.lenders.min_dscr) else None for a in appraisals],
+        )
     )
     rows.append(
-        {
-            "key": "basis",
-            "label": "Basis",
-            "unit": "text",
-            "values": [f"{r.basis}; scenario: {'; '.join(r.compiled.scenario.changes()) or 'none'}" for r in results],
-        }
+        CompareRow(
+            key="basis",
+            label="Basis",
+            unit="text",
+            values=[f"{a.basis}; scenario: {'; '.join(a.compiled.scenario.changes()) or 'none'}" for a in appraisals],
+        )
     )
     return rows
 
 
-def compare(cases: Sequence[Case], scenario: Scenario | None = None) -> list[Appraisal]:
-    """Appraise several cases under the same scenario (registry-only cases are refused)."""
-    return [appraise(c, scenario) for c in cases]
+def comparison(appraisals: Sequence[Appraisal]) -> Comparison:
+    """Appraisals side by side: the projects, the basis of the first and the rows of :func:`comparison_rows`."""
+    return Comparison(
+        projects=[ProjectName(id=a.case.id, name=a.case.name) for a in appraisals],
+        basis=appraisals[0].basis,
+        rows=comparison_rows(appraisals),
+    )
 
 
-def status_text(case: Case, on: dt.date) -> str:
-    """The status in force on ``on`` with its note, as the registry table shows it."""
-    entry = case.status_on(on)
-    if entry is None:
-        return "-"
-    text = entry.status.capitalize()
-    return f"{text}. {entry.note}" if entry.note else text
-
-
-def project_rows(
-    cases: Sequence[Case],
-    on: dt.date,
-    status: str | None = None,
-    commodity: str | None = None,
-    region: str | None = None,
-) -> list[dict[str, Any]]:
-    """The registry as the founding article's table (Project | Resource | Operator/Partner | Status), filtered."""
-    from chagai.registry.exporters import operator_label, resource_label
-
-    rows: list[dict[str, Any]] = []
-    for case in cases:
-        entry = case.status_on(on)
-        if status and (entry is None or entry.status != status):
-            continue
-        if commodity and commodity.lower().replace(" ", "-") not in case.commodities:
-            continue
-        if region and region.lower() not in (case.location.region.lower(), (case.location.district or "").lower()):
-            continue
-        rows.append(
-            {
-                "id": case.id,
-                "project": case.name,
-                "resource": resource_label(case),
-                "operator": operator_label(case, on),
-                "status": entry.status if entry else None,
-                "status_text": status_text(case, on),
-                "region": case.location.region,
-                "district": case.location.district,
-                "economics": case.has_economics,
-            }
-        )
-    return rows
+def compare(projects: Sequence[ProjectRef], scenario: Scenario | None = None) -> list[Appraisal]:
+    """Appraise several projects under the same scenario (registry-only cases are refused)."""
+    return [appraise(project, scenario) for project in projects]
 
 
 def is_mine(case: Case) -> bool:

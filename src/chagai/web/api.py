@@ -24,37 +24,39 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, JsonValue, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from chagai import claims
 from chagai.cases.compile import Scenario
-from chagai.cases.io import case_hash
 from chagai.cases.issues import issues_from_validation
 from chagai.cases.schema import Case, Claim, Source, Stake, Status, normalise_name
 from chagai.errors import MISSING, InputError, Issue, NotFoundError, RegistryError
 from chagai.registry import edits, repo
 from chagai.registry.db import Registry
-from chagai.registry.exporters import bods_statements, geojson, operator_label, resource_label
-from chagai.services import Appraisal, comparison_rows, government_items, project_rows
+from chagai.registry.exporters import bods_statements, geojson
+from chagai.results import Appraisal as AppraisalResult
+from chagai.results import (
+    ChangeOut,
+    ClaimCheck,
+    ClaimOut,
+    Comparison,
+    FacilityOut,
+    ProjectDetail,
+    ProjectRow,
+    StakeOut,
+)
+from chagai.services import registry_views
+from chagai.services.appraise import Appraisal, comparison
 from chagai.web import jobs
 from chagai.web.auth import Principal, api_principal, require_admin, require_editor
 from chagai.web.cache import ModelCache, json_bytes
 from chagai.web.schemas import (
-    AppraisalOut,
     AppraisalRequest,
-    ChangeOut,
-    ClaimOut,
-    CompareOut,
     ErrorOut,
-    FacilityOut,
     FieldEdit,
     JobAccepted,
     JobOut,
-    ProjectDetail,
-    ProjectRow,
     SimulationRequest,
-    StakeOut,
 )
 
 # ---------------------------------------------------------------------------------------------------------
@@ -197,14 +199,14 @@ def list_projects(
     q: Annotated[
         str | None, Query(max_length=200, description="search ids, names and aliases ('Reco Diq' finds reko-diq)")
     ] = None,
-) -> list[dict[str, Any]]:
+) -> list[ProjectRow]:
     """The registry's projects: Project | Resource | Operator/Partner | Status, filtered."""
     cases = _cache(request).all_cases(_registry(request))
     if q is not None and q.strip():
         with _registry(request).session() as session:
             found = _search(session, q)
         cases = [c for c in cases if c.id in found]
-    return project_rows(cases, on or dt.date.today(), status=status_, commodity=commodity, region=region)
+    return registry_views.project_rows(cases, on or dt.date.today(), status=status_, commodity=commodity, region=region)
 
 
 def _search(session: Any, text: str) -> set[str]:
@@ -228,48 +230,10 @@ def projects_geojson(request: Request) -> Response:
     return Response(json_bytes(geojson(cases)), media_type="application/geo+json")
 
 
-def _detail(case: Case) -> dict[str, Any]:
-    today = dt.date.today()
-    base = f"/api/projects/{case.id}"
-    current = case.status_on(today)
-    return {
-        "id": case.id,
-        "name": case.name,
-        "aliases": list(case.aliases),
-        "kind": case.kind,
-        "commodities": list(case.commodities),
-        "resource": resource_label(case),
-        "operator": operator_label(case, today),
-        "description": case.description,
-        "as_of": case.as_of,
-        "status": current.model_dump() if current else None,
-        "status_history": [e.model_dump() for e in case.statuses],
-        "location": case.location.model_dump(),
-        "money": case.money,
-        "fiscal_regime": case.fiscal.regime if case.fiscal else None,
-        "has_economics": case.has_economics,
-        "parties": [{**p.model_dump(exclude={"owners", "source"}), "label": p.label} for p in case.parties],
-        "content_hash": case_hash(case),
-        "links": {
-            "self": base,
-            "case": f"{base}/case",
-            "stakes": f"{base}/stakes",
-            "facilities": f"{base}/facilities",
-            "sources": f"{base}/sources",
-            "claims": f"{base}/claims",
-            "history": f"{base}/history",
-            "report": f"{base}/report.html",
-            "workbook": f"{base}/workbook.xlsx",
-            "cashflow": f"{base}/cashflow.csv",
-            "bods": f"{base}/bods.json",
-        },
-    }
-
-
 @router.get("/projects/{project}", response_model=ProjectDetail, tags=["registry"])
-def get_project(request: Request, project: ProjectId) -> dict[str, Any]:
+def get_project(request: Request, project: ProjectId) -> ProjectDetail:
     """One project: facts, aliases, status history, location, parties, and links to its records and exports."""
-    return _detail(_case(request, project))
+    return registry_views.project_detail(_case(request, project))
 
 
 @router.get("/projects/{project}/case", tags=["registry"], response_model=Case, response_model_exclude_none=True)
@@ -284,69 +248,21 @@ def get_aliases(request: Request, project: ProjectId) -> list[str]:
     return list(_case(request, project).aliases)
 
 
-def _stakes(case: Case, on: dt.date | None, include_proposed: bool) -> list[dict[str, Any]]:
-    rows = []
-    for index, s in enumerate(case.stakes):
-        if on is not None and not (s.in_force(on) and (include_proposed or s.kind != "proposed")):
-            continue
-        rows.append(
-            {
-                "index": index,
-                "party": s.party,
-                "party_label": case.party(s.party).label,
-                "share": s.share,
-                "share_low": s.share.low,
-                "share_high": s.share.high,
-                "kind": s.kind,
-                "start": s.start,
-                "end": s.end,
-                "funded_by": s.funded_by,
-                "from_party": s.from_party,
-                "carry_rate": s.carry_rate.canonical() if s.carry_rate is not None else None,
-                "source": list(s.source),
-                "estimate": s.estimate,
-                "note": s.note,
-            }
-        )
-    return rows
-
-
 @router.get("/projects/{project}/stakes", response_model=list[StakeOut], tags=["registry"])
 def get_stakes(
     request: Request,
     project: ProjectId,
     on: Annotated[dt.date | None, Query(description="only the stakes held on this date (default: every stake)")] = None,
     include_proposed: Annotated[bool, Query(description="with a date: also proposed stakes")] = False,
-) -> list[dict[str, Any]]:
+) -> list[StakeOut]:
     """Who holds what: every dated stake, or those in force on a date."""
-    return _stakes(_case(request, project), on, include_proposed)
+    return registry_views.stakes(_case(request, project), on, include_proposed)
 
 
 @router.get("/projects/{project}/facilities", response_model=list[FacilityOut], tags=["registry"])
-def get_facilities(request: Request, project: ProjectId) -> list[dict[str, Any]]:
+def get_facilities(request: Request, project: ProjectId) -> list[FacilityOut]:
     """Loans and guarantees, amounts in US$ million and rates as decimals."""
-    case = _case(request, project)
-    return [
-        {
-            "id": f.id,
-            "lender": f.lender,
-            "lender_label": case.party(f.lender).label,
-            "kind": f.kind,
-            "instrument": f.instrument,
-            "seniority": f.seniority,
-            "amount_usd_m": f.amount.to("US$m"),
-            "rate": f.rate.canonical(),
-            "grace_years": f.grace.to("yr"),
-            "tenor_years": f.tenor.to("yr"),
-            "repayment": f.repayment,
-            "target_dscr": f.target_dscr,
-            "status": f.status,
-            "source": list(f.source),
-            "estimate": f.estimate,
-            "note": f.note,
-        }
-        for f in case.financing
-    ]
+    return registry_views.facilities(_case(request, project))
 
 
 @router.get("/projects/{project}/sources", response_model=list[Source], tags=["registry"])
@@ -355,19 +271,11 @@ def get_sources(request: Request, project: ProjectId) -> list[Source]:
     return list(_case(request, project).sources)
 
 
-_CHECK_FIELDS = ("status", "model_value", "difference", "basis", "period", "bound", "tolerance", "scale", "rule")
-
-
-def _cannot_check(claim: Claim, reason: str) -> dict[str, Any]:
-    check = claims.cannot_check(claim, reason)
-    return {k: getattr(check, k) for k in _CHECK_FIELDS}
-
-
 @router.get("/projects/{project}/claims", response_model=list[ClaimOut], tags=["registry"])
-def get_claims(request: Request, project: ProjectId) -> list[dict[str, Any]]:
+def get_claims(request: Request, project: ProjectId) -> list[ClaimOut]:
     """Sourced claims about the project, each with the model's verdict (agree, disagree, cannot check)."""
     case = _case(request, project)
-    checks: dict[str, dict[str, Any]] = {}
+    checks: list[ClaimCheck] = []
     reason = "the project has no production and cost inputs in the registry: the model cannot run it"
     if case.has_economics and case.claims:
         try:
@@ -375,30 +283,15 @@ def get_claims(request: Request, project: ProjectId) -> list[dict[str, Any]]:
         except InputError as exc:
             reason = f"the model cannot run the case: {exc.issues[0]}"
         else:
-            checks = {c.claim_id: {k: getattr(c, k) for k in _CHECK_FIELDS} for c in appraisal.claims}
-    return [
-        {**claim.model_dump(), "check": checks.get(claim.id) or _cannot_check(claim, reason)} for claim in case.claims
-    ]
+            checks = appraisal.claims
+    return registry_views.claim_views(case.claims, checks, reason)
 
 
 @router.get("/projects/{project}/history", response_model=list[ChangeOut], tags=["registry"])
-def get_history(request: Request, project: ProjectId) -> list[dict[str, Any]]:
+def get_history(request: Request, project: ProjectId) -> list[ChangeOut]:
     """Who changed which field of the project, when, from what to what (oldest first)."""
     with _registry(request).session() as session:
-        pid = repo.resolve(session, project)
-        return [
-            {
-                "id": c.id,
-                "batch": c.batch,
-                "at": c.at if c.at.tzinfo else c.at.replace(tzinfo=dt.UTC),
-                "actor": c.actor,
-                "action": c.action,
-                "path": c.path,
-                "old": c.old,
-                "new": c.new,
-            }
-            for c in repo.history(session, pid)
-        ]
+        return registry_views.change_views(repo.history(session, repo.resolve(session, project)))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -410,8 +303,8 @@ def _resolve(request: Request, project: str) -> str:
         return repo.resolve(session, project)
 
 
-def _claim_out(request: Request, case: Case, claim_id: str) -> dict[str, Any]:
-    return next(c for c in get_claims(request, case.id) if c["id"] == claim_id)
+def _claim_out(request: Request, case: Case, claim_id: str) -> ClaimOut:
+    return next(c for c in get_claims(request, case.id) if c.id == claim_id)
 
 
 @router.post(
@@ -421,29 +314,28 @@ def _claim_out(request: Request, case: Case, claim_id: str) -> dict[str, Any]:
     tags=["registry"],
     responses=WRITE_ERRORS,
 )
-def create_project(request: Request, principal: Editor, case: Annotated[Case, Body()]) -> dict[str, Any]:
+def create_project(request: Request, principal: Editor, case: Annotated[Case, Body()]) -> ProjectDetail:
     """Create a project from a whole case document (as a case file holds it)."""
-    created = edits.create_project(_registry(request), case, principal.name)
-    return _detail(created)
+    return registry_views.project_detail(edits.create_project(_registry(request), case, principal.name))
 
 
 @router.put("/projects/{project}", response_model=ProjectDetail, tags=["registry"], responses=WRITE_ERRORS)
 def replace_project(
     request: Request, project: ProjectId, principal: Editor, case: Annotated[Case, Body()]
-) -> dict[str, Any]:
+) -> ProjectDetail:
     """Replace a project's whole case (the id stays); every changed field is recorded."""
     changed = edits.replace_case(_registry(request), _resolve(request, project), case, principal.name)
-    return _detail(changed)
+    return registry_views.project_detail(changed)
 
 
 @router.patch("/projects/{project}", response_model=ProjectDetail, tags=["registry"], responses=WRITE_ERRORS)
-def edit_project(request: Request, project: ProjectId, principal: Editor, body: FieldEdit) -> dict[str, Any]:
+def edit_project(request: Request, project: ProjectId, principal: Editor, body: FieldEdit) -> ProjectDetail:
     """Change fields by path, as ``chagai edit --set``: ``{"set": {"statuses[3].note": "...", "stakes[2].end": ...}}``.
 
     Every change is applied before the whole case is validated; the edit is written whole or not at all.
     """
     changed = edits.edit_fields(_registry(request), _resolve(request, project), body.assignments, principal.name)
-    return _detail(changed)
+    return registry_views.project_detail(changed)
 
 
 @router.delete("/projects/{project}", status_code=status.HTTP_204_NO_CONTENT, tags=["registry"], responses=WRITE_ERRORS)
@@ -456,10 +348,10 @@ def delete_project(request: Request, project: ProjectId, principal: Admin) -> Re
 @router.put("/projects/{project}/stakes", response_model=list[StakeOut], tags=["registry"], responses=WRITE_ERRORS)
 def replace_stakes(
     request: Request, project: ProjectId, principal: Editor, stakes: Annotated[list[Stake], Body(max_length=200)]
-) -> list[dict[str, Any]]:
+) -> list[StakeOut]:
     """Replace the dated stakes (end some and start others in one edit: the stakes in force must sum to 100%)."""
     changed = edits.set_stakes(_registry(request), _resolve(request, project), stakes, principal.name)
-    return _stakes(changed, None, True)
+    return registry_views.stakes(changed, None, True)
 
 
 @router.post(
@@ -469,9 +361,7 @@ def replace_stakes(
     tags=["registry"],
     responses=WRITE_ERRORS,
 )
-def add_claim(
-    request: Request, project: ProjectId, principal: Editor, claim: Annotated[Claim, Body()]
-) -> dict[str, Any]:
+def add_claim(request: Request, project: ProjectId, principal: Editor, claim: Annotated[Claim, Body()]) -> ClaimOut:
     """Add a sourced claim; its sources must be among the project's sources."""
     changed = edits.add_claim(_registry(request), _resolve(request, project), claim, principal.name)
     return _claim_out(request, changed, claim.id)
@@ -480,7 +370,7 @@ def add_claim(
 @router.put("/projects/{project}/claims/{claim_id}", response_model=ClaimOut, tags=["registry"], responses=WRITE_ERRORS)
 def update_claim(
     request: Request, project: ProjectId, claim_id: RecordId, principal: Editor, claim: Annotated[Claim, Body()]
-) -> dict[str, Any]:
+) -> ClaimOut:
     """Replace a claim (the body's id must be the claim's own)."""
     changed = edits.update_claim(_registry(request), _resolve(request, project), claim_id, claim, principal.name)
     return _claim_out(request, changed, claim_id)
@@ -536,13 +426,12 @@ def delete_source(request: Request, project: ProjectId, source_id: RecordId, pri
 # appraisal and comparison
 
 
-def appraisal_document(a: Appraisal) -> dict[str, Any]:
-    """An appraisal as the API returns it: the service's JSON form and each government's receipts by item."""
-    government = [{"item": item, "federal": f, "provincial": p} for item, f, p in government_items(a)]
-    return {**a.as_dict(), "government": government}
+def appraisal_document(a: Appraisal) -> JsonValue:
+    """An appraisal as the API returns it: its typed result, JSON-ready."""
+    return a.result().model_dump(mode="json")
 
 
-@router.post("/appraisals", response_model=AppraisalOut, tags=["model"])
+@router.post("/appraisals", response_model=AppraisalResult, tags=["model"])
 def create_appraisal(request: Request, body: AppraisalRequest) -> Response:
     """Appraise a project under a scenario: what each government receives and each owner earns.
 
@@ -559,7 +448,7 @@ def create_appraisal(request: Request, body: AppraisalRequest) -> Response:
     return Response(content, media_type="application/json")
 
 
-@router.get("/compare", response_model=CompareOut, tags=["model"])
+@router.get("/compare", response_model=Comparison, tags=["model"])
 def compare(
     request: Request,
     ids: Annotated[
@@ -572,18 +461,14 @@ def compare(
         ),
     ],
     rate: Annotated[float, Query(ge=0.0, le=1.0, description="real discount rate [fraction]")] = 0.10,
-) -> dict[str, Any]:
+) -> Comparison:
     """Projects side by side: local (provincial) share, government take, returns, lenders' cover."""
     names = [n.strip() for n in ids.split(",") if n.strip()]
     if not 1 <= len(names) <= 10:
         raise InputError([Issue("query.ids", ids, "1 to 10 project names, separated by commas", "list the projects")])
     scenario = Scenario(discount_rate=rate)
     results = [_cache(request).appraisal(_registry(request), n, scenario, solve=True) for n in names]
-    return {
-        "projects": [{"id": r.case.id, "name": r.case.name} for r in results],
-        "basis": results[0].basis,
-        "rows": comparison_rows(results),
-    }
+    return comparison(results)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -636,7 +521,7 @@ def cashflow_csv(request: Request, project: ProjectId) -> Response:
     return Response(text, media_type="text/csv", headers=headers)
 
 
-@router.get("/projects/{project}/bods.json", tags=["exports"], response_model=list[dict[str, Any]])
+@router.get("/projects/{project}/bods.json", tags=["exports"], response_model=list[dict[str, JsonValue]])
 def bods_json(request: Request, project: ProjectId) -> Response:
     """The project's ownership over time as Beneficial Ownership Data Standard (0.4) statements."""
     return Response(json_bytes(bods_statements(_case(request, project))), media_type="application/json")

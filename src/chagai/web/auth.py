@@ -1,4 +1,4 @@
-"""API tokens: who may write to the registry.
+"""Tokens over HTTP: who may write to the registry through the API (:mod:`chagai.registry.tokens` keeps them).
 
 Reading is open. Creating or editing projects, stakes, claims and sources needs a token of role ``editor`` or
 ``admin`` (``chagai token create --name NAME --role editor``), sent as ``Authorization: Bearer <token>``. The
@@ -7,131 +7,19 @@ database gives no usable token. A revoked token is refused at once (every reques
 
 The API reads only the ``Authorization`` header, never a cookie, so a page of another site cannot make a
 browser send a write on its user's behalf: the API needs no CSRF token. The HTML forms use their own session and
-CSRF protection (:mod:`chagai.web.session`) over the same :func:`verify_token`.
+CSRF protection (:mod:`chagai.web.session`) over the same :func:`~chagai.registry.tokens.verify_token`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import secrets
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
 
-from chagai.errors import InputError, Issue, NotFoundError
-from chagai.registry import models as m
-from chagai.registry.db import Registry
+from chagai.registry.tokens import Principal, verify_token
 
-ROLES = ("viewer", "editor", "admin")
-"""Roles of tokens: viewers may only read (as anyone may), editors may write, admins may also delete projects."""
-
-TOKEN_PREFIX = "chg_"
-"""Start of every token's plaintext (lets secret scanners recognise a leaked token)."""
-
-
-@dataclass(frozen=True)
-class Principal:
-    """The holder of a valid token."""
-
-    token_id: str
-    name: str
-    role: str
-
-    @property
-    def can_edit(self) -> bool:
-        """Whether the token may change the registry."""
-        return self.role in ("editor", "admin")
-
-    @property
-    def is_admin(self) -> bool:
-        """Whether the token may also delete projects."""
-        return self.role == "admin"
-
-
-@dataclass(frozen=True)
-class TokenInfo:
-    """What the registry knows of a token (never its secret)."""
-
-    id: str
-    name: str
-    role: str
-    created_at: dt.datetime
-    revoked_at: dt.datetime | None
-
-    @property
-    def active(self) -> bool:
-        """Whether the token is still accepted."""
-        return self.revoked_at is None
-
-
-def hash_secret(plaintext: str) -> str:
-    """The SHA-256 (hex) under which a token is stored."""
-    return hashlib.sha256(plaintext.encode("utf-8")).hexdigest()
-
-
-def create_token(registry: Registry, name: str, role: str) -> tuple[str, str]:
-    """Create a token for ``name`` with ``role``; return ``(token_id, plaintext)``.
-
-    The plaintext is returned only here: the registry stores its hash.
-
-    Raises
-    ------
-    InputError
-        If the name is empty or too long, or the role is not one of :data:`ROLES`.
-    """
-    issues = []
-    if not name.strip() or len(name) > 100:
-        issues.append(Issue("name", name, "1 to 100 characters", "name the person or system the token is for"))
-    if role not in ROLES:
-        issues.append(Issue("role", role, f"one of {', '.join(ROLES)}", "choose a role"))
-    if issues:
-        raise InputError(issues)
-    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token_id = secrets.token_hex(6)
-    with registry.session() as session, session.begin():
-        session.add(m.Token(id=token_id, name=name.strip(), role=role, secret_hash=hash_secret(plaintext)))
-    return token_id, plaintext
-
-
-def revoke_token(registry: Registry, token_id: str) -> None:
-    """Revoke a token (revoking it again changes nothing).
-
-    Raises
-    ------
-    NotFoundError
-        If no token has this id.
-    """
-    with registry.session() as session, session.begin():
-        row = session.get(m.Token, token_id)
-        if row is None:
-            known = ", ".join(session.scalars(select(m.Token.id).order_by(m.Token.created_at))) or "(none)"
-            msg = f"no token has the id {token_id!r}; tokens: {known} (see `chagai token list`)"
-            raise NotFoundError(msg)
-        if row.revoked_at is None:
-            row.revoked_at = dt.datetime.now(dt.UTC)
-
-
-def list_tokens(registry: Registry) -> list[TokenInfo]:
-    """Every token, oldest first (revoked ones too)."""
-    with registry.session() as session:
-        rows = session.scalars(select(m.Token).order_by(m.Token.created_at, m.Token.id))
-        return [TokenInfo(r.id, r.name, r.role, r.created_at, r.revoked_at) for r in rows]
-
-
-def verify_token(registry: Registry, plaintext: str) -> Principal | None:
-    """The holder of ``plaintext``, or ``None`` when the token is unknown or revoked."""
-    if not plaintext or len(plaintext) > 200:
-        return None
-    with registry.session() as session:
-        row = session.scalar(select(m.Token).where(m.Token.secret_hash == hash_secret(plaintext)))
-        if row is None or row.revoked_at is not None:
-            return None
-        return Principal(row.id, row.name, row.role)
-
+__all__ = ["Principal", "api_principal", "require_admin", "require_editor", "verify_token"]
 
 # ---------------------------------------------------------------------------------------------------------
 # FastAPI dependencies

@@ -21,13 +21,14 @@ import orjson
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from chagai.cases.compile import Compiled, Scenario, compile_case
+from chagai.cases.compile import Compiled, Scenario
 from chagai.cases.schema import Case, normalise_name
 from chagai.errors import NotFoundError
 from chagai.registry import models as m
 from chagai.registry import repo
 from chagai.registry.db import Registry
-from chagai.services import Appraisal, appraise_compiled
+from chagai.services.appraise import Appraisal, appraise_compiled
+from chagai.services.inputs import compiled_case
 
 V = TypeVar("V")
 
@@ -184,7 +185,7 @@ class ModelCache:
         project_id, content, scenario, solve = key
 
         def compiled() -> Compiled:
-            return compile_case(case, scenario.compiled_part())
+            return compiled_case(case, scenario.compiled_part())
 
         base = self.compiled.get_or_make((project_id, content, scenario.compiled_part()), compiled)
         return appraise_compiled(base.under(scenario), solve)

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 
 from chagai.cases.schema import Case
 from chagai.report.html import figure_json
+from chagai.results import ProjectRow
 
 STATUS_COLOURS = {
     "exploration": "#7a5195",
@@ -68,14 +69,14 @@ def _label_places(points: Sequence[tuple[str, float, float]], height: float) -> 
     return places
 
 
-def registry_map(cases: Sequence[Case], rows: Sequence[dict[str, Any]]) -> str:
+def registry_map(cases: Sequence[Case], rows: Sequence[ProjectRow]) -> str:
     """The projects of ``rows`` as points on longitude/latitude axes, one colour per status (plotly JSON).
 
     A plain scatter keeps the map offline: plotly's geographic traces would fetch their base map from a CDN.
     Degrees are drawn at the same scale on both axes (a plate carree projection).
     """
     by_id = {c.id: c for c in cases}
-    shown = [by_id[r["id"]] for r in rows]
+    shown = [by_id[r.id] for r in rows]
     lons = [c.location.lon for c in shown] or [66.0]
     lats = [c.location.lat for c in shown] or [28.5]
     pad = 1.0
@@ -85,7 +86,7 @@ def registry_map(cases: Sequence[Case], rows: Sequence[dict[str, Any]]) -> str:
     fig = go.Figure()
     groups: dict[str, list[Case]] = {}
     for row in rows:
-        groups.setdefault(row["status"] or "unknown", []).append(by_id[row["id"]])
+        groups.setdefault(row.status or "unknown", []).append(by_id[row.id])
     for status, members in groups.items():
         fig.add_trace(
             go.Scatter(

@@ -16,11 +16,11 @@ from starlette.datastructures import FormData
 
 from chagai.cases.schema import CLAIM_TOLERANCE, Case, ClaimBasis, ClaimBound, ClaimInclude
 from chagai.cases.units import all_units
-from chagai.claims import CHECKERS, claimed_text
 from chagai.errors import ChagaiError, InputError, NotFoundError, RegistryError
 from chagai.registry import edits
+from chagai.registry.tokens import verify_token
+from chagai.services.claims import CHECKERS, claimed_text
 from chagai.web import session
-from chagai.web.auth import verify_token
 from chagai.web.forms import CLAIM_FIELDS, SOURCE_FIELDS, claim_from_form, source_from_form
 from chagai.web.views import appraisal, error_page, redirect, registry_of, render, stored_case
 

@@ -30,15 +30,15 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from chagai import __version__
-from chagai.cases.compile import Scenario, compile_case
+from chagai.cases.compile import Scenario
 from chagai.cases.io import case_hash
-from chagai.cases.overrides import apply_overrides
 from chagai.cases.schema import Case
 from chagai.errors import ChagaiError, InputError, Issue, NotFoundError
 from chagai.registry import models as m
 from chagai.registry import repo
 from chagai.registry.db import Registry
 from chagai.risk.simulate import RiskSettings, simulate
+from chagai.services.inputs import compiled_case
 from chagai.web.cache import finite
 
 log = logging.getLogger("chagai.web.jobs")
@@ -112,13 +112,8 @@ def prepare_case(
     InputError
         If an override or the scenario is invalid for this case.
     """
-    with registry.session() as session:
-        project_id = repo.resolve(session, project)
-        case = repo.get_case(session, project_id)
-    if overrides:
-        case = apply_overrides(case, overrides, run=True)  # credited to the override, not the replaced source
-    compile_case(case, scenario)
-    return project_id, case
+    case = compiled_case(project, scenario, overrides, registry).case  # overrides credited to themselves
+    return case.id, case
 
 
 def _check_settings(settings: RiskSettings) -> None:

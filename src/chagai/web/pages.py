@@ -26,6 +26,8 @@ from chagai.errors import ChagaiError, InputError, Issue, NotFoundError
 from chagai.registry import repo
 from chagai.registry.exporters import operator_label, resource_label
 from chagai.report.html import appraisal_charts, compare_figures, figure_json
+from chagai.results import ProjectRow
+from chagai.services import registry_views
 from chagai.web import editor, jobs, session
 from chagai.web.charts import default_years, histogram, owner_ranges, registry_map
 from chagai.web.forms import ScenarioForm, price_fields
@@ -72,13 +74,13 @@ def plotly_js(request: Request) -> Response:
 # the registry
 
 
-def _search(cases: list[Case], query: str, rows: list[dict[str, Any]], match: str | None) -> list[dict[str, Any]]:
+def _search(cases: list[Case], query: str, rows: list[ProjectRow], match: str | None) -> list[ProjectRow]:
     """Rows whose project matches ``query``: the project it resolves to, else names that contain it."""
     if match is not None:
-        return [r for r in rows if r["id"] == match]
+        return [r for r in rows if r.id == match]
     needle = normalise_name(query)
     names = {c.id: [c.id, c.name, *c.aliases] for c in cases}
-    return [r for r in rows if any(needle in normalise_name(n) for n in names[r["id"]])]
+    return [r for r in rows if any(needle in normalise_name(n) for n in names[r.id])]
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -94,7 +96,7 @@ def registry_page(request: Request, q: str = "", status: str = "", commodity: st
                 match = repo.resolve(s, query)
             except NotFoundError as exc:
                 not_found = str(exc)
-    rows = services.project_rows(cases, dt.date.today(), status or None, commodity or None, region or None)
+    rows = registry_views.project_rows(cases, dt.date.today(), status or None, commodity or None, region or None)
     if query:
         rows = _search(cases, query, rows, match)
     by_id = {c.id: c for c in cases}
@@ -178,7 +180,7 @@ def project_page(request: Request, project: str) -> Response:
         title=case.name,
         resource=resource_label(case),
         operator=operator_label(case, today),
-        status_text=services.status_text(case, today),
+        status_text=registry_views.status_text(case, today),
         assumptions=list(quantities(case)),
         sources_by_id={s.id: s for s in case.sources},
         party_labels={p.id: p.label for p in case.parties},

@@ -1,9 +1,9 @@
 """Request and response bodies of the JSON API (pydantic), which the OpenAPI document describes.
 
 Requests forbid unknown fields (a misspelt ``overun`` is an error, not silently ignored) and bound every number
-to what the model can run. Responses mirror the services' own ``as_dict`` forms; a figure that is undefined
-(an IRR with no sign change, a DSCR without debt) is ``null``, never NaN. Records of a case (claims, sources,
-stakes, whole cases) are the case schema's own models, so the API accepts exactly what a case file does.
+to what the model can run. Records of a case (claims, sources, stakes, whole cases) are the case schema's own
+models, so the API accepts exactly what a case file does. The answers of the services are the typed results of
+:mod:`chagai.results`, which the API returns as they are; only errors and simulation jobs are shaped here.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chagai import results
 from chagai.cases.compile import Scenario, StakeSale
-from chagai.cases.schema import Claim, Commodity, MoneyBasis, Share, Slug
+from chagai.cases.schema import Commodity, Slug
 from chagai.errors import InputError, Issue
 from chagai.risk.simulate import RiskSettings
 from chagai.web.jobs import MAX_PATHS
@@ -197,156 +198,7 @@ class SimulationRequest(Request):
 
 
 # ---------------------------------------------------------------------------------------------------------
-# registry views
-
-
-class ProjectRow(BaseModel):
-    """One row of the registry table: Project | Resource | Operator/Partner | Status."""
-
-    id: str
-    project: str
-    resource: str
-    operator: str
-    status: str | None
-    status_text: str
-    region: str
-    district: str | None
-    economics: bool = Field(description="whether the project can be appraised (production and costs known)")
-
-
-class StatusOut(BaseModel):
-    """A status the project entered on a date."""
-
-    status: str
-    start: dt.date
-    note: str | None = None
-    source: list[str] = Field(default_factory=list)
-    estimate: str | None = None
-
-
-class PartyOut(BaseModel):
-    """A company, government, state company, lender or buyer of the project."""
-
-    id: str
-    name: str
-    short_name: str | None
-    label: str
-    kind: str
-    country: str | None
-    government_level: str | None
-
-
-class LocationOut(BaseModel):
-    """Where the project is (WGS84)."""
-
-    lat: float
-    lon: float
-    precision: str
-    country: str
-    region: str
-    district: str | None
-
-
-class ProjectDetail(BaseModel):
-    """One project: identity, status history, location, parties, and links to its records and exports."""
-
-    id: str
-    name: str
-    aliases: list[str]
-    kind: str
-    commodities: list[str]
-    resource: str
-    operator: str
-    description: str | None
-    as_of: dt.date
-    status: StatusOut | None = Field(description="the status in force today")
-    status_history: list[StatusOut]
-    location: LocationOut
-    money: MoneyBasis
-    fiscal_regime: str | None
-    has_economics: bool
-    parties: list[PartyOut]
-    content_hash: str = Field(description="SHA-256 of the case's content")
-    links: dict[str, str]
-
-
-class StakeOut(BaseModel):
-    """A dated equity interest (``index`` is its position among the case's stakes, as edits name it)."""
-
-    index: int
-    party: str
-    party_label: str
-    share: Share
-    share_low: float
-    share_high: float
-    kind: str
-    start: dt.date
-    end: dt.date | None
-    funded_by: str | None
-    from_party: str | None
-    carry_rate: float | None = Field(description="interest on the funder's contributions [fraction]")
-    source: list[str]
-    estimate: str | None
-    note: str | None
-
-
-class FacilityOut(BaseModel):
-    """A loan or guarantee, with its amount in US$ million and its rate as a decimal."""
-
-    id: str
-    lender: str
-    lender_label: str
-    kind: str
-    instrument: str
-    seniority: str
-    amount_usd_m: float
-    rate: float
-    grace_years: float
-    tenor_years: float
-    repayment: str
-    target_dscr: float | None
-    status: str
-    source: list[str]
-    estimate: str | None
-    note: str | None
-
-
-class CheckOut(BaseModel):
-    """What the model says of a claim, and by which rule."""
-
-    status: Literal["agree", "disagree", "cannot check"]
-    model_value: float | None = Field(description="the model's figure in the claim's unit")
-    difference: float | None = Field(
-        description="model / claim - 1, against the nearest end of a range (scale relative); model - claim in years "
-        "(scale years)"
-    )
-    basis: str = Field(description="what the model's figure is, or why there is none")
-    period: str = Field(default="", description="the basis the claim was read on: year 2029, run-rate, life ...")
-    bound: Literal["about", "at-least", "at-most"] = "about"
-    tolerance: float | None = Field(
-        default=None, description="how far the model may be and still agree: a fraction (relative) or years"
-    )
-    scale: Literal["relative", "years"] = Field(default="relative", description="the unit of difference and tolerance")
-    rule: str = Field(default="", description="when the claim agrees, in words")
-
-
-class ClaimOut(Claim):
-    """A claim with the model's verdict (base case, 10%)."""
-
-    check: CheckOut
-
-
-class ChangeOut(BaseModel):
-    """One recorded change of a project: who changed which field, when, from what to what."""
-
-    id: int
-    batch: str
-    at: dt.datetime
-    actor: str
-    action: str
-    path: str
-    old: Any = None
-    new: Any = None
+# registry edits
 
 
 class FieldEdit(Request):
@@ -359,210 +211,6 @@ class FieldEdit(Request):
         description='path: value, e.g. {"statuses[3].note": "review to mid-2027", "stakes[2].end": "2027-06-30"}',
         examples=[{"statuses[0].note": "exploration licence granted"}],
     )
-
-
-# ---------------------------------------------------------------------------------------------------------
-# appraisal
-
-
-class ProjectRef(BaseModel):
-    """A project's id and name."""
-
-    id: str
-    name: str
-
-
-class FigureOut(BaseModel):
-    """A headline figure with its unit and basis (``value`` is null when undefined)."""
-
-    key: str
-    label: str
-    value: float | None
-    unit: str
-    basis: str
-
-
-class StakeholderOut(BaseModel):
-    """What one party puts in and takes out, valued at the scenario's rate [US$m]."""
-
-    party: str
-    label: str
-    level: str
-    kind: str
-    npv: float | None
-    irr: float | None
-    irr_note: str
-    payback_year: float | None
-    paid_in: float | None
-    received: float | None
-
-
-class FacilityTerms(BaseModel):
-    """A loan as the appraisal uses it."""
-
-    id: str
-    lender: str
-    kind: str
-    amount: float | None
-    rate: float | None
-    grace_years: float | None
-    tenor_years: float | None
-    repayment: str
-    status: str
-
-
-class LendersOut(BaseModel):
-    """Debt capacity and cover ratios of the loan package."""
-
-    facilities: list[FacilityTerms]
-    total_debt: float | None
-    debt_rate: float | None
-    min_dscr: float | None
-    min_dscr_year: int | None
-    average_dscr: float | None
-    llcr: float | None
-    llcr_year: int | None
-    plcr: float | None
-    default_year: int | None
-    max_shortfall: float | None
-    final_maturity: int | None
-    basis: str = Field(description="how DSCR, LLCR and PLCR are measured: money basis, CFADS, years, rate")
-
-
-class ClaimCheckOut(BaseModel):
-    """The verdict on one claim."""
-
-    claim_id: str
-    statement: str
-    metric: str
-    claimed: str
-    unit: str
-    status: Literal["agree", "disagree", "cannot check"]
-    model_value: float | None = Field(description="the model's figure in the claim's unit")
-    difference: float | None = Field(
-        description="model / claim - 1, against the nearest end of a range (scale relative); model - claim in years "
-        "(scale years)"
-    )
-    basis: str = Field(description="what the model's figure is, or why there is none")
-    source: list[str]
-    period: str = Field(description="the basis the claim was read on: year 2029, run-rate, life ...")
-    bound: Literal["about", "at-least", "at-most"]
-    tolerance: float | None = Field(description="how far the model may be and still agree: a fraction or years")
-    scale: Literal["relative", "years"] = Field(description="the unit of difference and tolerance")
-    rule: str = Field(description="when the claim agrees, in words")
-
-
-class GovernmentItem(BaseModel):
-    """Receipts of each government from one item [US$m, undiscounted unless the item says PV]."""
-
-    item: str
-    federal: float | None
-    provincial: float | None
-
-
-class SaleOut(BaseModel):
-    """A stake sale of the scenario."""
-
-    share: float
-    seller: str
-    buyer: str
-    year: int
-    price: float | None
-    new_buyer: bool = Field(default=False, description="the buyer is not a party of the case")
-
-
-class OverrideOut(BaseModel):
-    """An input changed for the run (never credited to the replaced value's source)."""
-
-    path: str
-    value: str
-
-
-class ScenarioOut(BaseModel):
-    """The scenario as run."""
-
-    delay: int
-    overrun: float
-    deck: str
-    price_factor: float
-    sales: list[SaleOut]
-    overrides: list[OverrideOut] = Field(description="input changes of the run (path and value, as YAML)")
-    changes: list[str] = Field(description="everything the scenario changes, in words")
-    regime: str = Field(default="base", description="the fiscal terms run: base or a named alternative")
-    discount_rate: float
-    valuation_year: int
-
-
-class SaleValueOut(BaseModel):
-    """What a priced stake sale is worth to its buyer and its seller [US$m, fractions]."""
-
-    share: float
-    seller: str
-    buyer: str
-    year: int
-    price: float | None
-    buyer_npv: float | None
-    buyer_irr: float | None
-    buyer_irr_note: str
-    buyer_indifference_price: float | None
-    seller_npv_with_sale: float | None
-    seller_npv_holding: float | None
-    seller_gain: float | None
-    seller_indifference_price: float | None
-    seller_government_gain: float | None
-    basis: str
-
-
-class AnnualOut(BaseModel):
-    """The annual table: one list per line item (unit in the name), one value per year."""
-
-    years: list[int]
-    columns: dict[str, list[float | None]]
-
-
-class ProgressivityPoint(BaseModel):
-    """Government take at one price level."""
-
-    price_factor: float | None
-    price: float | None
-    pre_tax_irr: float | None
-    aetr: float | None
-
-
-class AppraisalOut(BaseModel):
-    """An appraisal: figures with their basis, stakeholders, lenders, government receipts, claims, annual table."""
-
-    project: ProjectRef
-    chagai_version: str
-    inputs_hash: str
-    scenario: ScenarioOut
-    basis: str
-    figures: list[FigureOut]
-    stakeholders: list[StakeholderOut]
-    lenders: LendersOut | None
-    government: list[GovernmentItem]
-    progressivity: list[ProgressivityPoint]
-    claims: list[ClaimCheckOut]
-    sales: list[SaleValueOut]
-    notes: list[str]
-    annual: AnnualOut
-
-
-class CompareRow(BaseModel):
-    """One measure across the compared projects."""
-
-    key: str
-    label: str
-    unit: str
-    values: list[float | str | None]
-
-
-class CompareOut(BaseModel):
-    """Projects side by side under the same basis."""
-
-    projects: list[ProjectRef]
-    basis: str
-    rows: list[CompareRow]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -627,7 +275,7 @@ class HistogramOut(BaseModel):
 class SimulationResults(BaseModel):
     """The result of a Monte Carlo run, with what is needed to replay it."""
 
-    project: ProjectRef
+    project: results.ProjectName
     chagai_version: str
     inputs_hash: str
     seed: int

@@ -1,7 +1,7 @@
 """Who is using the pages, and proof that a form that writes was sent from them.
 
 An editor logs in by pasting a token; the session cookie holds that token and every request verifies it again
-(:func:`chagai.web.auth.verify_token`), so revoking a token ends its sessions at once. Forms that write carry a
+(:func:`chagai.registry.tokens.verify_token`), so revoking a token ends its sessions at once. Forms that write carry a
 CSRF token: a random value kept in a cookie and repeated in a hidden field (double submit), compared in constant
 time. Both cookies are ``HttpOnly`` and ``SameSite=Strict``.
 """
@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import Response
 
-from chagai.web.auth import Principal, verify_token
+from chagai.registry.tokens import Principal, verify_token
 
 SESSION_COOKIE = "chagai_session"
 """Cookie that holds the token of a logged-in user."""

@@ -19,12 +19,12 @@ from chagai.cases.compile import Scenario
 from chagai.cases.io import load_case_text
 from chagai.cases.library import bundled_case
 from chagai.cases.schema import Case, Claim, MineProduction
-from chagai.claims import ClaimCheck, _phase_years, check_claims, porphyry_deposits
 from chagai.core import kernel as k
 from chagai.errors import InputError
 from chagai.services import Appraisal, appraise
+from chagai.services.claims import ClaimCheck, _phase_years, check_claims, porphyry_deposits
 
-from .conftest import FIXTURES, SHARED_DATA
+from ..conftest import FIXTURES, SHARED_DATA
 
 REKO = appraise(bundled_case("reko-diq"), Scenario(availability=0.93), solve=False)
 POCKET_TEXT = (FIXTURES / "pocket-mine.yaml").read_text(encoding="utf-8")
@@ -75,7 +75,7 @@ def test_the_default_tolerance_is_shown_with_the_rule(pocket: Appraisal) -> None
     assert check.difference == pytest.approx(0.1)
     assert check.difference_text == "+10%"
     assert check.rule.startswith("agree when the model is within 15% of ")
-    data = check.as_dict()
+    data = check.model_dump()
     assert data["tolerance"] == 0.15
     assert data["bound"] == "about"
     assert data["scale"] == "relative"
@@ -386,7 +386,7 @@ def test_the_bundled_extract_is_derived_from_the_usgs_compilation() -> None:
 
 
 def test_the_extract_names_its_source() -> None:
-    path = Path(__file__).parents[1] / "src" / "chagai" / "cases" / "data" / "reference"
+    path = Path(__file__).parents[2] / "src" / "chagai" / "cases" / "data" / "reference"
     text = (path / "porphyry-copper-usgs-2008.yaml").read_text(encoding="utf-8")
     assert "Open-File Report 2008-1155" in text
     assert yaml.safe_load(text)["source"]["url"].startswith("https://pubs.usgs.gov/")

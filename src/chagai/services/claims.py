@@ -24,19 +24,20 @@ A claim names a metric (``exports-annual``, ``phase1-copper-production`` ...) an
     ``contingency`` (the scenario's overrun) and, for an owner's funding, ``project-debt`` (its share of what the
     project's loans pay for, as if there were none).
 
-The verdict (:class:`ClaimCheck`) carries the model's figure in the claim's unit, the difference (``model / claim -
-1`` against the nearest end of a range, or ``model - claim`` in years), the tolerance and the rule in words. A metric
-the model has no output for (jobs, where equipment is bought) is "cannot check" with the reason, never a match.
+The verdict (:class:`~chagai.results.ClaimCheck`) carries the model's figure in the claim's unit, the difference
+(``model / claim - 1`` against the nearest end of a range, or ``model - claim`` in years), the tolerance and the rule
+in words. A metric the model has no output for (jobs, where equipment is bought) is "cannot check" with the reason,
+never a match.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import yaml
@@ -55,9 +56,9 @@ from chagai.cases.schema import (
 from chagai.cases.units import DIMENSIONS, TROY_OUNCE_G
 from chagai.core import kernel as k
 from chagai.core.metrics import npv
-
-if TYPE_CHECKING:
-    from chagai.services import Appraisal
+from chagai.formatting import percent_text
+from chagai.results import ClaimCheck, VerdictStatus
+from chagai.services.annual import AnnualRun
 
 TOLERANCE = CLAIM_TOLERANCE
 """Relative difference within which a claim about a value agrees with the model, unless it says otherwise
@@ -65,73 +66,6 @@ TOLERANCE = CLAIM_TOLERANCE
 
 NOT_CHECKABLE = "not checkable by the model"
 """How the reason of a claim the model has no output for begins."""
-
-
-def percent_text(fraction: float) -> str:
-    """A fraction as a percentage with no needless digits: ``15%``, ``2.5%``, ``0%``."""
-    return f"{fraction * 100:.4g}%"
-
-
-def figure_text(value: float) -> str:
-    """A figure with four significant digits and thousands separators: ``2.649``, ``769``, ``14,130``."""
-    if abs(value) >= 1e4:
-        return f"{value:,.0f}"
-    return f"{value:,.4g}"
-
-
-@dataclass(frozen=True)
-class ClaimCheck:
-    """The verdict on one claim: the model's figure beside the claim, the difference, the tolerance and the rule."""
-
-    claim_id: str
-    statement: str
-    metric: str
-    claimed: str
-    unit: str
-    status: str  # agree, disagree, cannot check
-    model_value: float | None  # in the claim's unit
-    difference: float | None  # model / claim - 1 (against the nearest end of a range); model - claim in years
-    basis: str  # what the model's figure is (or why there is none)
-    source: list[str]
-    period: str = ""  # the basis the claim was read on: year, first-year, run-rate, build, life, history ...
-    bound: str = "about"  # about, at-least, at-most
-    tolerance: float | None = None  # a fraction of the claim (scale relative) or years (scale years)
-    scale: str = "relative"  # relative or years: the unit of difference and tolerance
-    rule: str = ""  # when the claim agrees, in words
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return dict(self.__dict__)
-
-    @property
-    def model_text(self) -> str:
-        """The model's figure as a reader sees it, in the claim's unit: ``2,649``, ``2030`` or ``n/a``."""
-        if self.model_value is None:
-            return "n/a"
-        if self.scale == "years":
-            return f"{self.model_value:.0f}"
-        return figure_text(self.model_value)
-
-    @property
-    def difference_text(self) -> str:
-        """The difference as a reader sees it: ``-15%``, ``+2 yr``, ``0%`` or empty."""
-        if self.difference is None:
-            return ""
-        if not math.isfinite(self.difference):
-            return "n/a (the claim is zero)"
-        if self.scale == "years":
-            return f"{self.difference:+g} yr" if self.difference else "0 yr"
-        return f"{self.difference:+.0%}" if round(self.difference, 2) else "0%"
-
-    @property
-    def tolerance_text(self) -> str:
-        """The tolerance as a reader sees it: ``±15%``, ``0%`` (a strict bound), ``±1 yr`` or empty."""
-        if self.tolerance is None:
-            return ""
-        if self.scale == "years":
-            return f"±{self.tolerance:g} yr" if self.bound == "about" else f"{self.tolerance:g} yr"
-        text = percent_text(self.tolerance)
-        return f"±{text}" if self.bound == "about" else text
 
 
 @dataclass(frozen=True)
@@ -160,8 +94,8 @@ class Measure:
     years: tuple[int, ...] = ()  # the model years the figure covers (empty: not a figure of years)
 
 
-MeasureFn = Callable[["Appraisal", Reading], "Measure | str"]
-"""The model's value of a metric read one way (or why there is none): it depends on the appraisal and the
+MeasureFn = Callable[[AnnualRun, Reading], "Measure | str"]
+"""The model's value of a metric read one way (or why there is none): it depends on the run and the
 reading only, never on the claimed value."""
 
 
@@ -181,24 +115,24 @@ class Metric:
 # years of the model
 
 
-def _line(a: Appraisal, name: str) -> np.ndarray:
+def _line(a: AnnualRun, name: str) -> np.ndarray:
     return a.line(name)
 
 
-def _producing(a: Appraisal) -> np.ndarray:
+def _producing(a: AnnualRun) -> np.ndarray:
     return np.flatnonzero(_line(a, "throughput") > 0)
 
 
-def _phases(a: Appraisal) -> list[Phase]:
+def _phases(a: AnnualRun) -> list[Phase]:
     prod = a.case.production
     return sorted(prod.phases, key=lambda p: p.start_year) if isinstance(prod, MineProduction) else []
 
 
-def _nameplate(a: Appraisal, phase: int) -> float:
+def _nameplate(a: AnnualRun, phase: int) -> float:
     return _phases(a)[phase - 1].throughput.to("t/yr") * a.compiled.scenario.availability
 
 
-def _phase_years(a: Appraisal, phase: int) -> np.ndarray:
+def _phase_years(a: AnnualRun, phase: int) -> np.ndarray:
     """Year indices at the full nameplate of phase ``phase`` (1-based), in production."""
     if len(_phases(a)) < phase:
         return np.array([], dtype=int)
@@ -207,7 +141,7 @@ def _phase_years(a: Appraisal, phase: int) -> np.ndarray:
     return np.flatnonzero(np.abs(_line(a, "throughput") - nameplate) <= 1e-8 + 1e-6 * abs(nameplate))
 
 
-def _build_years(a: Appraisal, phase: int) -> np.ndarray | str:
+def _build_years(a: AnnualRun, phase: int) -> np.ndarray | str:
     """Year indices of a phase's construction: after the previous phase's first production year, to its own."""
     phases = _phases(a)
     if len(phases) < phase:
@@ -218,7 +152,7 @@ def _build_years(a: Appraisal, phase: int) -> np.ndarray | str:
     return np.flatnonzero((a.years > after) & (a.years <= start))
 
 
-def _span(a: Appraisal, idx: np.ndarray) -> str:
+def _span(a: AnnualRun, idx: np.ndarray) -> str:
     if not idx.size:
         return "no such years in the model"
     first, last = int(a.years[idx[0]]), int(a.years[idx[-1]])
@@ -229,7 +163,7 @@ def _phase_name(phase: int) -> str:
     return f"phase {phase}"
 
 
-def _ramp_note(a: Appraisal, i: int) -> str:
+def _ramp_note(a: AnnualRun, i: int) -> str:
     """How far year ``i`` is from the first phase's nameplate (for first-year readings)."""
     phases = _phases(a)
     if not phases:
@@ -238,7 +172,7 @@ def _ramp_note(a: Appraisal, i: int) -> str:
     return "" if math.isclose(share, 1.0, rel_tol=1e-6) else f", at {share:.0%} of the phase 1 nameplate"
 
 
-def _period(a: Appraisal, r: Reading) -> tuple[np.ndarray, str] | str:
+def _period(a: AnnualRun, r: Reading) -> tuple[np.ndarray, str] | str:
     """The model years a reading covers, described, or why there are none (``history`` is handled apart)."""
     producing = _producing(a)
     if r.basis == "year":
@@ -287,15 +221,15 @@ def _period(a: Appraisal, r: Reading) -> tuple[np.ndarray, str] | str:
 class Series:
     """An annual figure of the model: its values [canonical amount a year], name and dimensions."""
 
-    values: Callable[[Appraisal], np.ndarray]
+    values: Callable[[AnnualRun], np.ndarray]
     label: str
     rate: str  # dimension of one year's value (money_rate ...)
     amount: str  # dimension of a total (money ...)
     per_year: float = 1.0  # canonical rate = annual amount / per_year (gas rates are per day)
-    history: Callable[[Appraisal, int], tuple[float, str] | None] | None = None  # a recorded past year (a rate)
+    history: Callable[[AnnualRun, int], tuple[float, str] | None] | None = None  # a recorded past year (a rate)
 
 
-def _recovered(a: Appraisal, commodity: str) -> np.ndarray:
+def _recovered(a: AnnualRun, commodity: str) -> np.ndarray:
     prod = a.case.production
     if not isinstance(prod, MineProduction) or commodity not in prod.grades:
         return np.zeros(len(a.years))
@@ -303,7 +237,7 @@ def _recovered(a: Appraisal, commodity: str) -> np.ndarray:
     return _line(a, "throughput") * prod.grades[commodity].canonical() * rec
 
 
-def _gas_history(a: Appraisal, year: int) -> tuple[float, str] | None:
+def _gas_history(a: AnnualRun, year: int) -> tuple[float, str] | None:
     prod = a.case.production
     if not isinstance(prod, GasProduction):
         return None
@@ -314,7 +248,7 @@ def _gas_history(a: Appraisal, year: int) -> tuple[float, str] | None:
     return None
 
 
-def _product_label(a: Appraisal) -> str:
+def _product_label(a: AnnualRun) -> str:
     prod = a.case.production
     return prod.product if isinstance(prod, MineProduction) else "product"
 
@@ -356,7 +290,7 @@ SERIES: dict[str, Series] = {
 }
 
 
-def _history_reason(a: Appraisal, year: int) -> str:
+def _history_reason(a: AnnualRun, year: int) -> str:
     first = int(a.years[0])
     if year >= first:
         return f"{year} is not before the model's first year {first}: read it on basis 'year'"
@@ -367,7 +301,7 @@ def _history_reason(a: Appraisal, year: int) -> str:
 
 
 def _from_series(series: Series) -> MeasureFn:
-    def measure(a: Appraisal, r: Reading) -> Measure | str:
+    def measure(a: AnnualRun, r: Reading) -> Measure | str:
         label = _product_label(a) if series.label == "product" else series.label
         if r.basis == "history":
             assert r.year is not None  # the schema requires a year with this basis
@@ -400,7 +334,7 @@ def _from_series(series: Series) -> MeasureFn:
 
 
 def _share_of_revenue(line: str, label: str) -> MeasureFn:
-    def measure(a: Appraisal, r: Reading) -> Measure | str:
+    def measure(a: AnnualRun, r: Reading) -> Measure | str:
         if r.basis == "history":
             assert r.year is not None  # the schema requires a year with this basis
             return _history_reason(a, r.year)
@@ -422,7 +356,7 @@ def _share_of_revenue(line: str, label: str) -> MeasureFn:
 # figures of the case and of its construction
 
 
-def _phase_capital(a: Appraisal, phase: int) -> float | str:
+def _phase_capital(a: AnnualRun, phase: int) -> float | str:
     phases = _phases(a)
     if len(phases) < phase or a.case.costs is None:
         return f"the case has no phase {phase}"
@@ -430,7 +364,7 @@ def _phase_capital(a: Appraisal, phase: int) -> float | str:
     return float(sum(c.amount.to("US$m") for c in a.case.costs.capex if c.phase == pid))
 
 
-def _cost(a: Appraisal, r: Reading) -> tuple[float, list[str]] | str:
+def _cost(a: AnnualRun, r: Reading) -> tuple[float, list[str]] | str:
     """A phase's capital with what the reading includes (contingency, financing), and the words for each part."""
     found = _phase_capital(a, r.phase)
     if isinstance(found, str):
@@ -458,7 +392,7 @@ def _cost(a: Appraisal, r: Reading) -> tuple[float, list[str]] | str:
     return amount, words
 
 
-def _capex(a: Appraisal, r: Reading) -> Measure | str:
+def _capex(a: AnnualRun, r: Reading) -> Measure | str:
     found = _cost(a, r)
     if isinstance(found, str):
         return found
@@ -466,7 +400,7 @@ def _capex(a: Appraisal, r: Reading) -> Measure | str:
     return Measure(amount, "money", " + ".join(words))
 
 
-def _contributions(a: Appraisal) -> np.ndarray:
+def _contributions(a: AnnualRun) -> np.ndarray:
     """(S, T) equity each stake line contributes [US$m]: its share of the negative equity cash flow.
 
     A free-carried line contributes nothing and its part falls on the paying lines, pro rata (as in the waterfall).
@@ -482,7 +416,7 @@ def _contributions(a: Appraisal) -> np.ndarray:
 
 
 def _equity_contribution(holder: str) -> MeasureFn:
-    def measure(a: Appraisal, r: Reading) -> Measure | str:
+    def measure(a: AnnualRun, r: Reading) -> Measure | str:
         parties = [p.id for p in a.compiled.parties]
         if holder not in parties:
             return f"the case has no party {holder!r}"
@@ -524,7 +458,7 @@ def _equity_contribution(holder: str) -> MeasureFn:
     return measure
 
 
-def _debt_share(a: Appraisal, r: Reading) -> Measure | str:
+def _debt_share(a: AnnualRun, r: Reading) -> Measure | str:
     found = _period(a, r)
     if isinstance(found, str):
         return found
@@ -541,7 +475,7 @@ def _debt_share(a: Appraisal, r: Reading) -> Measure | str:
     )
 
 
-def _debt_total(a: Appraisal, r: Reading) -> Measure | str:
+def _debt_total(a: AnnualRun, r: Reading) -> Measure | str:
     loans = [f for f in a.case.financing if f.instrument == "loan"]
     if not loans:
         return "the case has no loans"
@@ -549,7 +483,7 @@ def _debt_total(a: Appraisal, r: Reading) -> Measure | str:
 
 
 def _facility(lender: str) -> MeasureFn:
-    def measure(a: Appraisal, r: Reading) -> Measure | str:
+    def measure(a: AnnualRun, r: Reading) -> Measure | str:
         amounts = [f.amount.to("US$m") for f in a.case.financing if f.lender == lender]
         if not amounts:
             return f"the case has no facility from {lender}"
@@ -561,7 +495,7 @@ def _facility(lender: str) -> MeasureFn:
 
 
 def _stake_value(share: float) -> MeasureFn:
-    def measure(a: Appraisal, r: Reading) -> Measure | str:
+    def measure(a: AnnualRun, r: Reading) -> Measure | str:
         rate = a.discount_rate
         equity = _line(a, "equity_cash_flow") - _line(a, "dividend_withholding")
         sales = [s for s in a.compiled.scenario.sales if math.isclose(s.share, share, rel_tol=1e-6)]
@@ -580,7 +514,7 @@ def _stake_value(share: float) -> MeasureFn:
     return measure
 
 
-def _reserve(a: Appraisal, r: Reading) -> Measure | str:
+def _reserve(a: AnnualRun, r: Reading) -> Measure | str:
     prod = a.case.production
     if not isinstance(prod, MineProduction):
         return "not a mine"
@@ -588,7 +522,7 @@ def _reserve(a: Appraisal, r: Reading) -> Measure | str:
 
 
 def _contained(commodity: str, dimension: str) -> MeasureFn:
-    def measure(a: Appraisal, r: Reading) -> Measure | str:
+    def measure(a: AnnualRun, r: Reading) -> Measure | str:
         prod = a.case.production
         if not isinstance(prod, MineProduction) or commodity not in prod.grades:
             return f"the case has no {commodity} grade"
@@ -605,7 +539,7 @@ def _contained(commodity: str, dimension: str) -> MeasureFn:
 
 
 def _grade(commodity: str) -> MeasureFn:
-    def measure(a: Appraisal, r: Reading) -> Measure | str:
+    def measure(a: AnnualRun, r: Reading) -> Measure | str:
         prod = a.case.production
         if not isinstance(prod, MineProduction) or commodity not in prod.grades:
             return f"the case has no {commodity} grade"
@@ -614,7 +548,7 @@ def _grade(commodity: str) -> MeasureFn:
     return measure
 
 
-def _first_production(a: Appraisal, r: Reading) -> Measure | str:
+def _first_production(a: AnnualRun, r: Reading) -> Measure | str:
     producing = _producing(a)
     if not producing.size:
         return "the model has no production"
@@ -654,7 +588,7 @@ def _gold_t(d: Mapping[str, Any]) -> float:
     return float(d["ore_mt"]) * float(d["au_gpt"])
 
 
-def _deposit_percentile(a: Appraisal, r: Reading) -> Measure | str:
+def _deposit_percentile(a: AnnualRun, r: Reading) -> Measure | str:
     data = porphyry_deposits()
     deposits: list[Mapping[str, Any]] = list(data["deposits"])
     names = {normalise_name(n) for n in (a.case.name, *a.case.aliases)}
@@ -818,20 +752,20 @@ def _reading_label(r: Reading) -> str:
     return r.basis
 
 
-def _base(claim: Claim, status: str, basis: str, reading: Reading | None) -> ClaimCheck:
+def _base(claim: Claim, status: VerdictStatus, basis: str, reading: Reading | None) -> ClaimCheck:
     years = claim.unit == "year"
     tolerance = _tolerance(claim, years)
     return ClaimCheck(
-        claim.id,
-        claim.statement,
-        claim.metric,
-        claimed_text(claim),
-        claim.unit,
-        status,
-        None,
-        None,
-        basis,
-        list(claim.source),
+        claim_id=claim.id,
+        statement=claim.statement,
+        metric=claim.metric,
+        claimed=claimed_text(claim),
+        unit=claim.unit,
+        status=status,
+        model_value=None,
+        difference=None,
+        basis=basis,
+        source=list(claim.source),
         period=_reading_label(reading) if reading else (claim.basis or ""),
         bound=claim.bound or "about",
         tolerance=tolerance,
@@ -887,7 +821,8 @@ def _verdict(claim: Claim, measure: Measure, reading: Reading) -> ClaimCheck:
         note += f"; the claim is about {claim.year}, the model's figure is for {_years_text(measure.years)}"
     elif claim.year is not None and not measure.years:
         note += f"; the claim is about {claim.year}"
-    return replace(check, status="agree" if ok else "disagree", model_value=model, difference=diff, basis=note)
+    update = {"status": "agree" if ok else "disagree", "model_value": model, "difference": diff, "basis": note}
+    return check.model_copy(update=update)
 
 
 def _years_text(years: tuple[int, ...]) -> str:
@@ -898,11 +833,11 @@ _CASE = "case"
 """The reading of a figure of the case (an input, a valuation, reference data): no period."""
 
 
-def reading(claim: Claim, appraisal: Appraisal, spec: Metric) -> Reading | str:
+def reading(claim: Claim, run: AnnualRun, spec: Metric) -> Reading | str:
     """How the claim is to be measured with this metric, or why it cannot be."""
     phase = spec.phase
     if claim.phase is not None:
-        ids = [p.id for p in _phases(appraisal)]
+        ids = [p.id for p in _phases(run)]
         if claim.phase not in ids:
             return f"the case has no phase {claim.phase!r} (phases: {', '.join(ids) or 'none'})"
         phase = ids.index(claim.phase) + 1
@@ -915,7 +850,7 @@ def reading(claim: Claim, appraisal: Appraisal, spec: Metric) -> Reading | str:
             return f"{claim.metric} is a figure of the case, not of a period: drop basis {claim.basis!r}"
         return Reading(_CASE, claim.year, phase, None, includes)
     basis = claim.basis or ("year" if claim.year is not None and "year" in spec.bases else spec.bases[0])
-    if basis == "year" and claim.year is not None and claim.year < int(appraisal.years[0]):
+    if basis == "year" and claim.year is not None and claim.year < int(run.years[0]):
         basis = "history"
     if basis not in spec.bases:
         return f"{claim.metric} cannot be read on basis {basis!r} (it can on: {', '.join(spec.bases)})"
@@ -923,13 +858,13 @@ def reading(claim: Claim, appraisal: Appraisal, spec: Metric) -> Reading | str:
     return Reading(basis, claim.year, phase, first_years, includes)
 
 
-def check_claims(appraisal: Appraisal) -> list[ClaimCheck]:
-    """Check every claim of the appraised case (a metric read one way is measured once, however many claims)."""
+def check_claims(run: AnnualRun) -> list[ClaimCheck]:
+    """Check every claim of the case run (a metric read one way is measured once, however many claims)."""
     out = []
     measures: dict[tuple[str, Reading], Measure | str] = {}
-    prod = appraisal.case.production
+    prod = run.case.production
     product = prod.product if isinstance(prod, MineProduction) else None
-    for claim in appraisal.case.claims:
+    for claim in run.case.claims:
         spec = metric(claim.metric)
         if isinstance(spec, str):
             out.append(cannot_check(claim, spec))
@@ -938,13 +873,13 @@ def check_claims(appraisal: Appraisal) -> list[ClaimCheck]:
             made = f"the case's product is {product}" if product else "the case makes no mine product"
             out.append(cannot_check(claim, f"{made}, not {spec.product}: the model does not track {spec.product}"))
             continue
-        read = reading(claim, appraisal, spec)
+        read = reading(claim, run, spec)
         if isinstance(read, str):
             out.append(cannot_check(claim, read))
             continue
         key = (claim.metric, read)
         if key not in measures:
-            measures[key] = spec.measure(appraisal, read)
+            measures[key] = spec.measure(run, read)
         result = measures[key]
         out.append(cannot_check(claim, result, read) if isinstance(result, str) else _verdict(claim, result, read))
     return out

@@ -39,6 +39,7 @@ from chagai.registry import repo
 from chagai.registry.db import Registry
 from chagai.risk.simulate import RiskSettings, simulate
 from chagai.services.inputs import compiled_case
+from chagai.services.risk_options import check_risk_settings, max_threads
 from chagai.web.cache import finite
 
 log = logging.getLogger("chagai.web.jobs")
@@ -88,8 +89,6 @@ def lower_priority() -> None:
 
 def job_threads() -> int:
     """Threads a job uses: ``CHAGAI_JOB_THREADS``, else one fewer than numba may use (at least one)."""
-    from chagai.risk.montecarlo import max_threads
-
     text = os.environ.get("CHAGAI_JOB_THREADS", "").strip()
     if text.isdigit() and int(text) > 0:
         return min(int(text), max_threads())
@@ -114,14 +113,6 @@ def prepare_case(
     """
     case = compiled_case(project, scenario, overrides, registry).case  # overrides credited to themselves
     return case.id, case
-
-
-def _check_settings(settings: RiskSettings) -> None:
-    from chagai.risk.security import bundled_security_profiles
-
-    if settings.profile is not None and settings.profile not in bundled_security_profiles():
-        valid = ", ".join(sorted(bundled_security_profiles()))
-        raise InputError([Issue("risk.profile", settings.profile, f"one of {valid}", "choose a profile or omit it")])
 
 
 def _scenario_document(scenario: Scenario) -> dict[str, Any]:
@@ -170,7 +161,7 @@ def submit_simulation(
         issues.append(Issue("seed", seed, "a whole number from 0 to 2^63 - 1", "choose another seed"))
     if issues:
         raise InputError(issues)
-    _check_settings(risk)
+    check_risk_settings(risk)
     resolved, case = prepare_case(registry, project_id, overrides, scenario)
     with registry.session() as session:
         waiting = session.scalar(

@@ -14,8 +14,8 @@ from chagai.errors import ChagaiError
 from chagai.registry.db import Registry
 from chagai.registry.repo import init_registry
 from chagai.services import appraise
-from chagai.web.api import appraisal_document
 from chagai.web.cache import ModelCache, json_bytes
+from chagai.web.routes.model import appraisal_document
 
 from ..cases.test_compiled_under import CASES, scenarios
 

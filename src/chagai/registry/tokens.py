@@ -2,7 +2,7 @@
 
 A token has a role (``viewer``, ``editor`` or ``admin``). Its plaintext is shown once, when it is created; the
 registry keeps only its SHA-256 hash, so a copy of the database gives no usable token. A revoked token is refused
-at once. The command line creates, lists and revokes tokens; the web checks them (:mod:`chagai.web.auth`).
+at once. The command line creates, lists and revokes tokens; the web checks them (:mod:`chagai.web.deps`).
 """
 
 from __future__ import annotations

@@ -93,7 +93,7 @@ def create_app(database_url: str | None = None, *, run_jobs: bool = True) -> Fas
     An empty registry is filled with the bundled cases first, so a new user sees the projects at once.
     ``run_jobs=False`` queues simulation jobs without running them (another server process runs them).
     """
-    from chagai.web import api, pages
+    from chagai.web import pages, routes
 
     registry = open_registry(database_url)
     if registry.is_empty():
@@ -112,7 +112,7 @@ def create_app(database_url: str | None = None, *, run_jobs: bool = True) -> Fas
     app.state.cache = ModelCache()
     app.state.jobs = None
     app.state.run_jobs = run_jobs
-    app.include_router(api.router, prefix="/api")
+    app.include_router(routes.router, prefix="/api")
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

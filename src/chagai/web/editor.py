@@ -18,11 +18,14 @@ from chagai.cases.schema import CLAIM_TOLERANCE, Case, ClaimBasis, ClaimBound, C
 from chagai.cases.units import all_units
 from chagai.errors import ChagaiError, InputError, NotFoundError, RegistryError
 from chagai.registry import edits
+from chagai.registry.db import Registry
 from chagai.registry.tokens import verify_token
 from chagai.services.claims import CHECKERS, claimed_text
 from chagai.web import session
+from chagai.web.cache import ModelCache
+from chagai.web.deps import ModelCacheDep, RegistryDep, cached_appraisal, stored_case
 from chagai.web.forms import CLAIM_FIELDS, SOURCE_FIELDS, claim_from_form, source_from_form
-from chagai.web.views import appraisal, error_page, redirect, registry_of, render, stored_case
+from chagai.web.views import error_page, redirect, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,11 +42,13 @@ def _safe_next(target: str | None) -> str:
     return "/"
 
 
-def _claims_context(request: Request, case: Case, **extra: Any) -> dict[str, Any]:
+def _claims_context(
+    request: Request, registry: Registry, cache: ModelCache, case: Case, **extra: Any
+) -> dict[str, Any]:
     checks: dict[str, Any] = {}
     if case.has_economics:
         try:
-            checks = {c.claim_id: c for c in appraisal(request, case).claims}
+            checks = {c.claim_id: c for c in cached_appraisal(cache, registry, case).claims}
         except ChagaiError:
             checks = {}
     context: dict[str, Any] = {
@@ -70,19 +75,22 @@ def _claims_context(request: Request, case: Case, **extra: Any) -> dict[str, Any
 
 
 @router.get("/projects/{project}/claims", response_class=HTMLResponse)
-def claims_page(request: Request, project: str) -> Response:
+def claims_page(request: Request, project: str, registry: RegistryDep, cache: ModelCacheDep) -> Response:
     """Claims with the model's verdict, and sources; editors add both here."""
     try:
-        case = stored_case(request, project)
+        case = stored_case(cache, registry, project)
     except NotFoundError as exc:
         return error_page(request, 404, "No such project", str(exc))
     if case.id != project:
         return redirect(request, f"/projects/{case.id}/claims")
     preselect = request.query_params.get("source", "")
-    return render(request, "claims.html", **_claims_context(request, case, claim_sources=[preselect]))
+    context = _claims_context(request, registry, cache, case, claim_sources=[preselect])
+    return render(request, "claims.html", **context)
 
 
-def _write(request: Request, project: str, form: FormData, kind: str) -> Response:
+def _write(
+    request: Request, project: str, form: FormData, kind: str, registry: Registry, cache: ModelCache
+) -> Response:
     """Add a claim or a source for an editor (after the CSRF check), or show why not."""
     refusal = session.csrf_refusal(request, form)
     if refusal:
@@ -93,7 +101,7 @@ def _write(request: Request, project: str, form: FormData, kind: str) -> Respons
     if not user.can_edit:
         return error_page(request, 403, "Not an editor", f"{user.name} may read but not edit (role {user.role}).")
     try:
-        case = stored_case(request, project)
+        case = stored_case(cache, registry, project)
     except NotFoundError as exc:
         return error_page(request, 404, "No such project", str(exc))
     values = {name: str(form.get(name) or "") for name in (CLAIM_FIELDS if kind == "claim" else SOURCE_FIELDS)}
@@ -102,10 +110,10 @@ def _write(request: Request, project: str, form: FormData, kind: str) -> Respons
     try:
         if kind == "claim":
             claim = claim_from_form(form, sources, case)
-            edits.add_claim(registry_of(request), case.id, claim, actor=user.name)
+            edits.add_claim(registry, case.id, claim, actor=user.name)
             return redirect(request, f"/projects/{case.id}/claims?added={claim['id']}#claim-{claim['id']}")
         source = source_from_form(form, case)
-        edits.add_source(registry_of(request), case.id, source, actor=user.name)
+        edits.add_source(registry, case.id, source, actor=user.name)
         return redirect(request, f"/projects/{case.id}/claims?source={source['id']}&added={source['id']}#add-claim")
     except NotFoundError as exc:
         return error_page(request, 404, "No such project", str(exc))
@@ -117,21 +125,21 @@ def _write(request: Request, project: str, form: FormData, kind: str) -> Respons
             if kind == "claim"
             else {"source_form": values, "source_issues": exc.issues}
         )
-        return render(request, "claims.html", 422, **_claims_context(request, case, **extra))
+        return render(request, "claims.html", 422, **_claims_context(request, registry, cache, case, **extra))
 
 
 @router.post("/projects/{project}/claims", response_class=HTMLResponse)
-async def add_claim(request: Request, project: str) -> Response:
+async def add_claim(request: Request, project: str, registry: RegistryDep, cache: ModelCacheDep) -> Response:
     """Add a claim (editors only; CSRF-checked)."""
     form = await request.form()
-    return await run_in_threadpool(_write, request, project, form, "claim")
+    return await run_in_threadpool(_write, request, project, form, "claim", registry, cache)
 
 
 @router.post("/projects/{project}/sources", response_class=HTMLResponse)
-async def add_source(request: Request, project: str) -> Response:
+async def add_source(request: Request, project: str, registry: RegistryDep, cache: ModelCacheDep) -> Response:
     """Add a source (editors only; CSRF-checked)."""
     form = await request.form()
-    return await run_in_threadpool(_write, request, project, form, "source")
+    return await run_in_threadpool(_write, request, project, form, "source", registry, cache)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -144,13 +152,13 @@ def login_page(request: Request, next: str = "/") -> Response:
     return render(request, "login.html", title="Log in", next=_safe_next(next), message="")
 
 
-def _login(request: Request, form: FormData) -> Response:
+def _login(request: Request, form: FormData, registry: Registry) -> Response:
     target = _safe_next(str(form.get("next") or "/"))
     refusal = session.csrf_refusal(request, form)
     if refusal:
         return error_page(request, 403, "Form refused", f"The form was refused: {refusal}.")
     token = str(form.get("token") or "").strip()
-    found = verify_token(registry_of(request), token) if token else None
+    found = verify_token(registry, token) if token else None
     if found is None:
         message = "That token is unknown or has been revoked. Ask an administrator for a new one."
         return render(request, "login.html", 401, title="Log in", next=target, message=message)
@@ -161,10 +169,10 @@ def _login(request: Request, form: FormData) -> Response:
 
 
 @router.post("/login", response_class=HTMLResponse)
-async def login(request: Request) -> Response:
+async def login(request: Request, registry: RegistryDep) -> Response:
     """Check the token and start a session (CSRF-checked)."""
     form = await request.form()
-    return await run_in_threadpool(_login, request, form)
+    return await run_in_threadpool(_login, request, form, registry)
 
 
 @router.get("/logout", response_class=HTMLResponse)

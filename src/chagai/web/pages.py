@@ -24,24 +24,25 @@ from chagai.cases.issues import issues_from_validation
 from chagai.cases.schema import STATUSES, Case, Party, normalise_name
 from chagai.errors import ChagaiError, InputError, Issue, NotFoundError
 from chagai.registry import repo
+from chagai.registry.db import Registry
 from chagai.registry.exporters import operator_label, resource_label
 from chagai.report.html import appraisal_charts, compare_figures, figure_json
 from chagai.results import ProjectRow
 from chagai.services import registry_views
 from chagai.web import editor, jobs, session
+from chagai.web.cache import ModelCache
 from chagai.web.charts import default_years, histogram, owner_ranges, registry_map
-from chagai.web.forms import ScenarioForm, price_fields
-from chagai.web.views import (
-    appraisal,
-    error_page,
-    plotly_bundle,
-    redirect,
-    registry_of,
-    render,
+from chagai.web.deps import (
+    JobRunnerDep,
+    ModelCacheDep,
+    RegistryDep,
+    cached_appraisal,
     stored_case,
     stored_cases,
-    wants_fragment,
 )
+from chagai.web.forms import ScenarioForm, price_fields
+from chagai.web.jobs import JobRunner
+from chagai.web.views import error_page, plotly_bundle, redirect, render, wants_fragment
 
 router = APIRouter(include_in_schema=False)
 router.include_router(editor.router)
@@ -84,14 +85,22 @@ def _search(cases: list[Case], query: str, rows: list[ProjectRow], match: str | 
 
 
 @router.get("/", response_class=HTMLResponse)
-def registry_page(request: Request, q: str = "", status: str = "", commodity: str = "", region: str = "") -> Response:
+def registry_page(
+    request: Request,
+    registry: RegistryDep,
+    cache: ModelCacheDep,
+    q: str = "",
+    status: str = "",
+    commodity: str = "",
+    region: str = "",
+) -> Response:
     """The registry as the founding article's table, with filters, an alias-aware search and a map."""
     query = q.strip()
     match: str | None = None
-    cases = stored_cases(request)
+    cases = stored_cases(cache, registry)
     not_found = ""
     if query:
-        with registry_of(request).session() as s:
+        with registry.session() as s:
             try:
                 match = repo.resolve(s, query)
             except NotFoundError as exc:
@@ -127,7 +136,9 @@ def registry_page(request: Request, q: str = "", status: str = "", commodity: st
 # a project
 
 
-def _appraisal_context(request: Request, case: Case, form: ScenarioForm) -> tuple[int, dict[str, Any]]:
+def _appraisal_context(
+    registry: Registry, cache: ModelCache, case: Case, form: ScenarioForm
+) -> tuple[int, dict[str, Any]]:
     """The appraisal under the form's scenario, the case as recorded beside it, and the charts."""
     context: dict[str, Any] = {"form": form, "prices": price_fields(case), "case": case, "issues": []}
     if not case.has_economics:
@@ -136,7 +147,7 @@ def _appraisal_context(request: Request, case: Case, form: ScenarioForm) -> tupl
     try:
         scenario, overrides = form.parse(case)
         changed = form.describe(case, scenario, overrides)
-        a = appraisal(request, case, scenario, overrides)
+        a = cached_appraisal(cache, registry, case, scenario, overrides)
     except InputError as exc:
         context.update(a=None, issues=[replace(i, path=FORM_NAMES.get(i.path, i.path)) for i in exc.issues])
         return 422, context
@@ -146,7 +157,7 @@ def _appraisal_context(request: Request, case: Case, form: ScenarioForm) -> tupl
     except ValidationError as exc:  # a record the scenario makes (a new buyer) is invalid
         context.update(a=None, issues=list(issues_from_validation(exc, Party, "Stake sale")))
         return 422, context
-    base = appraisal(request, case) if changed else None
+    base = cached_appraisal(cache, registry, case) if changed else None
     context.update(
         a=a,
         base=base,
@@ -162,17 +173,17 @@ def _appraisal_context(request: Request, case: Case, form: ScenarioForm) -> tupl
 
 
 @router.get("/projects/{project}", response_class=HTMLResponse)
-def project_page(request: Request, project: str) -> Response:
+def project_page(request: Request, project: str, registry: RegistryDep, cache: ModelCacheDep) -> Response:
     """A project: facts with sources, ownership, the appraisal under a scenario, claims and sources."""
     try:
-        case = stored_case(request, project)
+        case = stored_case(cache, registry, project)
     except NotFoundError as exc:
         return error_page(request, 404, "No such project", str(exc))
     if case.id != project:
         query = f"?{request.url.query}" if request.url.query else ""
         return redirect(request, f"/projects/{case.id}{query}")
     form = ScenarioForm.from_params(request.query_params, case)
-    status, context = _appraisal_context(request, case, form)
+    status, context = _appraisal_context(registry, cache, case, form)
     if wants_fragment(request):
         return render(request, "_appraisal.html", status, **context)
     today = dt.date.today()
@@ -188,7 +199,7 @@ def project_page(request: Request, project: str) -> Response:
     return render(request, "project.html", status, **context)
 
 
-def _risk_context(request: Request, case: Case, job: str, **extra: Any) -> tuple[int, dict[str, Any]]:
+def _risk_context(registry: Registry, case: Case, job: str, **extra: Any) -> tuple[int, dict[str, Any]]:
     """The Monte Carlo form, and the state (and results, with charts) of the job ``job`` when given."""
     context: dict[str, Any] = {
         "title": f"{case.name}: Monte Carlo",
@@ -205,7 +216,7 @@ def _risk_context(request: Request, case: Case, job: str, **extra: Any) -> tuple
     if not job:
         return 200, context
     try:
-        state = jobs.job_status(registry_of(request), job)
+        state = jobs.job_status(registry, job)
     except NotFoundError as exc:
         context["issues"] = [Issue("job", job, "the id of a run of this project", str(exc))]
         return 404, context
@@ -228,25 +239,32 @@ def _risk_context(request: Request, case: Case, job: str, **extra: Any) -> tuple
 
 
 @router.get("/projects/{project}/risk", response_class=HTMLResponse)
-def risk_page(request: Request, project: str, job: str = "") -> Response:
+def risk_page(request: Request, project: str, registry: RegistryDep, cache: ModelCacheDep, job: str = "") -> Response:
     """The Monte Carlo of a project: paths and seed, a progress bar, then the distributions."""
     try:
-        case = stored_case(request, project)
+        case = stored_case(cache, registry, project)
     except NotFoundError as exc:
         return error_page(request, 404, "No such project", str(exc))
-    code, context = _risk_context(request, case, job.strip())
+    code, context = _risk_context(registry, case, job.strip())
     if wants_fragment(request):
         return render(request, "_risk_results.html", code, **context)
     return render(request, "risk.html", code, **context)
 
 
-def _start(request: Request, project: str, form: FormData) -> Response:
+def _start(
+    request: Request,
+    project: str,
+    form: FormData,
+    registry: Registry,
+    cache: ModelCache,
+    runner: JobRunner | None,
+) -> Response:
     """Queue a Monte Carlo from the form (the page without JavaScript) and follow it on the risk page."""
     refusal = session.csrf_refusal(request, form)
     if refusal:
         return error_page(request, 403, "Form refused", f"The form was refused: {refusal}.")
     try:
-        case = stored_case(request, project)
+        case = stored_case(cache, registry, project)
     except NotFoundError as exc:
         return error_page(request, 404, "No such project", str(exc))
     paths_text, seed_text = str(form.get("paths") or ""), str(form.get("seed") or "")
@@ -260,22 +278,23 @@ def _start(request: Request, project: str, form: FormData) -> Response:
             raise InputError(issues)
         user = session.principal(request)
         run_id = jobs.submit_simulation(
-            registry_of(request), case.id, int(paths_text), int(seed_text), actor=user.name if user else None
+            registry, case.id, int(paths_text), int(seed_text), actor=user.name if user else None
         )
     except InputError as exc:
-        _, context = _risk_context(request, case, "", issues=exc.issues, paths=paths_text, seed=seed_text)
+        _, context = _risk_context(registry, case, "", issues=exc.issues, paths=paths_text, seed=seed_text)
         return render(request, "risk.html", 422, **context)
-    runner = getattr(request.app.state, "jobs", None)
-    if runner is not None and hasattr(runner, "wake"):
+    if runner is not None:
         runner.wake()
     return redirect(request, f"/projects/{case.id}/risk?job={run_id}")
 
 
 @router.post("/projects/{project}/risk", response_class=HTMLResponse)
-async def start_simulation(request: Request, project: str) -> Response:
+async def start_simulation(
+    request: Request, project: str, registry: RegistryDep, cache: ModelCacheDep, runner: JobRunnerDep
+) -> Response:
     """Start a Monte Carlo from the form (CSRF-checked); with JavaScript the page uses the JSON API instead."""
     form = await request.form()
-    return await run_in_threadpool(_start, request, project, form)
+    return await run_in_threadpool(_start, request, project, form, registry, cache, runner)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -283,14 +302,16 @@ async def start_simulation(request: Request, project: str) -> Response:
 
 
 @router.get("/compare", response_class=HTMLResponse)
-def compare_page(request: Request, ids: Annotated[list[str] | None, Query()] = None) -> Response:
+def compare_page(
+    request: Request, registry: RegistryDep, cache: ModelCacheDep, ids: Annotated[list[str] | None, Query()] = None
+) -> Response:
     """Projects side by side: what each government gets, government take, local share, cover."""
-    cases = [c for c in stored_cases(request) if c.has_economics]
+    cases = [c for c in stored_cases(cache, registry) if c.has_economics]
     by_id = {c.id: c for c in cases}
     chosen = [i for i in (ids or DEFAULT_COMPARISON) if i in by_id]
     unknown = [i for i in ids or [] if i not in by_id]
     context: dict[str, Any] = {"title": "Compare", "cases": cases, "chosen": chosen, "unknown": unknown}
-    appraisals = [appraisal(request, by_id[i]) for i in chosen]
+    appraisals = [cached_appraisal(cache, registry, by_id[i]) for i in chosen]
     context.update(
         appraisals=appraisals,
         rows=services.comparison_rows(appraisals) if appraisals else [],

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from chagai.registry.tokens import Principal, verify_token
+from chagai.web.deps import registry_of
 
 SESSION_COOKIE = "chagai_session"
 """Cookie that holds the token of a logged-in user."""
@@ -64,7 +65,7 @@ def principal(request: Request) -> Principal | None:
         cached: Principal | None = request.state.principal
         return cached
     token = request.cookies.get(SESSION_COOKIE)
-    found = verify_token(request.app.state.registry, token) if token else None
+    found = verify_token(registry_of(request), token) if token else None
     request.state.principal = found
     if token and found is None:
         request.state.drop_session = True

@@ -20,6 +20,7 @@ CSRF protection (:mod:`chagai.web.session`) over the same :func:`~chagai.registr
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
@@ -194,25 +195,37 @@ def cached_appraisal(
     return cache.appraisal(registry, case.id, scenario or Scenario(), overrides or {})
 
 
-def project_case(project: ProjectPath, registry: RegistryDep, cache: ModelCacheDep) -> Case:
-    """The stored case of the path's project (404, suggesting close names, when none matches)."""
-    return stored_case(cache, registry, project)
+@dataclass(frozen=True)
+class PathProject:
+    """The project a path names (by id, name or alias), resolved when a route asks for it.
+
+    Each way of resolving it raises :class:`~chagai.errors.NotFoundError` (404, suggesting close names) when no
+    project matches. Routes resolve it themselves, after the request is validated: a request that is both invalid
+    and names no project is answered 422, as any invalid request.
+    """
+
+    name: str
+    registry: Registry
+    cache: ModelCache
+
+    def case(self) -> Case:
+        """The project's stored case, read once per content."""
+        return stored_case(self.cache, self.registry, self.name)
+
+    def resolved_id(self) -> str:
+        """The project's id, resolved in the registry."""
+        with self.registry.session() as session:
+            return repo.resolve(session, self.name)
+
+    def appraisal(self) -> Appraisal:
+        """The appraisal of the project as recorded (its base scenario), kept by the server's cache."""
+        return self.cache.appraisal(self.registry, self.name)
 
 
-def resolved_project_id(project: ProjectPath, registry: RegistryDep) -> str:
-    """The id of the path's project, resolved in the registry (404, suggesting close names, when none matches)."""
-    with registry.session() as session:
-        return repo.resolve(session, project)
+async def path_project(project: ProjectPath, registry: RegistryDep, cache: ModelCacheDep) -> PathProject:
+    """The project the path names, to be resolved by the route."""
+    return PathProject(project, registry, cache)
 
 
-def project_appraisal(project: ProjectPath, registry: RegistryDep, cache: ModelCacheDep) -> Appraisal:
-    """The appraisal of the path's project as recorded (its base scenario), kept by the server's cache."""
-    return cache.appraisal(registry, project)
-
-
-ProjectCase = Annotated[Case, Depends(project_case)]
-"""The stored case of the path's project."""
-ProjectId = Annotated[str, Depends(resolved_project_id)]
-"""The id of the path's project."""
-ProjectAppraisal = Annotated[Appraisal, Depends(project_appraisal)]
-"""The appraisal of the path's project as recorded."""
+ProjectDep = Annotated[PathProject, Depends(path_project)]
+"""The project the path names."""

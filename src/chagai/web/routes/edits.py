@@ -21,10 +21,10 @@ from chagai.web.deps import (
     Admin,
     Editor,
     ModelCacheDep,
-    ProjectId,
+    PathProject,
+    ProjectDep,
     ProjectPath,
     RegistryDep,
-    resolved_project_id,
     stored_case,
 )
 from chagai.web.routes.errors import WRITE_ERRORS, api_router
@@ -37,20 +37,24 @@ RecordId = Annotated[str, PathParam(min_length=1, max_length=80, description="id
 
 
 class ProjectRecord(NamedTuple):
-    """A claim or source a path names: the id of its project (resolved) and its own id."""
+    """A claim or source a path names: its project, and its own id."""
 
-    project_id: str
+    project: PathProject
     record_id: str
 
 
-def claim_path(project: ProjectPath, claim_id: RecordId, registry: RegistryDep) -> ProjectRecord:
-    """The path's project (404, suggesting close names, when none matches) and claim."""
-    return ProjectRecord(resolved_project_id(project, registry), claim_id)
+async def claim_path(
+    project: ProjectPath, claim_id: RecordId, registry: RegistryDep, cache: ModelCacheDep
+) -> ProjectRecord:
+    """The path's project and claim (the project first, as the path names them)."""
+    return ProjectRecord(PathProject(project, registry, cache), claim_id)
 
 
-def source_path(project: ProjectPath, source_id: RecordId, registry: RegistryDep) -> ProjectRecord:
-    """The path's project (404, suggesting close names, when none matches) and source."""
-    return ProjectRecord(resolved_project_id(project, registry), source_id)
+async def source_path(
+    project: ProjectPath, source_id: RecordId, registry: RegistryDep, cache: ModelCacheDep
+) -> ProjectRecord:
+    """The path's project and source (the project first, as the path names them)."""
+    return ProjectRecord(PathProject(project, registry, cache), source_id)
 
 
 ClaimPath = Annotated[ProjectRecord, Depends(claim_path)]
@@ -79,29 +83,30 @@ def create_project(registry: RegistryDep, principal: Editor, case: Annotated[Cas
 
 @router.put("/projects/{project}", response_model=ProjectDetail, tags=["registry"], responses=WRITE_ERRORS)
 def replace_project(
-    registry: RegistryDep, principal: Editor, project_id: ProjectId, case: Annotated[Case, Body()]
+    registry: RegistryDep, principal: Editor, project: ProjectDep, case: Annotated[Case, Body()]
 ) -> ProjectDetail:
     """Replace a project's whole case (the id stays); every changed field is recorded."""
-    return registry_views.project_detail(edits.replace_case(registry, project_id, case, principal.name))
+    return registry_views.project_detail(edits.replace_case(registry, project.resolved_id(), case, principal.name))
 
 
 @router.patch("/projects/{project}", response_model=ProjectDetail, tags=["registry"], responses=WRITE_ERRORS)
-def edit_project(registry: RegistryDep, principal: Editor, project_id: ProjectId, body: FieldEdit) -> ProjectDetail:
+def edit_project(registry: RegistryDep, principal: Editor, project: ProjectDep, body: FieldEdit) -> ProjectDetail:
     """Change fields by path, as ``chagai edit --set``: ``{"set": {"statuses[3].note": "...", "stakes[2].end": ...}}``.
 
     Every change is applied before the whole case is validated; the edit is written whole or not at all.
     """
-    return registry_views.project_detail(edits.edit_fields(registry, project_id, body.assignments, principal.name))
+    changed = edits.edit_fields(registry, project.resolved_id(), body.assignments, principal.name)
+    return registry_views.project_detail(changed)
 
 
 @router.delete("/projects/{project}", status_code=status.HTTP_204_NO_CONTENT, tags=["registry"], responses=WRITE_ERRORS)
 def delete_project(
     registry: RegistryDep,
     principal: Admin,
-    project_id: ProjectId,
+    project: ProjectDep,
 ) -> Response:
     """Remove a project (admin token); its last content stays in the history."""
-    repo.delete_project(registry, project_id, principal.name)
+    repo.delete_project(registry, project.resolved_id(), principal.name)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -109,11 +114,11 @@ def delete_project(
 def replace_stakes(
     registry: RegistryDep,
     principal: Editor,
-    project_id: ProjectId,
+    project: ProjectDep,
     stakes: Annotated[list[Stake], Body(max_length=200)],
 ) -> list[StakeOut]:
     """Replace the dated stakes (end some and start others in one edit: the stakes in force must sum to 100%)."""
-    changed = edits.set_stakes(registry, project_id, stakes, principal.name)
+    changed = edits.set_stakes(registry, project.resolved_id(), stakes, principal.name)
     return registry_views.stakes(changed, None, True)
 
 
@@ -128,11 +133,11 @@ def add_claim(
     registry: RegistryDep,
     cache: ModelCacheDep,
     principal: Editor,
-    project_id: ProjectId,
+    project: ProjectDep,
     claim: Annotated[Claim, Body()],
 ) -> ClaimOut:
     """Add a sourced claim; its sources must be among the project's sources."""
-    changed = edits.add_claim(registry, project_id, claim, principal.name)
+    changed = edits.add_claim(registry, project.resolved_id(), claim, principal.name)
     return _claim_out(registry, cache, changed.id, claim.id)
 
 
@@ -145,7 +150,7 @@ def update_claim(
     claim: Annotated[Claim, Body()],
 ) -> ClaimOut:
     """Replace a claim (the body's id must be the claim's own)."""
-    changed = edits.update_claim(registry, target.project_id, target.record_id, claim, principal.name)
+    changed = edits.update_claim(registry, target.project.resolved_id(), target.record_id, claim, principal.name)
     return _claim_out(registry, cache, changed.id, target.record_id)
 
 
@@ -157,7 +162,7 @@ def update_claim(
 )
 def delete_claim(registry: RegistryDep, principal: Editor, target: ClaimPath) -> Response:
     """Remove a claim (refused while a decision of the case names it)."""
-    edits.delete_claim(registry, target.project_id, target.record_id, principal.name)
+    edits.delete_claim(registry, target.project.resolved_id(), target.record_id, principal.name)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -169,10 +174,10 @@ def delete_claim(registry: RegistryDep, principal: Editor, target: ClaimPath) ->
     responses=WRITE_ERRORS,
 )
 def add_source(
-    registry: RegistryDep, principal: Editor, project_id: ProjectId, source: Annotated[Source, Body()]
+    registry: RegistryDep, principal: Editor, project: ProjectDep, source: Annotated[Source, Body()]
 ) -> Source:
     """Add a source (title, publisher, date, link, confidence)."""
-    edits.add_source(registry, project_id, source, principal.name)
+    edits.add_source(registry, project.resolved_id(), source, principal.name)
     return source
 
 
@@ -184,7 +189,7 @@ def update_source(
     source: Annotated[Source, Body()],
 ) -> Source:
     """Replace a source (the body's id must be the source's own)."""
-    edits.update_source(registry, target.project_id, target.record_id, source, principal.name)
+    edits.update_source(registry, target.project.resolved_id(), target.record_id, source, principal.name)
     return source
 
 
@@ -196,5 +201,5 @@ def update_source(
 )
 def delete_source(registry: RegistryDep, principal: Editor, target: SourcePath) -> Response:
     """Remove a source (refused while anything in the case cites it)."""
-    edits.delete_source(registry, target.project_id, target.record_id, principal.name)
+    edits.delete_source(registry, target.project.resolved_id(), target.record_id, principal.name)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -16,7 +16,7 @@ from pydantic import JsonValue
 
 from chagai.registry.exporters import bods_statements, geojson
 from chagai.web.cache import json_bytes
-from chagai.web.deps import ModelCacheDep, ProjectAppraisal, ProjectCase, RegistryDep
+from chagai.web.deps import ModelCacheDep, ProjectDep, RegistryDep
 from chagai.web.routes.errors import api_router
 
 router = api_router()
@@ -38,7 +38,7 @@ def projects_geojson(registry: RegistryDep, cache: ModelCacheDep) -> Response:
     responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}, "description": "the report"}},
 )
 def report_html(
-    appraisal: ProjectAppraisal,
+    project: ProjectDep,
     paths: Annotated[int, Query(ge=0, le=20_000, description="Monte Carlo paths in the report (0: none)")] = 0,
     seed: Annotated[int, Query(ge=0, le=2**63 - 1, description="seed of the Monte Carlo")] = 7,
 ) -> HTMLResponse:
@@ -46,15 +46,17 @@ def report_html(
     from chagai.report.html import build_report
     from chagai.risk.simulate import simulate
 
+    appraisal = project.appraisal()
     simulation = simulate(appraisal.case, paths, seed, appraisal.compiled.scenario) if paths else None
     return HTMLResponse(build_report(appraisal, simulation))
 
 
 @router.get("/projects/{project}/workbook.xlsx", tags=["exports"], responses={200: {"content": {XLSX: {}}}})
-def workbook(appraisal: ProjectAppraisal) -> Response:
+def workbook(project: ProjectDep) -> Response:
     """The appraisal of the base case as an Excel workbook (as ``chagai export-xlsx``)."""
     from chagai.report.xlsx import write_workbook
 
+    appraisal = project.appraisal()
     with tempfile.TemporaryDirectory(prefix="chagai-") as folder:
         path = write_workbook(appraisal, Path(folder) / f"{appraisal.case.id}.xlsx")
         content = path.read_bytes()
@@ -63,14 +65,15 @@ def workbook(appraisal: ProjectAppraisal) -> Response:
 
 
 @router.get("/projects/{project}/cashflow.csv", tags=["exports"], responses={200: {"content": {"text/csv": {}}}})
-def cashflow_csv(appraisal: ProjectAppraisal) -> Response:
+def cashflow_csv(project: ProjectDep) -> Response:
     """The annual cash-flow table of the base case, every line item (as ``chagai cashflow -o``)."""
+    appraisal = project.appraisal()
     text = appraisal.table_csv()
     headers = {"Content-Disposition": f'attachment; filename="{appraisal.case.id}-cashflow.csv"'}
     return Response(text, media_type="text/csv", headers=headers)
 
 
 @router.get("/projects/{project}/bods.json", tags=["exports"], response_model=list[dict[str, JsonValue]])
-def bods_json(case: ProjectCase) -> Response:
+def bods_json(project: ProjectDep) -> Response:
     """The project's ownership over time as Beneficial Ownership Data Standard (0.4) statements."""
-    return Response(json_bytes(bods_statements(case)), media_type="application/json")
+    return Response(json_bytes(bods_statements(project.case())), media_type="application/json")

@@ -14,7 +14,7 @@ from chagai.registry.db import Registry
 from chagai.results import ChangeOut, ClaimCheck, ClaimOut, FacilityOut, ProjectDetail, ProjectRow, StakeOut
 from chagai.services import registry_views
 from chagai.web.cache import ModelCache
-from chagai.web.deps import ModelCacheDep, ProjectCase, ProjectId, RegistryDep
+from chagai.web.deps import ModelCacheDep, ProjectDep, RegistryDep
 from chagai.web.routes.errors import api_router
 
 router = api_router()
@@ -56,43 +56,43 @@ def _search(session: Any, text: str) -> set[str]:
 
 
 @router.get("/projects/{project}", response_model=ProjectDetail, tags=["registry"])
-def get_project(case: ProjectCase) -> ProjectDetail:
+def get_project(project: ProjectDep) -> ProjectDetail:
     """One project: facts, aliases, status history, location, parties, and links to its records and exports."""
-    return registry_views.project_detail(case)
+    return registry_views.project_detail(project.case())
 
 
 @router.get("/projects/{project}/case", tags=["registry"], response_model=Case, response_model_exclude_none=True)
-def get_case_document(case: ProjectCase) -> Case:
+def get_case_document(project: ProjectDep) -> Case:
     """The whole case, as a case file holds it (what PUT /api/projects/{project} accepts)."""
-    return case
+    return project.case()
 
 
 @router.get("/projects/{project}/aliases", response_model=list[str], tags=["registry"])
-def get_aliases(case: ProjectCase) -> list[str]:
+def get_aliases(project: ProjectDep) -> list[str]:
     """Other names the project is known by."""
-    return list(case.aliases)
+    return list(project.case().aliases)
 
 
 @router.get("/projects/{project}/stakes", response_model=list[StakeOut], tags=["registry"])
 def get_stakes(
-    case: ProjectCase,
+    project: ProjectDep,
     on: Annotated[dt.date | None, Query(description="only the stakes held on this date (default: every stake)")] = None,
     include_proposed: Annotated[bool, Query(description="with a date: also proposed stakes")] = False,
 ) -> list[StakeOut]:
     """Who holds what: every dated stake, or those in force on a date."""
-    return registry_views.stakes(case, on, include_proposed)
+    return registry_views.stakes(project.case(), on, include_proposed)
 
 
 @router.get("/projects/{project}/facilities", response_model=list[FacilityOut], tags=["registry"])
-def get_facilities(case: ProjectCase) -> list[FacilityOut]:
+def get_facilities(project: ProjectDep) -> list[FacilityOut]:
     """Loans and guarantees, amounts in US$ million and rates as decimals."""
-    return registry_views.facilities(case)
+    return registry_views.facilities(project.case())
 
 
 @router.get("/projects/{project}/sources", response_model=list[Source], tags=["registry"])
-def get_sources(case: ProjectCase) -> list[Source]:
+def get_sources(project: ProjectDep) -> list[Source]:
     """The published statements the project's case cites."""
-    return list(case.sources)
+    return list(project.case().sources)
 
 
 def claims_with_verdicts(case: Case, registry: Registry, cache: ModelCache) -> list[ClaimOut]:
@@ -110,13 +110,13 @@ def claims_with_verdicts(case: Case, registry: Registry, cache: ModelCache) -> l
 
 
 @router.get("/projects/{project}/claims", response_model=list[ClaimOut], tags=["registry"])
-def get_claims(case: ProjectCase, registry: RegistryDep, cache: ModelCacheDep) -> list[ClaimOut]:
+def get_claims(project: ProjectDep) -> list[ClaimOut]:
     """Sourced claims about the project, each with the model's verdict (agree, disagree, cannot check)."""
-    return claims_with_verdicts(case, registry, cache)
+    return claims_with_verdicts(project.case(), project.registry, project.cache)
 
 
 @router.get("/projects/{project}/history", response_model=list[ChangeOut], tags=["registry"])
-def get_history(project_id: ProjectId, registry: RegistryDep) -> list[ChangeOut]:
+def get_history(project: ProjectDep, registry: RegistryDep) -> list[ChangeOut]:
     """Who changed which field of the project, when, from what to what (oldest first)."""
     with registry.session() as session:
-        return registry_views.change_views(repo.history(session, project_id))
+        return registry_views.change_views(repo.history(session, repo.resolve(session, project.name)))

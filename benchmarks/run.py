@@ -144,7 +144,7 @@ def _time_kernel(project: str, runs: int, compiled: bool) -> dict[str, float]:
 
 def appraisal_section() -> None:
     from chagai.cases.library import bundled_case
-    from chagai.services import appraise
+    from chagai.services.appraise import appraise
 
     print("\n## Deterministic appraisal")
     print(

@@ -22,7 +22,7 @@ from chagai.cases.schema import Case, Claim, MineProduction
 from chagai.claims import ClaimCheck, _phase_years, check_claims, porphyry_deposits
 from chagai.core import kernel as k
 from chagai.errors import InputError
-from chagai.services import Appraisal, appraise
+from chagai.services.appraise import Appraisal, appraise
 
 from .conftest import FIXTURES, SHARED_DATA
 

@@ -57,7 +57,7 @@ from chagai.core import kernel as k
 from chagai.core.metrics import npv
 
 if TYPE_CHECKING:
-    from chagai.services import Appraisal
+    from chagai.services.appraise import Appraisal
 
 TOLERANCE = CLAIM_TOLERANCE
 """Relative difference within which a claim about a value agrees with the model, unless it says otherwise

@@ -18,7 +18,7 @@ from rich.panel import Panel
 from rich.table import Table
 from typer.core import TyperGroup
 
-from chagai import __version__, services
+from chagai import __version__
 from chagai.cases.compile import Scenario, StakeSale
 from chagai.cases.io import dump_case, load_case_file
 from chagai.cases.overrides import parse_assignment
@@ -30,7 +30,8 @@ from chagai.formatting import format_value
 from chagai.registry import repo
 from chagai.registry.db import Registry, open_registry
 from chagai.registry.exporters import bods_statements, geojson, operator_label, resource_label
-from chagai.services import Appraisal
+from chagai.services import appraise as services
+from chagai.services.appraise import Appraisal
 
 err = Console(stderr=True)
 out = Console()

@@ -10,7 +10,7 @@ from chagai.cases.overrides import apply_overrides
 from chagai.report.html import build_report
 from chagai.risk.sensitivity import tornado
 from chagai.risk.simulate import simulate
-from chagai.services import appraise
+from chagai.services.appraise import appraise
 
 
 def _report(case, paths: int = 2_000, seed: int = 7) -> str:  # type: ignore[no-untyped-def]

@@ -17,7 +17,7 @@ from chagai.core.metrics import irr, npv_1d
 from chagai.risk import montecarlo as mc
 from chagai.risk.security import bundled_security_profiles
 from chagai.risk.simulate import PERCENTILES, RiskSettings, risk_inputs, simulate
-from chagai.services import appraise
+from chagai.services.appraise import appraise
 
 
 @pytest.fixture(scope="module")
@@ -203,7 +203,7 @@ def test_fast_irr_finds_a_root_on_a_grid_rate_and_ignores_trailing_zeros() -> No
 
 def test_one_irr_range_for_the_appraisal_and_the_monte_carlo() -> None:
     """Flows [-1, 8] have the IRR 7: the appraisal's figure and the Monte Carlo's scan both find it."""
-    from chagai.services import project_irr
+    from chagai.services.appraise import project_irr
 
     flows = np.array([-1.0, 8.0])
     assert measures.irr_value(flows) == pytest.approx(7.0, abs=1e-12)

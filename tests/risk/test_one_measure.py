@@ -17,7 +17,7 @@ from chagai.cases.compile import Scenario
 from chagai.cases.io import case_from_data
 from chagai.core import measures
 from chagai.risk.simulate import RiskSettings, simulate
-from chagai.services import appraise
+from chagai.services.appraise import appraise
 
 from ..core.test_model_properties import cases
 

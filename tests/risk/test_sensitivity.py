@@ -22,7 +22,7 @@ from chagai.risk.sensitivity import (
     sobol_indices,
     tornado,
 )
-from chagai.services import appraise
+from chagai.services.appraise import appraise
 
 from ..conftest import SHARED_DATA, shared_data
 

@@ -19,7 +19,7 @@ from chagai.cases.io import case_hash, load_case_file
 from chagai.registry import edits, repo
 from chagai.registry import models as m
 from chagai.registry.db import Registry, open_registry
-from chagai.services import appraise
+from chagai.services.appraise import appraise
 from chagai.web.auth import create_token, list_tokens, revoke_token, verify_token
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "pocket-mine.yaml"

@@ -24,7 +24,7 @@ from chagai.cases.schema import CLAIM_TOLERANCE
 from chagai.core import kernel as k
 from chagai.formatting import format_value
 from chagai.registry.exporters import operator_label, resource_label
-from chagai.services import Appraisal, government_items
+from chagai.services.appraise import Appraisal, government_items
 
 UNITS = dict(k.LINES)
 
@@ -296,7 +296,7 @@ def build_report(appraisal: Appraisal, simulation: Any | None = None, sensitivit
 
 def compare_figures(appraisals: list[Appraisal]) -> list[tuple[str, str, go.Figure]]:
     """The charts of a side-by-side comparison as (id, heading, figure)."""
-    from chagai.services import comparison_rows
+    from chagai.services.appraise import comparison_rows
 
     rows = comparison_rows(appraisals)
     names = [a.case.name for a in appraisals]
@@ -326,7 +326,7 @@ def compare_figures(appraisals: list[Appraisal]) -> list[tuple[str, str, go.Figu
 
 def build_compare_report(appraisals: list[Appraisal], simulations: list[Any] | None = None) -> str:
     """A side-by-side report of several projects: local share, government take, status and risks."""
-    from chagai.services import comparison_rows
+    from chagai.services.appraise import comparison_rows
 
     rows = comparison_rows(appraisals)
     charts = [

@@ -20,7 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from chagai import __version__
 from chagai.cases.checks import quantities, source_references
 from chagai.cases.io import case_hash
-from chagai.services import Appraisal, government_items
+from chagai.services.appraise import Appraisal, government_items
 
 HEADER = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="2F4F6F")

@@ -36,7 +36,7 @@ from chagai.errors import MISSING, InputError, Issue, NotFoundError, RegistryErr
 from chagai.registry import edits, repo
 from chagai.registry.db import Registry
 from chagai.registry.exporters import bods_statements, geojson, operator_label, resource_label
-from chagai.services import Appraisal, comparison_rows, government_items, project_rows
+from chagai.services.appraise import Appraisal, comparison_rows, government_items, project_rows
 from chagai.web import jobs
 from chagai.web.auth import Principal, api_principal, require_admin, require_editor
 from chagai.web.cache import ModelCache, json_bytes

@@ -27,7 +27,7 @@ from chagai.errors import NotFoundError
 from chagai.registry import models as m
 from chagai.registry import repo
 from chagai.registry.db import Registry
-from chagai.services import Appraisal, appraise_compiled
+from chagai.services.appraise import Appraisal, appraise_compiled
 
 V = TypeVar("V")
 

@@ -18,7 +18,6 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from chagai import services
 from chagai.cases.checks import quantities
 from chagai.cases.issues import issues_from_validation
 from chagai.cases.schema import STATUSES, Case, Party, normalise_name
@@ -26,6 +25,7 @@ from chagai.errors import ChagaiError, InputError, Issue, NotFoundError
 from chagai.registry import repo
 from chagai.registry.exporters import operator_label, resource_label
 from chagai.report.html import appraisal_charts, compare_figures, figure_json
+from chagai.services import appraise as services
 from chagai.web import editor, jobs, session
 from chagai.web.charts import default_years, histogram, owner_ranges, registry_map
 from chagai.web.forms import ScenarioForm, price_fields

@@ -1,0 +1,1 @@
+"""Services: one function per question, the only door the front ends (CLI, report, web) use to the model."""

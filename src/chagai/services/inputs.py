@@ -1,0 +1,65 @@
+"""The inputs of every service: a project resolved to its case, the scenario's overrides applied, compiled.
+
+"Resolve the project, apply the overrides, compile" is written here once; every service and front end that runs
+the model starts from :func:`compiled_case` (or :func:`case_of` when it only needs the case).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from chagai.cases.compile import Compiled, Scenario, compile_case
+from chagai.cases.schema import Case
+from chagai.registry import repo
+from chagai.registry.db import Registry, open_registry
+
+ProjectRef = str | Case
+"""A project: its id, name or alias in the registry, or a case."""
+
+
+def case_of(project: ProjectRef, registry: Registry | None = None) -> Case:
+    """The case of a project.
+
+    Parameters
+    ----------
+    project
+        A case (returned as it is), or the id, name or alias of a project in the registry.
+    registry
+        The registry to look the project up in (default: :func:`~chagai.registry.db.open_registry`, closed after).
+
+    Raises
+    ------
+    NotFoundError
+        If no project of the registry matches the name; the message suggests close names.
+    """
+    if isinstance(project, Case):
+        return project
+    if registry is None:
+        with open_registry() as opened:
+            return case_of(project, opened)
+    with registry.session() as session:
+        return repo.get_case(session, repo.resolve(session, project))
+
+
+def compiled_case(
+    project: ProjectRef,
+    scenario: Scenario | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    registry: Registry | None = None,
+) -> Compiled:
+    """A project compiled under a scenario with input overrides.
+
+    Parameters
+    ----------
+    project
+        A case, or the id, name or alias of a project in the registry (see :func:`case_of`).
+    scenario
+        Schedule, cost, price and ownership changes and the valuation basis (default: the case as it is, 10%).
+    overrides
+        ``path: value`` changes to case inputs (``prices.copper: 9000``), validated like an edit; added to the
+        scenario's own.
+    registry
+        The registry a project name is looked up in (default: the configured one).
+    """
+    return compile_case(case_of(project, registry), (scenario or Scenario()).with_overrides(overrides))

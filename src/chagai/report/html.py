@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -24,6 +23,7 @@ from chagai.cases.schema import CLAIM_TOLERANCE
 from chagai.core import kernel as k
 from chagai.formatting import format_value
 from chagai.registry.exporters import operator_label, resource_label
+from chagai.results import Simulation, TornadoBar
 from chagai.services.appraise import Appraisal, government_items
 
 UNITS = dict(k.LINES)
@@ -165,7 +165,7 @@ def _progressivity(a: Appraisal) -> go.Figure:
     return fig
 
 
-def _histograms(simulation: Any) -> list[tuple[str, go.Figure]]:
+def _histograms(simulation: Simulation) -> list[tuple[str, go.Figure]]:
     charts = []
     a = simulation.arrays
     fig = go.Figure()
@@ -192,8 +192,8 @@ def _histograms(simulation: Any) -> list[tuple[str, go.Figure]]:
     return charts
 
 
-def _tornado(bars: list[Any], output: str) -> go.Figure:
-    from chagai.risk.sensitivity import OUTPUT_LABELS
+def _tornado(bars: list[TornadoBar], output: str) -> go.Figure:
+    from chagai.services.sensitivity import OUTPUT_LABELS
 
     chosen = [b for b in bars if b.output == output][::-1]
     base = chosen[0].base if chosen else 0.0
@@ -216,7 +216,7 @@ def _tornado(bars: list[Any], output: str) -> go.Figure:
 
 
 def appraisal_figures(
-    appraisal: Appraisal, simulation: Any | None = None, sensitivity_bars: list[Any] | None = None
+    appraisal: Appraisal, simulation: Simulation | None = None, sensitivity_bars: list[TornadoBar] | None = None
 ) -> list[tuple[str, str, go.Figure]]:
     """The charts of an appraisal (and of its simulation and sensitivity when given) as (id, heading, figure)."""
     a = appraisal
@@ -262,7 +262,9 @@ def appraisal_charts(appraisal: Appraisal) -> list[tuple[str, str, str]]:
     return [(chart_id, heading, figure_json(fig)) for chart_id, heading, fig in appraisal_figures(appraisal)]
 
 
-def build_report(appraisal: Appraisal, simulation: Any | None = None, sensitivity_bars: list[Any] | None = None) -> str:
+def build_report(
+    appraisal: Appraisal, simulation: Simulation | None = None, sensitivity_bars: list[TornadoBar] | None = None
+) -> str:
     """The report as one HTML string."""
     a = appraisal
     case = a.case
@@ -324,7 +326,7 @@ def compare_figures(appraisals: list[Appraisal]) -> list[tuple[str, str, go.Figu
     return [("shares", "Who gets what", share), ("receipts", "Government receipts", receipts)]
 
 
-def build_compare_report(appraisals: list[Appraisal], simulations: list[Any] | None = None) -> str:
+def build_compare_report(appraisals: list[Appraisal], simulations: list[Simulation] | None = None) -> str:
     """A side-by-side report of several projects: local share, government take, status and risks."""
     from chagai.services.appraise import comparison_rows
 
@@ -343,10 +345,10 @@ def build_compare_report(appraisals: list[Appraisal], simulations: list[Any] | N
                 "resource": resource_label(a.case),
                 "operator": operator_label(a.case),
                 "status": a.case.current_status,
-                "p_loss": sim.probabilities["npv_post_tax_below_zero"] if sim else None,
-                "p_default": sim.probabilities["default"] if sim and a.case.financing else None,
+                "p_loss": sim.probabilities.npv_post_tax_below_zero if sim else None,
+                "p_default": sim.probabilities.default if sim and a.case.financing else None,
                 "basis": sim.basis if sim else "",
-                "profile": sim.profile.id if sim and sim.profile else "",
+                "profile": sim.security_profile or "" if sim else "",
             }
         )
     return env.get_template("compare.html").render(
@@ -362,7 +364,10 @@ def build_compare_report(appraisals: list[Appraisal], simulations: list[Any] | N
 
 
 def write_report(
-    appraisal: Appraisal, path: Path, simulation: Any | None = None, sensitivity_bars: list[Any] | None = None
+    appraisal: Appraisal,
+    path: Path,
+    simulation: Simulation | None = None,
+    sensitivity_bars: list[TornadoBar] | None = None,
 ) -> Path:
     """Write the report to ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)

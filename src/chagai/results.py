@@ -209,6 +209,7 @@ class Simulation(BaseModel):
 
     _compiled: Compiled | None = PrivateAttr(default=None)
     _arrays: SimulationArrays | None = PrivateAttr(default=None)
+    _valid: np.ndarray | None = PrivateAttr(default=None)
     _profile: SecurityProfile | None = PrivateAttr(default=None)
     _price_models: PriceModels | None = PrivateAttr(default=None)
 
@@ -216,11 +217,13 @@ class Simulation(BaseModel):
         self,
         compiled: Compiled,
         arrays: SimulationArrays,
+        valid: np.ndarray,
         profile: SecurityProfile | None,
         price_models: PriceModels | None,
     ) -> Simulation:
-        """Keep the run's compiled case, per-path results, security profile and price models; return self."""
-        self._compiled, self._arrays, self._profile, self._price_models = compiled, arrays, profile, price_models
+        """Keep the run's compiled case, per-path results, valid paths, security profile, price models; return self."""
+        self._compiled, self._arrays, self._valid = compiled, arrays, valid
+        self._profile, self._price_models = profile, price_models
         return self
 
     @property
@@ -245,9 +248,16 @@ class Simulation(BaseModel):
     @property
     def valid(self) -> np.ndarray:
         """Mask of the paths that ran without failure."""
-        from chagai.risk.summary import valid_paths
+        if self._valid is None:
+            raise AttributeError(_KEPT_ON_THE_RUN)
+        return self._valid
 
-        return valid_paths(self.arrays)
+    def distribution(self, key: str) -> Distribution:
+        """The distribution of one result, by key (``npv_post_tax``, ``min_dscr``, ``irr_post_tax`` ...)."""
+        for distribution in self.distributions:
+            if distribution.key == key:
+                return distribution
+        raise KeyError(key)
 
     @property
     def profile(self) -> SecurityProfile | None:

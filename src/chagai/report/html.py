@@ -25,6 +25,7 @@ from chagai.formatting import format_value
 from chagai.registry.exporters import operator_label, resource_label
 from chagai.results import Simulation, TornadoBar
 from chagai.services.appraise import Appraisal, government_items
+from chagai.services.simulate import path_values
 
 UNITS = dict(k.LINES)
 
@@ -178,12 +179,10 @@ def _histograms(simulation: Simulation) -> list[tuple[str, go.Figure]]:
     )
     fig.update_yaxes(title="paths")
     charts.append(("npv-by-owner", fig))
-    from chagai.core import measures
-
-    values = a.metrics[simulation.valid, measures.M_MIN_DSCR]
+    values = path_values(simulation.arrays, "min_dscr")
     values = values[np.isfinite(values)]
     if values.size:
-        label, unit = measures.MEASURES[measures.M_MIN_DSCR][2], measures.MEASURES[measures.M_MIN_DSCR][1]
+        label, unit = simulation.distribution("min_dscr").label, simulation.distribution("min_dscr").unit
         hist = go.Figure(go.Histogram(x=np.clip(values, 0, 8), nbinsx=80, name=label))
         hist.add_vline(x=1.0, line_dash="dash", annotation_text="1.0")
         hist.update_layout(title=f"{label} over the paths (clipped at 8)", xaxis_title=f"{label} [{unit}]")

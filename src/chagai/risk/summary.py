@@ -57,6 +57,21 @@ def valid_paths(arrays: mc.SimulationArrays) -> np.ndarray:
     return mask
 
 
+def path_values(arrays: mc.SimulationArrays, key: str) -> np.ndarray:
+    """One measure (by key, as :data:`chagai.core.measures.MEASURES` names it) on the valid paths of a run.
+
+    Raises
+    ------
+    KeyError
+        If no measure has this key.
+    """
+    column = next((i for i, (name, _, _) in enumerate(measures.MEASURES) if name == key), None)
+    if column is None:
+        raise KeyError(key)
+    values: np.ndarray = arrays.metrics[valid_paths(arrays), column]
+    return values
+
+
 def _histograms(
     values: np.ndarray,
     valid: np.ndarray,

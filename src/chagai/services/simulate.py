@@ -18,8 +18,10 @@ from chagai.risk import montecarlo
 from chagai.risk.inputs import risk_inputs
 from chagai.risk.prices import PriceModels, bundled_price_models
 from chagai.risk.security import SecurityProfile, bundled_security_profiles, profile_for_case_kind
-from chagai.risk.summary import draws_table, summarise
+from chagai.risk.summary import draws_table, path_values, summarise, valid_paths
 from chagai.services.inputs import ProjectRef, compiled_case
+
+__all__ = ["check_settings", "max_threads", "path_values", "save_draws", "simulate"]
 
 
 def max_threads() -> int:
@@ -129,7 +131,7 @@ def simulate(
         basis=basis,
         **summary._asdict(),
     )
-    return simulation.keep_run(compiled, arrays, profile, drawn_models)
+    return simulation.keep_run(compiled, arrays, valid_paths(arrays), profile, drawn_models)
 
 
 def save_draws(simulation: Simulation, path: Path) -> Path:

@@ -144,7 +144,7 @@ def _time_kernel(project: str, runs: int, compiled: bool) -> dict[str, float]:
 
 def appraisal_section() -> None:
     from chagai.cases.library import bundled_case
-    from chagai.services import appraise
+    from chagai.services.appraise import appraise
 
     print("\n## Deterministic appraisal")
     print(
@@ -169,7 +169,7 @@ MC_TIMER = """
 import json, resource, sys, time
 import numpy as np
 from chagai.cases.library import bundled_case
-from chagai.risk.simulate import simulate
+from chagai.services.simulate import simulate
 mode, paths = sys.argv[1], int(sys.argv[2])
 case = bundled_case("reko-diq")
 simulate(case, 2_000, seed=1)  # compile (or load the cache) outside the timing
@@ -181,7 +181,8 @@ if mode == "full":
     failed = int((sim.arrays.status != 0).sum())
 elif mode == "floor":
     from chagai.risk import montecarlo as mc
-    from chagai.risk.simulate import RiskSettings, risk_inputs
+    from chagai.results import RiskSettings
+    from chagai.risk.inputs import risk_inputs
     from chagai.cases.compile import compile_case
     from chagai.risk.prices import bundled_price_models
     from chagai.risk.security import profile_for_case_kind
@@ -203,7 +204,7 @@ UNCOMPILED_TIMER = """
 import json, sys, time
 import numpy as np
 from chagai.cases.library import bundled_case
-from chagai.risk.simulate import simulate
+from chagai.services.simulate import simulate
 case = bundled_case("reko-diq")
 paths = int(sys.argv[1])
 start = time.perf_counter()
@@ -230,7 +231,8 @@ from chagai.core import measures
 from chagai.risk import montecarlo as mc
 from chagai.risk.prices import bundled_price_models
 from chagai.risk.security import profile_for_case_kind
-from chagai.risk.simulate import RiskSettings, risk_inputs
+from chagai.results import RiskSettings
+from chagai.risk.inputs import risk_inputs
 
 cases = int(sys.argv[1])
 case = bundled_case("reko-diq")

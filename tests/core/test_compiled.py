@@ -12,7 +12,7 @@ import numpy as np
 from chagai.cases.compile import Scenario, StakeSale, compile_case
 from chagai.cases.library import bundled_case
 from chagai.core.model import run_single
-from chagai.services import appraise
+from chagai.services.appraise import appraise
 
 SCRIPT = """
 import json, sys
@@ -47,7 +47,7 @@ SOLVE_SCRIPT = """
 import json
 from chagai.cases.compile import Scenario, StakeSale
 from chagai.cases.library import bundled_case
-from chagai.services import appraise
+from chagai.services.appraise import appraise
 scenario = Scenario(delay=1, sales=(StakeSale(0.15, "federal", "manara", 2028),))
 out = {}
 for project in ("reko-diq", "saindak", "sui"):

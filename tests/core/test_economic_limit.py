@@ -11,7 +11,7 @@ from chagai.cases.io import case_from_data
 from chagai.cases.library import bundled_case
 from chagai.core import kernel as k
 from chagai.core.model import run_with
-from chagai.services import appraise
+from chagai.services.appraise import appraise
 
 from ..conftest import FIXTURES
 

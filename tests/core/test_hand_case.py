@@ -16,7 +16,7 @@ import pytest
 from chagai.cases.compile import Scenario
 from chagai.cases.io import load_case_text
 from chagai.core import kernel as k
-from chagai.services import appraise
+from chagai.services.appraise import appraise
 
 CASE = """
 id: hand-mine

@@ -20,7 +20,9 @@ from scipy.stats import norm, poisson
 
 from chagai.cases.compile import Compiled, compile_case
 from chagai.cases.library import bundled_case
+from chagai.results import RiskSettings
 from chagai.risk import montecarlo as mc
+from chagai.risk.inputs import risk_inputs
 from chagai.risk.prices import bundled_price_models
 from chagai.risk.security import (
     OUTAGE_TABLE_CELLS,
@@ -32,7 +34,6 @@ from chagai.risk.security import (
     profile_for_case_kind,
     stationary_active,
 )
-from chagai.risk.simulate import RiskSettings, risk_inputs, simulate
 
 Z = 5.0
 """Half-width of every band, in standard errors."""
@@ -362,24 +363,3 @@ def test_pause_moments_are_the_exact_distributions() -> None:
     assert sd == pytest.approx(math.sqrt(exact @ (count - exact @ count) ** 2), rel=1e-13)
     calm = risk_inputs(_compiled("reko-diq"), RiskSettings(schedule=False), None, _mine())
     assert calm.pause_moments() == (0.0, 0.0)  # no pauses: no pause score
-
-
-# ------------------------------------------------------------------------------- the draws are the run's draws
-
-
-def test_drawn_inputs_are_those_a_run_uses() -> None:
-    case = bundled_case("reko-diq")
-    sim = simulate(case, 3_000, seed=5, chunk_size=1_000, irr_sample=0)
-    compiled = sim.compiled
-    inputs = risk_inputs(compiled, sim.risk, sim.price_models, sim.profile)
-    draws = mc.draw_inputs(inputs, compiled.prices, 5, 3_000)
-    np.testing.assert_array_equal(draws.inputs.astype(np.float32), sim.arrays.inputs)
-    assert draws.valid.all()
-    part = mc.draw_inputs(inputs, compiled.prices, 5, 333, first_path=1_234)
-    paths = slice(1_234, 1_567)
-    np.testing.assert_array_equal(part.price, draws.price[:, :, paths])
-    np.testing.assert_array_equal(part.availability, draws.availability[:, paths])
-    for name in ("capex_factor", "delay", "inputs", "valid"):
-        np.testing.assert_array_equal(getattr(part, name), getattr(draws, name)[paths])
-    with pytest.raises(ValueError, match="n_paths"):
-        mc.draw_inputs(inputs, compiled.prices, 5, -1)

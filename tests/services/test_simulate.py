@@ -204,7 +204,7 @@ def test_mean_shares_are_ratios_of_the_mean_present_values(reko) -> None:  # typ
     )
     assert means[measures.M_NPV_PRE] < 0
     assert math.isnan(next(d.mean for d in failing.distributions if d.key == "aetr"))
-    assert failing.model_dump()["distributions"][measures.M_AETR]["mean"] is None
+    assert failing.model_dump(mode="json")["distributions"][measures.M_AETR]["mean"] is None
 
 
 @pytest.mark.parametrize("case_id", ["reko-diq", "saindak"])

@@ -34,6 +34,7 @@ from chagai.cases.compile import Scenario, compile_case
 from chagai.cases.io import case_hash
 from chagai.cases.overrides import apply_overrides
 from chagai.cases.schema import Case
+from chagai.config import settings
 from chagai.errors import ChagaiError, InputError, Issue, NotFoundError
 from chagai.registry import models as m
 from chagai.registry import repo
@@ -90,9 +91,9 @@ def job_threads() -> int:
     """Threads a job uses: ``CHAGAI_JOB_THREADS``, else one fewer than numba may use (at least one)."""
     from chagai.risk.montecarlo import max_threads
 
-    text = os.environ.get("CHAGAI_JOB_THREADS", "").strip()
-    if text.isdigit() and int(text) > 0:
-        return min(int(text), max_threads())
+    chosen = settings().job_threads
+    if chosen is not None:
+        return min(chosen, max_threads())
     return max(1, max_threads() - 1)
 
 

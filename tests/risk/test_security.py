@@ -34,7 +34,8 @@ from chagai.risk.security import (
     stationary_active,
     write_profiles,
 )
-from chagai.risk.security.calibration import PLACEHOLDERS, derived_values
+from chagai.risk.security.calibration import derived_values
+from chagai.risk.security.calibration_file import PLACEHOLDERS
 
 from ..conftest import SHARED_DATA, shared_data
 

@@ -38,7 +38,8 @@ The modules, one thing each:
 * :mod:`~chagai.risk.security.outages`: pause distribution, tabulated outage totals, expected output loss;
 * :mod:`~chagai.risk.security.markov`: the maximum-likelihood fit of the regime chain;
 * :mod:`~chagai.risk.security.readers`: readers of the UCDP/PRIO and GTD-derived files;
-* :mod:`~chagai.risk.security.calibration`: the calibration data file and the calibration of the profiles;
+* :mod:`~chagai.risk.security.calibration_file`: the model and checks of the calibration data file;
+* :mod:`~chagai.risk.security.calibration`: the values derived from the data, and the calibration of the profiles;
 * :mod:`~chagai.risk.security.bundled`: the stored profiles, read and written, looked up by id or case kind.
 """
 
@@ -53,11 +54,11 @@ from chagai.risk.security.bundled import (
     security_profile,
     write_profiles,
 )
-from chagai.risk.security.calibration import (
+from chagai.risk.security.calibration import calibrate_security
+from chagai.risk.security.calibration_file import (
     SecurityCalibration,
     bundled_calibration,
     bundled_calibration_path,
-    calibrate_security,
     read_calibration,
 )
 from chagai.risk.security.markov import MarkovFit, fit_markov

@@ -41,7 +41,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import yaml
 
-from chagai.cases.compile import DAYS_PER_YEAR
 from chagai.cases.schema import (
     CLAIM_BOUND_TOLERANCE,
     CLAIM_TOLERANCE,
@@ -54,6 +53,7 @@ from chagai.cases.schema import (
 )
 from chagai.cases.units import DIMENSIONS, TROY_OUNCE_G
 from chagai.core import kernel as k
+from chagai.core.calendar import DAYS_PER_YEAR
 from chagai.core.metrics import npv
 
 if TYPE_CHECKING:

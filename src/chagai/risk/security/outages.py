@@ -14,6 +14,7 @@ import numpy.typing as npt
 from scipy.special import gammainc
 from scipy.stats import poisson
 
+from chagai.core.calendar import DAYS_PER_YEAR
 from chagai.risk.security.profile import SecurityProfile
 from chagai.risk.security.regime import mean_event_rate
 
@@ -67,14 +68,14 @@ def pause_distribution(
 def expected_output_loss(profile: SecurityProfile) -> float:
     """Long-run expected share of a year's output lost to events [fraction of output].
 
-    Mean rate x (severe share x severe days + ordinary share x ordinary days x loss) / 365.25, ignoring overlaps
+    Mean rate x (severe share x severe days + ordinary share x ordinary days x loss) / DAYS_PER_YEAR, ignoring overlaps
     and the cap at a whole year.
     """
     days = (
         profile.severe_probability * profile.severe_days_mean
         + (1.0 - profile.severe_probability) * profile.outage_days_mean * profile.outage_loss
     )
-    return mean_event_rate(profile) * days / 365.25
+    return mean_event_rate(profile) * days / DAYS_PER_YEAR
 
 
 OUTAGE_TABLE_CELLS = 2048

@@ -20,6 +20,7 @@ from scipy.stats import norm, poisson
 
 from chagai.cases.compile import Compiled, compile_case
 from chagai.cases.library import bundled_case
+from chagai.core.calendar import DAYS_PER_COMMON_YEAR
 from chagai.results import RiskSettings
 from chagai.risk import montecarlo as mc
 from chagai.risk.inputs import risk_inputs
@@ -238,8 +239,8 @@ def test_outage_totals_follow_the_compound_poisson_law(profile_id: str, active: 
         p_active_to_calm=0.0,
         start_active_probability=1.0 if active else 0.0,
         severe_probability=1.0 if severe else 0.0,
-        severe_days_mean=mc.DAYS_A_YEAR / 1000,
-        outage_days_mean=mc.DAYS_A_YEAR / 1000,
+        severe_days_mean=DAYS_PER_COMMON_YEAR / 1000,
+        outage_days_mean=DAYS_PER_COMMON_YEAR / 1000,
         outage_loss=1.0,
         delay_probability_calm=0.0,
         delay_probability_active=0.0,
@@ -273,7 +274,7 @@ def test_mean_availability_follows_the_regime_and_the_event_rates(profile_id: st
     per_event = (
         profile.severe_probability * profile.severe_days_mean
         + (1 - profile.severe_probability) * profile.outage_days_mean * profile.outage_loss
-    ) / mc.DAYS_A_YEAR
+    ) / DAYS_PER_COMMON_YEAR
     p = active_probability(profile, np.arange(n_years))
     expected = 1.0 - per_event * (p * profile.event_rate_active + (1 - p) * profile.event_rate_calm)
     sample = draws.availability.mean(axis=1)

@@ -37,13 +37,13 @@ from chagai.cases.schema import (
     Quantity,
 )
 from chagai.core import kernel as k
+from chagai.core.calendar import DAYS_PER_YEAR
 from chagai.errors import InputError, Issue
 
 MAX_YEARS = 120
 """Longest horizon the model runs [yr]."""
 DELAY_MARGIN = 12
 """Years added after the base end of production, so delays and outages still fit in the horizon [yr]."""
-DAYS_PER_YEAR = 365.25
 
 
 @dataclass(frozen=True)

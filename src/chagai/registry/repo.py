@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import getpass
-import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from chagai.cases.library import bundled_cases
 from chagai.cases.overrides import apply_overrides
 from chagai.cases.regimes import all_regimes
 from chagai.cases.schema import Case, normalise_name
+from chagai.config import settings
 from chagai.errors import InputError, Issue, NotFoundError, RegistryError
 from chagai.registry import models as m
 from chagai.registry.db import Registry
@@ -36,7 +36,7 @@ def current_actor() -> str:
         fallback = getpass.getuser()
     except (KeyError, OSError):
         fallback = "unknown"
-    return os.environ.get("CHAGAI_USER") or fallback
+    return settings().user or fallback
 
 
 @dataclass

@@ -40,6 +40,7 @@ import numpy as np
 from numba import prange
 
 from chagai.core import kernel as k
+from chagai.core.calendar import DAYS_PER_COMMON_YEAR
 from chagai.core.jit import jit, parallel_jit
 from chagai.core.measures import (
     N_MEASURES,
@@ -247,8 +248,6 @@ class RiskInputs:
 BLOCK = 128
 """Paths run through the annual model together (:func:`chagai.core.kernel.run_block`): one block per task."""
 
-DAYS_A_YEAR = 365.0
-
 
 @jit
 def _draw_block(
@@ -278,8 +277,8 @@ def _draw_block(
     construction_start, construction_years = risk.construction_start, risk.construction_years
     # outage totals of the two kinds (independent compound Poisson sums), tabulated by regime
     outages = risk.outage_quantiles
-    severe_years = sec[S_SEVERE_DAYS] / DAYS_A_YEAR  # share of a year lost per mean severe stoppage
-    partial_years = sec[S_DAYS] * sec[S_LOSS] / DAYS_A_YEAR  # per mean ordinary outage
+    severe_years = sec[S_SEVERE_DAYS] / DAYS_PER_COMMON_YEAR  # share of a year lost per mean severe stoppage
+    partial_years = sec[S_DAYS] * sec[S_LOSS] / DAYS_PER_COMMON_YEAR  # per mean ordinary outage
     states = np.empty(m, dtype=np.uint64)
     u = np.empty(m)
     lanes = np.empty(m, dtype=np.int64)

@@ -42,7 +42,6 @@ from typing import Any
 import numpy as np
 import yaml
 
-from chagai.cases.compile import DAYS_PER_YEAR
 from chagai.cases.schema import (
     CLAIM_BOUND_TOLERANCE,
     CLAIM_TOLERANCE,
@@ -55,6 +54,7 @@ from chagai.cases.schema import (
 )
 from chagai.cases.units import DIMENSIONS, TROY_OUNCE_G
 from chagai.core import kernel as k
+from chagai.core.calendar import DAYS_PER_YEAR
 from chagai.core.metrics import npv
 from chagai.formatting import percent_text
 from chagai.results import ClaimCheck, VerdictStatus

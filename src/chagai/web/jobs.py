@@ -33,6 +33,7 @@ from chagai import __version__
 from chagai.cases.compile import Scenario
 from chagai.cases.io import case_hash
 from chagai.cases.schema import Case
+from chagai.config import settings
 from chagai.errors import ChagaiError, InputError, Issue, NotFoundError
 from chagai.registry import models as m
 from chagai.registry import repo
@@ -88,9 +89,9 @@ def lower_priority() -> None:
 
 def job_threads() -> int:
     """Threads a job uses: ``CHAGAI_JOB_THREADS``, else one fewer than numba may use (at least one)."""
-    text = os.environ.get("CHAGAI_JOB_THREADS", "").strip()
-    if text.isdigit() and int(text) > 0:
-        return min(int(text), max_threads())
+    chosen = settings().job_threads
+    if chosen is not None:
+        return min(chosen, max_threads())
     return max(1, max_threads() - 1)
 
 

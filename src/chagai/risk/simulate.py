@@ -276,9 +276,9 @@ def risk_inputs(
 ) -> mc.RiskInputs:
     """The compiled case's random inputs under ``settings``."""
     params = compiled.params
-    capacity = params.capacity
+    capacity = params.production.capacity
     first_production = int(np.argmax(capacity > 0)) if np.any(capacity > 0) else len(capacity)
-    start = params.shift_from
+    start = params.production.shift_from
     construction = max(0, first_production - start) if start < len(capacity) else 0
     return mc.RiskInputs(
         prices=_price_process(compiled, models, settings),
@@ -367,7 +367,7 @@ def summarise(sim: Simulation) -> None:
             {
                 "party": party.id,
                 "label": party.label,
-                "level": levels[int(sim.compiled.params.party_level[p])],
+                "level": levels[int(sim.compiled.params.stakes.party_level[p])],
                 **{key: value for key, value in d.as_dict().items() if key not in ("key", "label")},
                 "p_loss": _share(a.party_npv[:, column] < 0, valid, n_valid),
             }

@@ -211,39 +211,11 @@ def npv_1d(rate: float, flows: F64) -> float:
     return ((chain3 * step + chain2) * step + chain1) * step + chain0
 
 
-_PAIRWISE_BLOCK: Final = 128
-"""Longest run numpy sums with eight running sums before it splits the run in two [-]."""
-
-
-@jit
-def _product_sum_block(flows: F64, factors: F64, start: int, count: int) -> float:
-    """Sum of ``flows[i] * factors[i]`` over a run of at most 128 entries from ``start``, as numpy adds it."""
-    if count < 8:
-        total = 0.0
-        for i in range(start, start + count):
-            total += flows[i] * factors[i]
-        return total
-    r = np.empty(8)
-    for j in range(8):
-        r[j] = flows[start + j] * factors[start + j]
-    i = 8
-    while i < count - count % 8:
-        for j in range(8):
-            r[j] += flows[start + i + j] * factors[start + i + j]
-        i += 8
-    total = float(((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7])))
-    while i < count:
-        total += flows[start + i] * factors[start + i]
-        i += 1
-    return total
-
-
 @jit
 def discounted_sum(flows: F64, factors: F64) -> float:
-    """``sum(flows * factors)`` exactly as :func:`npv` computes it, for compiled code (one path).
+    """``sum(flows * factors)`` for compiled code, one path (a dot product).
 
-    With ``factors = discount_factors(rate, n_years)`` this is ``npv(rate, flows)`` to the last bit: the products
-    are added in numpy's pairwise order (runs of up to 128 with eight running sums, longer runs split in two).
+    With ``factors = discount_factors(rate, n_years)`` this is ``npv(rate, flows)`` to rounding.
 
     Parameters
     ----------
@@ -257,35 +229,7 @@ def discounted_sum(flows: F64, factors: F64) -> float:
     float
         The discounted sum [money, as ``flows``].
     """
-    # numpy splits a run longer than a block at half its length (rounded down to a multiple of 8) and adds the
-    # sums of the two halves; the splits are walked here with a stack (compiled recursion cannot be cached)
-    starts = np.empty(64, dtype=np.int64)
-    counts = np.empty(64, dtype=np.int64)
-    phase = np.zeros(64, dtype=np.int64)  # 0: split next; 1: left half summed; 2: both halves summed
-    left = np.empty(64)
-    starts[0], counts[0], top = 0, flows.shape[0], 1
-    last = 0.0
-    while top > 0:
-        i = top - 1
-        if counts[i] <= _PAIRWISE_BLOCK:
-            last = _product_sum_block(flows, factors, starts[i], counts[i])
-            top -= 1
-            continue
-        half = counts[i] // 2
-        half -= half % 8
-        if phase[i] == 0:
-            phase[i] = 1
-            starts[top], counts[top], phase[top] = starts[i], half, 0
-            top += 1
-        elif phase[i] == 1:
-            left[i] = last
-            phase[i] = 2
-            starts[top], counts[top], phase[top] = starts[i] + half, counts[i] - half, 0
-            top += 1
-        else:
-            last = left[i] + last
-            top -= 1
-    return last
+    return float(np.dot(flows, factors))
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -322,63 +322,6 @@ def montecarlo_section() -> None:
     )
 
 
-VECMATH_TIMER = """
-import json, sys, time
-import numpy as np
-mode, paths = sys.argv[1], int(sys.argv[2])
-if mode == "libm":  # the C library's exp and log in place of the arithmetic ones, before the model is imported
-    sys.path.insert(0, sys.argv[3])
-    import libm_twins
-    from chagai.core import vecmath
-    vecmath.exp_arith, vecmath.log_arith = libm_twins.exp_libm, libm_twins.log_libm
-from chagai.cases.library import bundled_case
-from chagai.risk.simulate import simulate
-case = bundled_case("reko-diq")
-simulate(case, 2_000, seed=1)  # compile (or load the cache) outside the timing
-start = time.perf_counter()
-sim = simulate(case, paths, seed=7, chunk_size=100_000)
-wall = time.perf_counter() - start
-print(json.dumps({"wall": wall, "mean_npv": float(np.mean(sim.arrays.metrics[:, 1], dtype=np.float64))}))
-"""
-
-LIBM_TWINS = """
-import math
-import numba
-
-
-@numba.njit(cache=True, nogil=True, error_model="numpy")
-def exp_libm(x):
-    return math.exp(x)
-
-
-@numba.njit(cache=True, nogil=True, error_model="numpy")
-def log_libm(x):
-    return math.log(x)
-"""
-
-
-def vecmath_section(paths: int = 300_000, repeat: int = 3) -> None:
-    """The Monte Carlo with :mod:`chagai.core.vecmath`'s exp and log against the C library's, side by side."""
-    print(f"\n## exp and log in the compiled Monte Carlo (Reko Diq, {paths:,d} paths, median of {repeat} runs)")
-    folder = Path(tempfile.mkdtemp(prefix="chagai-bench-libm-"))
-    (folder / "libm_twins.py").write_text(LIBM_TWINS, encoding="utf-8")
-    libm_env = {**os.environ, "CHAGAI_NUMBA_CACHE": str(folder / "cache")}  # its own compiled model
-    walls: dict[str, list[float]] = {"arith": [], "libm": []}
-    means: dict[str, float] = {}
-    for _ in range(repeat):  # alternate, so a busy moment of the machine falls on both
-        for mode in walls:
-            env = libm_env if mode == "libm" else None
-            run = _run_json(VECMATH_TIMER, mode, str(paths), str(folder), env=env)
-            walls[mode].append(run["wall"])
-            means[mode] = run["mean_npv"]
-    arith, libm = statistics.median(walls["arith"]), statistics.median(walls["libm"])
-    print(f"{'chagai.core.vecmath (exp_arith, log_arith)':44s}{arith:9.2f}s{paths / arith:13,.0f} paths/s")
-    print(f"{'math.exp, math.log (C library)':44s}{libm:9.2f}s{paths / libm:13,.0f} paths/s")
-    print(f"vecmath / libm wall time: {arith / libm:.3f} (below 1: vecmath is faster)")
-    change = abs(means["arith"] - means["libm"]) / max(1.0, abs(means["libm"]))
-    print(f"mean post-tax NPV, relative change between the two: {change:.1e}")
-
-
 # ---------------------------------------------------------------------------------------------------------
 # web: the API under load, and pages beside a long simulation job
 
@@ -592,7 +535,6 @@ def main() -> int:
     print(f"chagai benchmarks, Python {sys.version.split()[0]}")
     appraisal_section()
     montecarlo_section()
-    vecmath_section()
     registry_section()
     web_section()
     return 0

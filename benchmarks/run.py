@@ -119,11 +119,11 @@ from chagai.cases.compile import compile_case
 from chagai.cases.library import bundled_case
 from chagai.core.model import run_single
 compiled = compile_case(bundled_case(sys.argv[1]))
-run_single(compiled, compiled.prices)  # compile (or load from cache) outside the timing
+run_single(compiled.model_inputs, compiled.prices)  # compile (or load from cache) outside the timing
 n = int(sys.argv[2])
 start = time.perf_counter()
 for _ in range(n):
-    run_single(compiled, compiled.prices)
+    run_single(compiled.model_inputs, compiled.prices)
 print(json.dumps({"per_run": (time.perf_counter() - start) / n, "years": len(compiled.years)}))
 """
 
@@ -241,7 +241,7 @@ ri = risk_inputs(compiled, RiskSettings(), bundled_price_models(), profile_for_c
 arrays = ri.arrays(compiled.prices)
 n = len(compiled.years)
 discount = 1.1 ** -np.arange(n, dtype=np.float64)
-parties = np.arange(compiled.params.party_level.shape[0])
+parties = np.arange(compiled.params.stakes.party_level.shape[0])
 
 
 def preprocess(c):

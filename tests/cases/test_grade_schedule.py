@@ -27,9 +27,9 @@ def _with_schedule(copper: float, years: int = 2) -> dict:
 
 def test_early_grade_then_the_rest_keeps_the_life_of_mine_metal() -> None:
     compiled = compile_case(case_from_data(_with_schedule(0.8)), Scenario())
-    lines, _ = run_single(compiled, compiled.prices)
+    lines, _ = run_single(compiled.model_inputs, compiled.prices)
     milled = lines[k.L.throughput]
-    per_unit = compiled.params.yields[0] / (0.9 * 0.96)  # copper grade [fraction] by year of production
+    per_unit = compiled.params.production.yields[0] / (0.9 * 0.96)  # copper grade [fraction] by year of production
     assert per_unit[0] == pytest.approx(0.008)
     assert per_unit[1] == pytest.approx(0.008)
     # 10 Mt at 0.5%: 2 x 2 Mt at 0.8% leaves 6 Mt at (50 kt - 32 kt) / 6 Mt = 0.3%

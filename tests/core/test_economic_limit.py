@@ -80,7 +80,7 @@ def test_a_fixed_end_year_is_kept() -> None:
     last = int(limited.years[np.flatnonzero(limited.line("throughput") > 0)[-1]])
     fixed = case.model_copy(update={"production": case.production.model_copy(update={"end_year": last + 5})})
     compiled = compile_case(fixed, Scenario())
-    assert compiled.params.economic_limit is False
-    assert limited.compiled.params.economic_limit is True
+    assert compiled.params.production.economic_limit is False
+    assert limited.compiled.params.production.economic_limit is True
     beyond = appraise(fixed, solve=False)
     assert np.any(beyond.line("throughput")[beyond.years > last] > 0)

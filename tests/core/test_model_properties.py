@@ -79,7 +79,7 @@ def cases(draw: st.DrawFn) -> tuple[dict, Scenario]:
 
 def _run(doc: dict, scenario: Scenario) -> tuple[np.ndarray, np.ndarray, object]:
     compiled = compile_case(case_from_data(doc), scenario)
-    lines, parties = run_single(compiled, compiled.prices)
+    lines, parties = run_single(compiled.model_inputs, compiled.prices)
     return lines, parties, compiled
 
 
@@ -96,7 +96,7 @@ def test_cash_is_conserved_every_year(generated: tuple[dict, Scenario]) -> None:
         parties.sum(axis=0) + lines[k.L.dividend_withholding], lines[k.L.equity_cash_flow], atol=1e-7
     )
     government = lines[k.L.government_federal] + lines[k.L.government_provincial]
-    private = sum(parties[p] for p, lvl in enumerate(_run(*generated)[2].params.party_level) if lvl == 0)
+    private = sum(parties[p] for p, lvl in enumerate(_run(*generated)[2].params.stakes.party_level) if lvl == 0)
     np.testing.assert_allclose(
         lines[k.L.pre_tax_ncf], government + private + lines[k.L.lenders_net] + lines[k.L.community], atol=1e-7
     )
@@ -125,7 +125,7 @@ def test_debt_is_repaid_or_default_is_flagged(generated: tuple[dict, Scenario]) 
 @SETTINGS
 def test_stakes_sum_to_one_every_year(generated: tuple[dict, Scenario]) -> None:
     _, _, compiled = _run(*generated)
-    np.testing.assert_allclose(compiled.params.stake_share.sum(axis=0), 1.0, atol=1e-9)
+    np.testing.assert_allclose(compiled.params.stakes.share.sum(axis=0), 1.0, atol=1e-9)
 
 
 @given(cases(), st.floats(0.0, 0.3), st.floats(0.001, 0.3))
@@ -165,7 +165,7 @@ def test_a_block_writes_every_line_whatever_its_arrays_held(generated: tuple[dic
     availability = np.full((n, block), compiled.scenario.availability)
     out = np.full((k.N_LINES, n, block), np.nan)
     out[:, :, 1] = 7.0e9
-    party_net = np.full((params.party_level.shape[0], n, block), -3.0)
+    party_net = np.full((params.stakes.party_level.shape[0], n, block), -3.0)
     k.run_block(
         params,
         price,

@@ -70,7 +70,7 @@ def test_zero_volatility_equals_the_deterministic_appraisal(reko) -> None:  # ty
     inputs = risk_inputs(compiled, sim.risk, sim.price_models, None)
     n = len(compiled.years)
     out_metrics = np.empty((1, measures.N_MEASURES))
-    party = np.empty((1, compiled.params.party_level.shape[0]))
+    party = np.empty((1, compiled.params.stakes.party_level.shape[0]))
     mc.simulate_chunk(
         compiled.params,
         inputs.arrays(compiled.prices),
@@ -78,7 +78,7 @@ def test_zero_volatility_equals_the_deterministic_appraisal(reko) -> None:  # ty
         0,
         1.1 ** -np.arange(n, dtype=np.float64),
         int(compiled.years[0]),
-        np.arange(compiled.params.party_level.shape[0]),
+        np.arange(compiled.params.stakes.party_level.shape[0]),
         out_metrics,
         party,
         np.empty(1, dtype=np.int8),

@@ -38,6 +38,7 @@ from chagai.cases.schema import (
 )
 from chagai.core import kernel as k
 from chagai.core.calendar import DAYS_PER_YEAR
+from chagai.core.model import ModelInputs
 from chagai.errors import InputError, Issue
 
 MAX_YEARS = 120
@@ -245,6 +246,17 @@ class Compiled:
     def valuation_year(self) -> int:
         """Calendar year of year index 0."""
         return int(self.years[0])
+
+    @property
+    def model_inputs(self) -> ModelInputs:
+        """What a deterministic run needs: the kernel parameters, the base prices and the scenario's draw."""
+        return ModelInputs(
+            params=self.params,
+            prices=self.prices,
+            availability=float(self.scenario.availability),
+            capex_factor=float(self.scenario.overrun),
+            delay=int(self.scenario.delay),
+        )
 
     @cached_property
     def inputs_hash(self) -> str:
@@ -590,20 +602,20 @@ def _loan_arrays(loans: list[Facility], rates: dict[str, float]) -> dict[str, np
             _q(f.commitment_fee),
         )
         merged[terms] = merged.get(terms, 0.0) + f.amount.to("US$m")
-    arrays = {"fac_amount": np.array(list(merged.values()), dtype=float)}
+    arrays = {"amount": np.array(list(merged.values()), dtype=float)}
     for i, (name, dtype) in enumerate(_LOAN_TERMS):
         arrays[name] = np.array([terms[i] for terms in merged], dtype=dtype)
     return arrays
 
 
 _LOAN_TERMS: tuple[tuple[str, type], ...] = (
-    ("fac_rate", np.float64),
-    ("fac_grace", np.int64),
-    ("fac_tenor", np.int64),
-    ("fac_profile", np.int64),
-    ("fac_target_dscr", np.float64),
-    ("fac_upfront_fee", np.float64),
-    ("fac_commitment_fee", np.float64),
+    ("rate", np.float64),
+    ("grace", np.int64),
+    ("tenor", np.int64),
+    ("profile", np.int64),
+    ("target_dscr", np.float64),
+    ("upfront_fee", np.float64),
+    ("commitment_fee", np.float64),
 )
 """The terms that tell loans apart, in the order :func:`_loan_arrays` keys them, with their array types."""
 
@@ -730,59 +742,67 @@ def compile_case(case: Case, scenario: Scenario | None = None) -> Compiled:
     with_stakes = {party_index[p] for p in (*holders, *payers)}  # the parties with equity flows
 
     params = k.Params(
-        kind=kind,
-        capacity=capacity,
-        reserve=float(reserve),
-        yields=yields,
-        product_yield=product_yield,
-        selling_cost=_q(costs.selling_cost_per_tonne_product, "US$/t"),
-        opex_per_unit=float(opex_unit),
-        fixed_opex=_q(costs.fixed_opex, "US$m/yr"),
-        sustaining_per_unit=float(sustaining_unit),
-        sustaining_fixed=_q(costs.sustaining_capex, "US$m/yr"),
-        closure_cost=_q(costs.closure, "US$m"),
-        capex=capex,
-        shift_from=int(shift_from),
-        end_index=end_index,
-        economic_limit=not (isinstance(prod, GasProduction) and prod.end_year is not None),
-        royalty_rate=np.array([r.rate.canonical() for r in royalties], dtype=float),
-        royalty_base=np.array([k.BASE_NSR if r.base == "nsr" else k.BASE_GROSS for r in royalties], dtype=np.int64),
-        royalty_payee=np.array([payee[r.payee] for r in royalties], dtype=np.int64),
-        advance_schedule=schedule,
-        advance_first=int(advance_first),
-        advance_cap=_q(advance.cap if advance else None, "US$m"),
-        advance_credit_start=float(credit_start),
-        advance_payee=payee[advance.payee] if advance else k.PAYEE_PROVINCIAL,
-        cit_rate=_q(terms.income_tax_rate if terms else None),
-        tax_holiday_years=int(holiday_years),
-        super_tax_rate=_q(terms.super_tax_rate if terms else None),
-        minimum_tax_rate=_q(terms.minimum_tax_rate if terms else None),
-        presumptive_rate=_q(terms.presumptive_tax_rate if terms else None),
-        income_tax_payee=payee[terms.income_tax_payee] if terms else k.PAYEE_FEDERAL,
-        dep_method=dep_method,
-        dep_rate=float(dep_rate),
-        loss_years=-1 if terms is None or terms.loss_carry_forward_years is None else terms.loss_carry_forward_years,
-        wht_dividend=_q(terms.dividend_withholding if terms else None),
-        wht_interest=_q(terms.interest_withholding if terms else None),
-        rent=_q(terms.rent if terms else None, "US$m/yr"),
-        ps_state_share=_q(profit_share.state_share if profit_share else None),
-        ps_pass_through=_q(profit_share.provincial_pass_through if profit_share else None),
-        ps_social=_q(profit_share.social_uplift if profit_share else None),
-        **_loan_arrays(loans, loan_rates),
-        debt_fraction=float(debt_fraction),
-        stake_share=stake_share,
-        stake_kind=np.array(kinds, dtype=np.int64),
-        stake_party=np.array([party_index[h] for h in holders], dtype=np.int64),
-        stake_payer=np.array([party_index[p] for p in payers], dtype=np.int64),
-        stake_carry_rate=np.array(carry, dtype=float),
-        stake_withholding=np.array(withholding, dtype=float),
-        party_level=np.array([_level(p) for p in parties], dtype=np.int64),
-        government_parties=np.array(
-            [i for i, p in enumerate(parties) if _level(p) != k.LEVEL_PRIVATE and i in with_stakes], dtype=np.int64
+        production=k.ProductionTerms(
+            kind=kind,
+            capacity=capacity,
+            reserve=float(reserve),
+            yields=yields,
+            product_yield=product_yield,
+            selling_cost=_q(costs.selling_cost_per_tonne_product, "US$/t"),
+            opex_per_unit=float(opex_unit),
+            fixed_opex=_q(costs.fixed_opex, "US$m/yr"),
+            sustaining_per_unit=float(sustaining_unit),
+            sustaining_fixed=_q(costs.sustaining_capex, "US$m/yr"),
+            closure_cost=_q(costs.closure, "US$m"),
+            capex=capex,
+            shift_from=int(shift_from),
+            end_index=end_index,
+            economic_limit=not (isinstance(prod, GasProduction) and prod.end_year is not None),
         ),
-        transfer_party=np.array([party_index[t.party] for t in transfers], dtype=np.int64),
-        transfer_year=np.array([t.year_index for t in transfers], dtype=np.int64),
-        transfer_amount=np.array([t.amount for t in transfers], dtype=float),
+        fiscal=k.FiscalRules(
+            royalty_rate=np.array([r.rate.canonical() for r in royalties], dtype=float),
+            royalty_base=np.array([k.BASE_NSR if r.base == "nsr" else k.BASE_GROSS for r in royalties], dtype=np.int64),
+            royalty_payee=np.array([payee[r.payee] for r in royalties], dtype=np.int64),
+            advance_schedule=schedule,
+            advance_first=int(advance_first),
+            advance_cap=_q(advance.cap if advance else None, "US$m"),
+            advance_credit_start=float(credit_start),
+            advance_payee=payee[advance.payee] if advance else k.PAYEE_PROVINCIAL,
+            income_tax_rate=_q(terms.income_tax_rate if terms else None),
+            tax_holiday_years=int(holiday_years),
+            super_tax_rate=_q(terms.super_tax_rate if terms else None),
+            minimum_tax_rate=_q(terms.minimum_tax_rate if terms else None),
+            presumptive_rate=_q(terms.presumptive_tax_rate if terms else None),
+            income_tax_payee=payee[terms.income_tax_payee] if terms else k.PAYEE_FEDERAL,
+            depreciation_method=dep_method,
+            depreciation_rate=float(dep_rate),
+            loss_years=-1
+            if terms is None or terms.loss_carry_forward_years is None
+            else terms.loss_carry_forward_years,
+            dividend_withholding=_q(terms.dividend_withholding if terms else None),
+            interest_withholding=_q(terms.interest_withholding if terms else None),
+            rent=_q(terms.rent if terms else None, "US$m/yr"),
+            profit_share=_q(profit_share.state_share if profit_share else None),
+            profit_share_pass_through=_q(profit_share.provincial_pass_through if profit_share else None),
+            social_uplift=_q(profit_share.social_uplift if profit_share else None),
+        ),
+        loans=k.LoanTerms(**_loan_arrays(loans, loan_rates), debt_fraction=float(debt_fraction)),
+        stakes=k.StakeTerms(
+            share=stake_share,
+            kind=np.array(kinds, dtype=np.int64),
+            holder=np.array([party_index[h] for h in holders], dtype=np.int64),
+            payer=np.array([party_index[p] for p in payers], dtype=np.int64),
+            carry_rate=np.array(carry, dtype=float),
+            withholding=np.array(withholding, dtype=float),
+            party_level=np.array([_level(p) for p in parties], dtype=np.int64),
+            government_parties=np.array(
+                [i for i, p in enumerate(parties) if _level(p) != k.LEVEL_PRIVATE and i in with_stakes],
+                dtype=np.int64,
+            ),
+            transfer_party=np.array([party_index[t.party] for t in transfers], dtype=np.int64),
+            transfer_year=np.array([t.year_index for t in transfers], dtype=np.int64),
+            transfer_amount=np.array([t.amount for t in transfers], dtype=float),
+        ),
     )
     return Compiled(
         case=case,

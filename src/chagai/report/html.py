@@ -70,9 +70,9 @@ def _ownership(a: Appraisal) -> go.Figure:
     params, years = a.compiled.params, a.years
     fig = go.Figure()
     shares: dict[str, np.ndarray] = {}
-    for line in range(params.stake_share.shape[0]):
-        party = a.compiled.parties[int(params.stake_party[line])].label
-        shares[party] = shares.get(party, np.zeros(len(years))) + params.stake_share[line]
+    for line in range(params.stakes.share.shape[0]):
+        party = a.compiled.parties[int(params.stakes.holder[line])].label
+        shares[party] = shares.get(party, np.zeros(len(years))) + params.stakes.share[line]
     for party, share in shares.items():
         fig.add_trace(go.Scatter(x=years, y=100 * share, name=party, stackgroup="one", mode="lines"))
     fig.update_layout(title="Ownership over time (stakes in force each year)", yaxis_title="share [%]")

@@ -58,9 +58,9 @@ def risk_inputs(
 ) -> mc.RiskInputs:
     """The compiled case's random inputs under ``settings``."""
     params = compiled.params
-    capacity = params.capacity
+    capacity = params.production.capacity
     first_production = int(np.argmax(capacity > 0)) if np.any(capacity > 0) else len(capacity)
-    start = params.shift_from
+    start = params.production.shift_from
     construction = max(0, first_production - start) if start < len(capacity) else 0
     return mc.RiskInputs(
         prices=_price_process(compiled, models, settings),

@@ -357,7 +357,7 @@ def _draw_block(
                 valid[b] &= storable(price[c, t, b]) & (price[c, t, b] >= 0.0)
 
 
-@parallel_jit
+@jit
 def simulate_chunk(
     params: k.Params,
     risk: RiskArrays,
@@ -379,13 +379,40 @@ def simulate_chunk(
     thread; a path's result does not depend on which worker runs it); column ``c`` of ``party_npv`` is the NPV
     of party ``parties[c]``.
     """
+    _simulate_chunk(
+        params.production, params.fiscal, params.loans, params.stakes, risk, seed, first_path, discount, years0,
+        parties, metrics, party_npv, status, default_year, inputs, workers,
+    )  # fmt: skip
+
+
+@parallel_jit
+def _simulate_chunk(
+    production: k.ProductionTerms,
+    fiscal: k.FiscalRules,
+    loans: k.LoanTerms,
+    stakes: k.StakeTerms,
+    risk: RiskArrays,
+    seed: int,
+    first_path: int,
+    discount: np.ndarray,
+    years0: int,
+    parties: np.ndarray,
+    metrics: np.ndarray,
+    party_npv: np.ndarray,
+    status: np.ndarray,
+    default_year: np.ndarray,
+    inputs: np.ndarray,
+    workers: int,
+) -> None:
+    """:func:`simulate_chunk` with the terms passed one stage at a time (a parallel loop takes no nested tuple)."""
     n_paths = status.shape[0]
     n_c = risk.deck.shape[0]
     n = discount.shape[0]
-    n_parties = params.party_level.shape[0]
+    n_parties = stakes.party_level.shape[0]
     n_full = n_paths // BLOCK
     workers = max(1, min(workers, n_full))
     for worker in prange(workers):  # each worker keeps one set of block arrays for all its blocks
+        params = k.Params(production, fiscal, loans, stakes)
         price = np.empty((n_c, n, BLOCK))
         availability = np.empty((n, BLOCK))
         capex_factor = np.empty(BLOCK)
@@ -406,7 +433,7 @@ def simulate_chunk(
         first = n_full * BLOCK
         rows = slice(first, n_paths)
         _simulate_block(
-            params, risk, seed, first_path + first, discount, years0, parties,
+            k.Params(production, fiscal, loans, stakes), risk, seed, first_path + first, discount, years0, parties,
             metrics[rows], party_npv[rows], status[rows], default_year[rows], inputs[rows],
             np.empty((n_c, n, rest)), np.empty((n, rest)), np.empty(rest), np.empty(rest, dtype=np.int64),
             np.empty(rest, dtype=np.bool_), np.empty((k.N_LINES, n, rest)), np.empty((n_parties, n, rest)),
@@ -550,13 +577,13 @@ def run_simulation(
         msg = f"n_paths must be at least 1, got {n_paths}"
         raise ValueError(msg)
     chunk_size = max(1, min(chunk_size, n_paths))
-    n_years = params.capacity.shape[0]
+    n_years = params.production.capacity.shape[0]
     if risk.n_years != n_years:
         msg = f"the risk inputs are for {risk.n_years} years, the model has {n_years}: build them for this case"
         raise ValueError(msg)
     discount = discount_factors(discount_rate, n_years)
     # only parties that hold, fund or buy a stake have equity flows: store their NPVs, not every lender's zeros
-    tracked = np.unique(np.concatenate([params.stake_party, params.stake_payer])).astype(np.int64)
+    tracked = np.unique(np.concatenate([params.stakes.holder, params.stakes.payer])).astype(np.int64)
     out = SimulationArrays(
         seed=seed,
         n_paths=n_paths,
@@ -637,7 +664,7 @@ def draw_only_chunk(
     ``checksum[j]`` keeps a number from each path so the work cannot be optimised away.
     """
     n_c = risk.deck.shape[0]
-    n = params.capacity.shape[0]
+    n = params.production.capacity.shape[0]
     n_paths = checksum.shape[0]
     n_blocks = (n_paths + BLOCK - 1) // BLOCK
     for block in prange(n_blocks):
@@ -729,7 +756,7 @@ def draw_inputs(risk: RiskInputs, deck: np.ndarray, seed: int, n_paths: int, fir
     return out
 
 
-@parallel_jit
+@jit
 def irr_chunk(
     params: k.Params,
     risk: RiskArrays,
@@ -743,11 +770,32 @@ def irr_chunk(
 
     Row j of the outputs is path ``paths[j]``; column ``c`` of ``party_irr`` is the IRR of party ``parties[c]``.
     """
+    _irr_chunk(
+        params.production, params.fiscal, params.loans, params.stakes, risk, seed, paths, parties, project_irr,
+        party_irr,
+    )  # fmt: skip
+
+
+@parallel_jit
+def _irr_chunk(
+    production: k.ProductionTerms,
+    fiscal: k.FiscalRules,
+    loans: k.LoanTerms,
+    stakes: k.StakeTerms,
+    risk: RiskArrays,
+    seed: int,
+    paths: np.ndarray,
+    parties: np.ndarray,
+    project_irr: np.ndarray,
+    party_irr: np.ndarray,
+) -> None:
+    """:func:`irr_chunk` with the terms passed one stage at a time (a parallel loop takes no nested tuple)."""
     n_c = risk.deck.shape[0]
-    n = params.capacity.shape[0]
-    n_parties = params.party_level.shape[0]
+    n = production.capacity.shape[0]
+    n_parties = stakes.party_level.shape[0]
     n_blocks = (paths.shape[0] + BLOCK - 1) // BLOCK
     for block in prange(n_blocks):
+        params = k.Params(production, fiscal, loans, stakes)
         first = block * BLOCK
         m = min(BLOCK, paths.shape[0] - first)
         price = np.empty((n_c, n, m))

@@ -258,7 +258,7 @@ def summarise(
             SimulationStakeholder(
                 party=party.id,
                 label=party.label,
-                level=levels[int(compiled.params.party_level[p])],
+                level=levels[int(compiled.params.stakes.party_level[p])],
                 unit=d.unit,
                 mean=d.mean,
                 p10=d.p10,

@@ -135,7 +135,7 @@ def _lenders(a: Appraisal) -> Lenders:
     compiled, years = a.compiled, a.years
     loans = [f for f in compiled.case.financing if f.instrument == "loan"]
     params = compiled.params
-    amounts, rates = params.fac_amount, params.fac_rate  # the rates the model runs (real, as the cash flows)
+    amounts, rates = params.loans.amount, params.loans.rate  # the rates the model runs (real, as the cash flows)
     debt_rate = float((amounts * rates).sum() / amounts.sum()) if amounts.sum() > 0 else math.nan
     service = a.line("debt_service")
     cfads = a.line("cfads")
@@ -210,7 +210,7 @@ def _stakeholders(a: Appraisal) -> list[Stakeholder]:
             Stakeholder(
                 party=party.id,
                 label=party.label,
-                level=LEVEL_NAMES[int(a.compiled.params.party_level[p])],
+                level=LEVEL_NAMES[int(a.compiled.params.stakes.party_level[p])],
                 kind=party.kind,
                 npv=float(a.measures.party_npv[p]),
                 irr=rate,
@@ -245,7 +245,7 @@ def _sale_values(a: Appraisal) -> list[SaleValue]:
         with_sale = float(npv(r, a.party_net[sellers].sum(axis=0)))
         held = float(npv(r, holding.party_net[sellers].sum(axis=0)))
         gain = with_sale - held
-        level = int(params.party_level[sellers[0]])
+        level = int(params.stakes.party_level[sellers[0]])
         government_gain = math.nan
         if level != k.LEVEL_PRIVATE:
             line = "government_federal" if level == k.LEVEL_FEDERAL else "government_provincial"
@@ -468,8 +468,8 @@ def _solve_figures(a: Appraisal) -> list[Figure]:
     unit = compiled.price_units[primary]
     base_price = float(compiled.prices[primary, 0] * compiled.price_display_factor[primary])
 
-    pre_factor = price_factor_root(compiled, k.L.pre_tax_ncf, r, primary)
-    post_factor = price_factor_root(compiled, k.L.post_tax_ncf_unlevered, r, primary)
+    pre_factor = price_factor_root(compiled.model_inputs, k.L.pre_tax_ncf, r, primary)
+    post_factor = price_factor_root(compiled.model_inputs, k.L.post_tax_ncf_unlevered, r, primary)
     commodity = compiled.commodities[primary]
     none = "; n/a: no price from 1% to 2000% of the deck's makes it zero (the other products cover the costs)"
     figures = [
@@ -489,11 +489,11 @@ def _solve_figures(a: Appraisal) -> list[Figure]:
             f"as above, for the after-tax unlevered NPV at {r:.0%}" + (none if _nan(post_factor) else ""),
         ),
     ]
-    marginal = price_factor_root(compiled, k.L.post_tax_ncf_unlevered, r)
+    marginal = price_factor_root(compiled.model_inputs, k.L.post_tax_ncf_unlevered, r)
     metr = math.nan
     basis = "no price level makes the after-tax NPV zero"
     if np.isfinite(marginal):
-        lines = run_price_factors(compiled, np.array([marginal]))[0][0]
+        lines = run_price_factors(compiled.model_inputs, np.array([marginal]))[0][0]
         p, reason = project_irr(lines[k.L.pre_tax_ncf])
         basis = f"the marginal project has no pre-tax return: {reason}"
         if np.isfinite(p) and p != 0:
@@ -505,7 +505,7 @@ def _solve_figures(a: Appraisal) -> list[Figure]:
     figures.append(_figure("metr", "Marginal effective tax rate (METR)", metr, "fraction", basis))
     curve = []
     factors = np.round(np.arange(0.5, 2.01, 0.1), 2)
-    lines = run_price_factors(compiled, factors, primary)[0]
+    lines = run_price_factors(compiled.model_inputs, factors, primary)[0]
     pre = lines[:, k.L.pre_tax_ncf]
     pv_pre = np.asarray(npv(r, pre))  # one NPV per price factor, each as npv() of its row
     pv_government = np.asarray(npv(r, lines[:, k.L.government_federal] + lines[:, k.L.government_provincial]))
@@ -555,7 +555,7 @@ def appraise_compiled(compiled: Compiled, solve: bool = True) -> Appraisal:
     solve
         Also compute breakevens, METR and the progressivity curve (several extra model runs).
     """
-    lines, party_net = run_single(compiled, compiled.prices)
+    lines, party_net = run_single(compiled.model_inputs, compiled.prices)
     result = Appraisal(compiled, lines, party_net, compiled.scenario.discount_rate)
     result.figures = _figures(result)
     result.stakeholders = _stakeholders(result)
@@ -588,7 +588,7 @@ def government_items(a: AnnualRun) -> list[GovernmentItem]:
             federal -= provincial
         if federal or provincial:
             rows.append((label, federal, provincial))
-    levels = a.compiled.params.party_level
+    levels = a.compiled.params.stakes.party_level
     equity = [float(a.party_net[levels == lvl].sum()) for lvl in (k.LEVEL_FEDERAL, k.LEVEL_PROVINCIAL)]
     if any(equity):
         rows.append(("State equity, net (dividends - contributions)", equity[0], equity[1]))

@@ -140,10 +140,12 @@ class Evaluator:
         opex, grade = v.get("opex", 1.0), v.get("grade", 1.0)
         if opex != 1.0 or grade != 1.0:
             params = params._replace(
-                opex_per_unit=float(params.opex_per_unit * opex),
-                fixed_opex=float(params.fixed_opex * opex),
-                yields=np.ascontiguousarray(params.yields * grade),
-                product_yield=np.ascontiguousarray(params.product_yield * grade),
+                production=params.production._replace(
+                    opex_per_unit=float(params.production.opex_per_unit * opex),
+                    fixed_opex=float(params.production.fixed_opex * opex),
+                    yields=np.ascontiguousarray(params.production.yields * grade),
+                    product_yield=np.ascontiguousarray(params.production.product_yield * grade),
+                )
             )
         scenario = self.compiled.scenario
         if availability is None:

@@ -180,7 +180,7 @@ if mode == "full":
     years = len(sim.compiled.years)
     failed = int((sim.arrays.status != 0).sum())
 elif mode == "floor":
-    from chagai.risk import montecarlo as mc
+    from chagai.risk import montecarlo
     from chagai.results import RiskSettings
     from chagai.risk.inputs import risk_inputs
     from chagai.cases.compile import compile_case
@@ -189,10 +189,10 @@ elif mode == "floor":
     compiled = compile_case(case)
     ri = risk_inputs(compiled, RiskSettings(), bundled_price_models(), profile_for_case_kind(case.kind))
     args = (compiled.params, ri.arrays(compiled.prices), 7)
-    mc.draw_only_chunk(*args, 0, np.empty(1000))
+    montecarlo.draw_only_chunk(*args, 0, np.empty(1000))
     start = time.perf_counter()
     for first in range(0, paths, 100_000):
-        mc.draw_only_chunk(*args, first, np.empty(min(100_000, paths - first)))
+        montecarlo.draw_only_chunk(*args, first, np.empty(min(100_000, paths - first)))
     wall = time.perf_counter() - start
     years = len(compiled.years)
     failed = 0
@@ -228,7 +228,7 @@ from scipy.stats import uniform
 from chagai.cases.compile import compile_case
 from chagai.cases.library import bundled_case
 from chagai.core import measures
-from chagai.risk import montecarlo as mc
+from chagai.risk import montecarlo
 from chagai.risk.prices import bundled_price_models
 from chagai.risk.security import profile_for_case_kind
 from chagai.results import RiskSettings
@@ -250,10 +250,10 @@ def preprocess(c):
 
 def run(ncase, _u):
     metrics = np.empty((1, measures.N_MEASURES))
-    mc.simulate_chunk(
+    montecarlo.simulate_chunk(
         compiled.params, arrays, 7, ncase, discount, int(compiled.years[0]), parties, metrics,
         np.empty((1, parties.size)), np.empty(1, dtype=np.int8), np.empty(1, dtype=np.int64),
-        np.empty((1, mc.N_FIXED_INPUTS)),
+        np.empty((1, montecarlo.N_FIXED_INPUTS)),
     )
     return (float(metrics[0, measures.M_NPV_POST]),)
 

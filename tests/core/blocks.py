@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from chagai.core.lines import N_LINES, L
+from chagai.core.lines import N_LINES, Line
 from chagai.core.terms import (
     DEP_STRAIGHT_LINE,
     PAYEE_FEDERAL,
@@ -21,11 +21,11 @@ def block(years: int, **lines: list[float]) -> np.ndarray:
     """An annual table of one path, (N_LINES, T, 1), zero but for the lines given (by name, one value a year)."""
     out = np.zeros((N_LINES, years, 1))
     for name, values in lines.items():
-        out[L[name], :, 0] = values
+        out[Line[name], :, 0] = values
     return out
 
 
-def row(out: np.ndarray, line: L) -> list[float]:
+def row(out: np.ndarray, line: Line) -> list[float]:
     """A line of a one-path table, as a list (one value a year)."""
     return [float(x) for x in out[line, :, 0]]
 

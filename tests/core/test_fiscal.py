@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from chagai.core import fiscal
-from chagai.core.lines import L
+from chagai.core.lines import Line
 from chagai.core.terms import (
     BASE_GROSS,
     BASE_NSR,
@@ -33,8 +33,10 @@ def test_royalty_on_gross_revenue_and_on_nsr_each_to_its_payee() -> None:
     )
     out = block(3, gross_revenue=[100, 200, 10], nsr=[80, 150, -5])
     fiscal.royalties(rules, out, path(0))
-    assert row(out, L.royalties_provincial) == pytest.approx([5.0, 10.0, 0.5])  # 5% x 100, 5% x 200, 5% x 10
-    assert row(out, L.royalties_federal) == pytest.approx([0.8, 1.5, 0.0])  # 1% x 80, 1% x 150; no royalty on NSR < 0
+    assert row(out, Line.royalties_provincial) == pytest.approx([5.0, 10.0, 0.5])  # 5% x 100, 5% x 200, 5% x 10
+    assert row(out, Line.royalties_federal) == pytest.approx(
+        [0.8, 1.5, 0.0]
+    )  # 1% x 80, 1% x 150; no royalty on NSR < 0
 
 
 def test_advance_royalty_is_capped_and_credited_against_the_royalty() -> None:
@@ -49,22 +51,24 @@ def test_advance_royalty_is_capped_and_credited_against_the_royalty() -> None:
     )
     out = block(6, gross_revenue=[0, 0, 0, 100, 100, 100])
     fiscal.royalties(rules, out, path(3))
-    assert row(out, L.advance_royalty) == pytest.approx([4, 4, 2, 0, 0, 0])  # 4 a year until the cap of 10: 4 + 4 + 2
-    assert row(out, L.advance_royalty_credit) == pytest.approx([0, 0, 0, 5, 5, 0])  # the 10 against 5% x 100 a year
-    assert row(out, L.royalties_provincial) == pytest.approx([0, 0, 0, 0, 0, 5])  # 5 - 5, 5 - 5, then 5
+    assert row(out, Line.advance_royalty) == pytest.approx(
+        [4, 4, 2, 0, 0, 0]
+    )  # 4 a year until the cap of 10: 4 + 4 + 2
+    assert row(out, Line.advance_royalty_credit) == pytest.approx([0, 0, 0, 5, 5, 0])  # the 10 against 5% x 100 a year
+    assert row(out, Line.royalties_provincial) == pytest.approx([0, 0, 0, 0, 0, 5])  # 5 - 5, 5 - 5, then 5
 
 
 def test_advance_royalty_paid_before_the_valuation_year_counts_against_the_cap() -> None:
     rules = fiscal_rules(advance_schedule=np.array([4.0]), advance_cap=10.0, advance_credit_start=8.0)
     out = block(3)
     fiscal.royalties(rules, out, path(3))
-    assert row(out, L.advance_royalty) == pytest.approx([2, 0, 0])  # 10 - 8 left under the cap
+    assert row(out, Line.advance_royalty) == pytest.approx([2, 0, 0])  # 10 - 8 left under the cap
 
 
 def test_rent_in_the_years_with_throughput() -> None:
     out = block(3, throughput=[0, 5, 0])
     fiscal.charge_rent(fiscal_rules(rent=2.0), out)
-    assert row(out, L.rent) == [0.0, 2.0, 0.0]
+    assert row(out, Line.rent) == [0.0, 2.0, 0.0]
 
 
 @pytest.mark.parametrize(
@@ -154,8 +158,8 @@ def test_presumptive_tax_in_lieu_of_income_tax() -> None:
 def test_post_tax_cash_flow_deducts_every_levy() -> None:
     out = block(1, pre_tax_ncf=[100], royalties_federal=[5], advance_royalty=[2], income_tax=[20], rent=[1])
     fiscal.post_tax_cash_flow(fiscal_rules(), out, np.zeros((3, 0, 1)))
-    assert row(out, L.post_tax_ncf) == pytest.approx([72])  # 100 - 5 - 2 - 20 - 1
-    assert row(out, L.post_tax_ncf_unlevered) == pytest.approx([72])  # no loans: the same
+    assert row(out, Line.post_tax_ncf) == pytest.approx([72])  # 100 - 5 - 2 - 20 - 1
+    assert row(out, Line.post_tax_ncf_unlevered) == pytest.approx([72])  # no loans: the same
 
 
 def test_profit_share_social_uplift_and_pass_through() -> None:
@@ -163,15 +167,15 @@ def test_profit_share_social_uplift_and_pass_through() -> None:
     out = block(1, gross_revenue=[100], opex=[20], pre_tax_ncf=[80], royalties_provincial=[10])
     fiscal.post_tax_cash_flow(rules, out, np.zeros((3, 0, 1)))
     # surplus = 100 - 20 - 10 = 70; uplift 2% x 70 = 1.4; state 50% x (70 - 1.4) = 34.3; province 40% x 34.3
-    assert row(out, L.social_uplift) == pytest.approx([1.4])
-    assert row(out, L.profit_share_state) == pytest.approx([34.3])
-    assert row(out, L.profit_share_provincial) == pytest.approx([13.72])
-    assert row(out, L.post_tax_ncf) == pytest.approx([34.3])  # 80 - (10 + 34.3 + 1.4)
+    assert row(out, Line.social_uplift) == pytest.approx([1.4])
+    assert row(out, Line.profit_share_state) == pytest.approx([34.3])
+    assert row(out, Line.profit_share_provincial) == pytest.approx([13.72])
+    assert row(out, Line.post_tax_ncf) == pytest.approx([34.3])  # 80 - (10 + 34.3 + 1.4)
 
 
 def test_unlevered_cash_flow_has_the_taxes_of_the_project_without_debt() -> None:
     out = block(1, gross_revenue=[100], opex=[20], pre_tax_ncf=[80], income_tax=[10])
     unlevered_tax = np.array([12.0, 0.0, 0.0]).reshape(3, 1, 1)  # more tax without the interest deduction
     fiscal.post_tax_cash_flow(fiscal_rules(), out, unlevered_tax)
-    assert row(out, L.post_tax_ncf) == pytest.approx([70])  # 80 - 10
-    assert row(out, L.post_tax_ncf_unlevered) == pytest.approx([68])  # 80 - 12
+    assert row(out, Line.post_tax_ncf) == pytest.approx([70])  # 80 - 10
+    assert row(out, Line.post_tax_ncf_unlevered) == pytest.approx([68])  # 80 - 12

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from chagai.core import government
-from chagai.core.lines import L
+from chagai.core.lines import Line
 from chagai.core.terms import (
     LEVEL_FEDERAL,
     LEVEL_PRIVATE,
@@ -55,14 +55,14 @@ def test_receipts_by_level(payee: int, federal: float, provincial: float) -> Non
     out = block(1, **LEVIES)
     party_net = np.zeros((3, 1, 1))
     government.receipts(payee, TERMS, out, party_net)
-    assert row(out, L.government_federal) == pytest.approx([federal])
-    assert row(out, L.government_provincial) == pytest.approx([provincial])
-    assert row(out, L.community) == [1]  # the social uplift
+    assert row(out, Line.government_federal) == pytest.approx([federal])
+    assert row(out, Line.government_provincial) == pytest.approx([provincial])
+    assert row(out, Line.community) == [1]  # the social uplift
 
 
 def test_state_equity_is_added_to_its_level() -> None:
     out = block(1, **LEVIES)
     party_net = np.array([100.0, 7.0, -3.0]).reshape(3, 1, 1)  # private, federal, provincial holders
     government.receipts(PAYEE_FEDERAL, TERMS, out, party_net)
-    assert row(out, L.government_federal) == pytest.approx([23.5 + 7])
-    assert row(out, L.government_provincial) == pytest.approx([9 - 3])  # the private party's 100 is no one's
+    assert row(out, Line.government_federal) == pytest.approx([23.5 + 7])
+    assert row(out, Line.government_provincial) == pytest.approx([9 - 3])  # the private party's 100 is no one's

@@ -15,7 +15,7 @@ import pytest
 
 from chagai.cases.compile import Scenario
 from chagai.cases.io import load_case_text
-from chagai.core import kernel as k
+from chagai.core.lines import Line
 from chagai.services.appraise import appraise
 
 CASE = """
@@ -366,6 +366,6 @@ def test_loans_on_the_same_terms_move_as_one(repayment: str) -> None:
     n = len(parts.years)
     one, one_parties = run(p, parts.prices, np.ones(n), 1.0, 0)
     two, two_parties = run(apart, parts.prices, np.ones(n), 1.0, 0)
-    assert one[k.L.principal].sum() > 40  # the loan is drawn and repaid
+    assert one[Line.principal].sum() > 40  # the loan is drawn and repaid
     np.testing.assert_allclose(two, one, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(two_parties, one_parties, rtol=1e-12, atol=1e-12)

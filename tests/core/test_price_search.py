@@ -16,7 +16,7 @@ from scipy.optimize import brentq
 
 from chagai.cases.compile import Compiled, Scenario, StakeSale, compile_case
 from chagai.cases.library import bundled_case
-from chagai.core import kernel as k
+from chagai.core.lines import Line
 from chagai.core.metrics import npv
 from chagai.core.model import ALL_COMMODITIES, price_factor_root, run_price_factors, run_single
 
@@ -63,7 +63,7 @@ def test_price_factor_root_equals_scipy_over_single_runs(project: str, index: in
     scenario = SCENARIOS[project][index]
     compiled = compile_case(bundled_case(project), scenario)
     commodities = [ALL_COMMODITIES, *range(len(compiled.commodities))]
-    for line in (k.L.pre_tax_ncf, k.L.post_tax_ncf, k.L.equity_cash_flow):
+    for line in (Line.pre_tax_ncf, Line.post_tax_ncf, Line.equity_cash_flow):
         for commodity in commodities:
             ours = price_factor_root(compiled.model_inputs, line, scenario.discount_rate, commodity)
             assert same(ours, scipy_search(compiled, line, scenario.discount_rate, commodity)), (line, commodity)
@@ -83,8 +83,8 @@ def test_price_factor_root_on_generated_scenarios(
     scenario = Scenario(delay=delay, overrun=overrun, availability=availability, price_factor=price_factor)
     compiled = compile_case(bundled_case("reko-diq"), scenario)
     for commodity in (0, ALL_COMMODITIES):
-        ours = price_factor_root(compiled.model_inputs, k.L.post_tax_ncf, rate, commodity)
-        assert same(ours, scipy_search(compiled, k.L.post_tax_ncf, rate, commodity))
+        ours = price_factor_root(compiled.model_inputs, Line.post_tax_ncf, rate, commodity)
+        assert same(ours, scipy_search(compiled, Line.post_tax_ncf, rate, commodity))
 
 
 @pytest.mark.parametrize("project", sorted(SCENARIOS))
@@ -108,4 +108,4 @@ def test_no_root_in_range_is_nan() -> None:
     compiled = compile_case(bundled_case("saindak"))
     # gross revenue never turns negative: no price factor zeroes its NPV (from the deck up: far below it the mine
     # would not run at all, and its revenue would be zero)
-    assert math.isnan(price_factor_root(compiled.model_inputs, k.L.gross_revenue, 0.1, low=1.0))
+    assert math.isnan(price_factor_root(compiled.model_inputs, Line.gross_revenue, 0.1, low=1.0))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from chagai.core import waterfall
-from chagai.core.lines import L
+from chagai.core.lines import Line
 from chagai.core.terms import LEVEL_PRIVATE, LEVEL_PROVINCIAL, STAKE_FREE_CARRIED, STAKE_FUNDED, STAKE_PAID
 
 from .blocks import block, row, stakes
@@ -21,9 +21,9 @@ def _split(terms: object, flows: list[float], withholding: float = 0.0) -> tuple
 
 def test_equity_cash_flow_after_the_lenders() -> None:
     out = block(2, post_tax_ncf=[-200, 100], debt_drawdown=[150, 0], interest_paid=[0, 10], principal=[0, 20])
-    out[L.fees, 0, 0] = 5
+    out[Line.fees, 0, 0] = 5
     waterfall.equity_cash_flow(out)
-    assert row(out, L.equity_cash_flow) == [-55, 70]  # -200 + 150 - 5; 100 - 10 - 20
+    assert row(out, Line.equity_cash_flow) == [-55, 70]  # -200 + 150 - 5; 100 - 10 - 20
 
 
 def test_free_carried_stake_pays_nothing_and_receives_its_dividends() -> None:
@@ -65,7 +65,7 @@ def test_dividend_withholding_on_the_lines_where_it_applies() -> None:
         withholding=[1.0, 0.0],
     )
     out, party = _split(terms, [100], withholding=0.1)
-    assert row(out, L.dividend_withholding) == pytest.approx([6])  # 10% of the 60 of the first line only
+    assert row(out, Line.dividend_withholding) == pytest.approx([6])  # 10% of the 60 of the first line only
     assert party[:, 0].tolist() == pytest.approx([54, 40])
 
 

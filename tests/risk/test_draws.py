@@ -22,7 +22,7 @@ from chagai.cases.compile import Compiled, compile_case
 from chagai.cases.library import bundled_case
 from chagai.core.calendar import DAYS_PER_COMMON_YEAR
 from chagai.results import RiskSettings
-from chagai.risk import montecarlo as mc
+from chagai.risk import montecarlo
 from chagai.risk.inputs import risk_inputs
 from chagai.risk.prices import bundled_price_models
 from chagai.risk.security import (
@@ -48,22 +48,24 @@ def _compiled(case_id: str) -> Compiled:
     return compile_case(bundled_case(case_id))
 
 
-def _run_draws(case_id: str, trend: str) -> tuple[mc.RiskInputs, mc.Draws]:
+def _run_draws(case_id: str, trend: str) -> tuple[montecarlo.RiskInputs, montecarlo.Draws]:
     """The draws of a run of a bundled case with the bundled models and profile, under ``trend``."""
     compiled = _compiled(case_id)
     profile = profile_for_case_kind(compiled.case.kind)
     inputs = risk_inputs(compiled, RiskSettings(price_trend=trend), bundled_price_models(), profile)
-    return inputs, mc.draw_inputs(inputs, compiled.prices, SEED, N_PATHS)
+    return inputs, montecarlo.draw_inputs(inputs, compiled.prices, SEED, N_PATHS)
 
 
-def _fixed_price(n_years: int, profile: SecurityProfile, start: int, years: int, max_delay: int) -> mc.RiskInputs:
+def _fixed_price(
+    n_years: int, profile: SecurityProfile, start: int, years: int, max_delay: int
+) -> montecarlo.RiskInputs:
     """Risk inputs of one commodity at a constant price and the profile's security and schedule risk."""
     zero = np.zeros(1)
-    prices = mc.PriceProcess(
+    prices = montecarlo.PriceProcess(
         np.zeros(1, dtype=np.int64), zero, zero, zero, zero, np.eye(1), np.zeros(1, dtype=np.bool_)
     )
-    security = np.array([profile.values()[name] for name in mc.SEC_FIELDS], dtype=np.float64)
-    return mc.RiskInputs(prices, security, start, years, max_delay, n_years)
+    security = np.array([profile.values()[name] for name in montecarlo.SEC_FIELDS], dtype=np.float64)
+    return montecarlo.RiskInputs(prices, security, start, years, max_delay, n_years)
 
 
 def _band(sample: float, expected: float, standard_error: float, extra: float = 0.0) -> None:
@@ -148,7 +150,7 @@ def test_prices_have_the_analytic_moments_correlations_and_mean(case_id: str, tr
 def test_a_mean_level_holds_the_mean_price_exactly() -> None:
     """E[exp(y_t)] = exp(level) in every year from the recursion of the log-price's mean and variance."""
     one = np.ones(3)
-    process = mc.PriceProcess(
+    process = montecarlo.PriceProcess(
         np.array([0, 0, 1]),
         np.array([0.08, 1.6, 0.0]),
         np.array([0.2, 0.3, 0.25]),
@@ -186,7 +188,7 @@ def test_the_regime_settles_at_the_stationary_share_after_burn_in() -> None:
     """
     profile = dataclasses.replace(_mine(), delay_probability_calm=0.0, delay_probability_active=1.0, delay_years=1.0)
     start, years = 40, 20
-    draws = mc.draw_inputs(_fixed_price(60, profile, start, years, years), np.ones((1, 60)), SEED, N_PATHS)
+    draws = montecarlo.draw_inputs(_fixed_price(60, profile, start, years, years), np.ones((1, 60)), SEED, N_PATHS)
     active = draws.delay
     pi = profile.p_calm_to_active / (profile.p_calm_to_active + profile.p_active_to_calm)
     assert pi == pytest.approx(stationary_active(profile))
@@ -202,7 +204,7 @@ def test_the_regime_follows_its_transient_from_the_start() -> None:
     """The mean share of active years is the mean of P(active in year t) over the horizon."""
     profile = _mine()
     n_years = 30
-    draws = mc.draw_inputs(_fixed_price(n_years, profile, 0, 0, 0), np.ones((1, n_years)), SEED, N_PATHS)
+    draws = montecarlo.draw_inputs(_fixed_price(n_years, profile, 0, 0, 0), np.ones((1, n_years)), SEED, N_PATHS)
     share = draws.inputs[:, 3]
     expected = float(active_probability(profile, np.arange(n_years)).mean())
     _band(float(share.mean()), expected, float(share.std()) / math.sqrt(share.size))
@@ -246,7 +248,7 @@ def test_outage_totals_follow_the_compound_poisson_law(profile_id: str, active: 
         delay_probability_active=0.0,
     )
     n_years = 20
-    draws = mc.draw_inputs(_fixed_price(n_years, profile, 0, 0, 0), np.ones((1, n_years)), SEED, 100_000)
+    draws = montecarlo.draw_inputs(_fixed_price(n_years, profile, 0, 0, 0), np.ones((1, n_years)), SEED, 100_000)
     total = ((1.0 - draws.availability) * 1000.0).ravel()
     n = total.size
     resolution = 1.0 / OUTAGE_TABLE_CELLS
@@ -270,7 +272,7 @@ def test_mean_availability_follows_the_regime_and_the_event_rates(profile_id: st
     """E[1 - availability_t] = sum over regimes of P(regime) x rate x (severe share x severe days + ...) / year."""
     profile = bundled_security_profiles()[profile_id]
     n_years = 30
-    draws = mc.draw_inputs(_fixed_price(n_years, profile, 0, 0, 0), np.ones((1, n_years)), SEED, N_PATHS)
+    draws = montecarlo.draw_inputs(_fixed_price(n_years, profile, 0, 0, 0), np.ones((1, n_years)), SEED, N_PATHS)
     per_event = (
         profile.severe_probability * profile.severe_days_mean
         + (1 - profile.severe_probability) * profile.outage_days_mean * profile.outage_loss

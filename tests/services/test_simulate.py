@@ -12,7 +12,7 @@ from chagai.cases.compile import Scenario
 from chagai.cases.library import bundled_case
 from chagai.core import measures
 from chagai.results import RiskSettings
-from chagai.risk import montecarlo as mc
+from chagai.risk import montecarlo
 from chagai.risk.inputs import risk_inputs
 from chagai.risk.security import bundled_security_profiles
 from chagai.risk.summary import PERCENTILES
@@ -25,7 +25,7 @@ def reko():  # type: ignore[no-untyped-def]
     return bundled_case("reko-diq")
 
 
-def _same(a: mc.SimulationArrays, b: mc.SimulationArrays) -> None:
+def _same(a: montecarlo.SimulationArrays, b: montecarlo.SimulationArrays) -> None:
     np.testing.assert_array_equal(a.status, b.status)
     np.testing.assert_array_equal(a.metrics, b.metrics)
     np.testing.assert_array_equal(a.party_npv, b.party_npv)
@@ -71,7 +71,7 @@ def test_zero_volatility_equals_the_deterministic_appraisal(reko) -> None:  # ty
     n = len(compiled.years)
     out_metrics = np.empty((1, measures.N_MEASURES))
     party = np.empty((1, compiled.params.stakes.party_level.shape[0]))
-    mc.simulate_chunk(
+    montecarlo.simulate_chunk(
         compiled.params,
         inputs.arrays(compiled.prices),
         5,
@@ -83,7 +83,7 @@ def test_zero_volatility_equals_the_deterministic_appraisal(reko) -> None:  # ty
         party,
         np.empty(1, dtype=np.int8),
         np.empty(1, dtype=np.int64),
-        np.empty((1, mc.N_FIXED_INPUTS)),
+        np.empty((1, montecarlo.N_FIXED_INPUTS)),
     )
     assert out_metrics[0, measures.M_NPV_POST] == pytest.approx(base.figure("npv_post_tax").value, abs=1e-9, rel=1e-12)
     assert out_metrics[0, measures.M_PV_PROV] == pytest.approx(base.figure("government_provincial_pv").value, abs=1e-9)
@@ -98,7 +98,7 @@ def test_a_failing_path_is_counted_and_reported_never_zeroed(reko) -> None:  # t
     report = sim.model_dump()["failures"]
     assert report["count"] == int(failed.sum())
     example = report["examples"][0]
-    assert example["status"] in mc.STATUS_TEXT.values()
+    assert example["status"] in montecarlo.STATUS_TEXT.values()
     assert {"capex_factor", "delay_years", "path"} <= set(example)
     # statistics use only the valid paths
     assert sim.distributions[0].defined == int((~failed).sum())
@@ -231,11 +231,11 @@ def test_means_are_float64_sums_of_the_valid_results(reko) -> None:  # type: ign
     metrics, party = np.empty((n, measures.N_MEASURES)), np.empty((n, a.parties.size))
     status, default_year, drawn = np.empty(n, dtype=np.int8), np.empty(n, dtype=np.int64), np.empty((n, 4))
     discount = (1.0 + compiled.scenario.discount_rate) ** -np.arange(len(compiled.years), dtype=np.float64)
-    mc.simulate_chunk(
+    montecarlo.simulate_chunk(
         compiled.params, inputs.arrays(compiled.prices), 9, 0, discount, compiled.valuation_year, a.parties,
         metrics, party, status, default_year, drawn,
     )  # fmt: skip
-    ok = status == mc.STATUS_OK
+    ok = status == montecarlo.STATUS_OK
     assert not ok.all()
     with np.errstate(over="ignore"):  # an invalid draw's input beyond float32 is stored as infinite
         np.testing.assert_array_equal(a.metrics, metrics.astype(np.float32))
@@ -277,14 +277,14 @@ def test_drawn_inputs_are_those_a_run_uses() -> None:
     sim = simulate(bundled_case("reko-diq"), 3_000, seed=5, chunk_size=1_000, irr_sample=0)
     compiled = sim.compiled
     inputs = risk_inputs(compiled, sim.risk, sim.price_models, sim.profile)
-    draws = mc.draw_inputs(inputs, compiled.prices, 5, 3_000)
+    draws = montecarlo.draw_inputs(inputs, compiled.prices, 5, 3_000)
     np.testing.assert_array_equal(draws.inputs.astype(np.float32), sim.arrays.inputs)
     assert draws.valid.all()
-    part = mc.draw_inputs(inputs, compiled.prices, 5, 333, first_path=1_234)
+    part = montecarlo.draw_inputs(inputs, compiled.prices, 5, 333, first_path=1_234)
     paths = slice(1_234, 1_567)
     np.testing.assert_array_equal(part.price, draws.price[:, :, paths])
     np.testing.assert_array_equal(part.availability, draws.availability[:, paths])
     for name in ("capex_factor", "delay", "inputs", "valid"):
         np.testing.assert_array_equal(getattr(part, name), getattr(draws, name)[paths])
     with pytest.raises(ValueError, match="n_paths"):
-        mc.draw_inputs(inputs, compiled.prices, 5, -1)
+        montecarlo.draw_inputs(inputs, compiled.prices, 5, -1)

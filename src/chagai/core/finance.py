@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from chagai.core.jit import jit
-from chagai.core.lines import PRODUCTION_LEVIES, L
+from chagai.core.lines import PRODUCTION_LEVIES, Line
 from chagai.core.terms import F64, I64, IN_SERVICE, REPAY_EQUAL_PRINCIPAL, REPAY_SCULPTED, LoanTerms
 
 
@@ -36,7 +36,7 @@ def pre_interest_cfads(out: F64, first_production: I64, unlevered_tax: F64, cfad
     n, nb = out.shape[1], out.shape[2]
     for b in range(nb):
         for t in range(first_production[b], n):
-            value = out[L.nsr, t, b] - out[L.opex, t, b] - out[L.sustaining_capex, t, b]
+            value = out[Line.nsr, t, b] - out[Line.opex, t, b] - out[Line.sustaining_capex, t, b]
             for line in PRODUCTION_LEVIES:
                 value -= out[line, t, b]
             cfads[t, b] = value - unlevered_tax[0, t, b] - unlevered_tax[1, t, b] - unlevered_tax[2, t, b]
@@ -97,7 +97,14 @@ def borrow_and_repay(loans: LoanTerms, out: F64, first_production: I64, unlevere
     ``principal``, ``fees`` and ``debt_balance`` are written.
     """
     n, nb = out.shape[1], out.shape[2]
-    for line in (L.debt_drawdown, L.interest_paid, L.interest_capitalised, L.principal, L.fees, L.debt_balance):
+    for line in (
+        Line.debt_drawdown,
+        Line.interest_paid,
+        Line.interest_capitalised,
+        Line.principal,
+        Line.fees,
+        Line.debt_balance,
+    ):
         out[line, :, :] = 0.0
     n_fac = loans.amount.shape[0]
     balance = np.zeros((n_fac, nb))
@@ -139,9 +146,9 @@ def borrow_and_repay(loans: LoanTerms, out: F64, first_production: I64, unlevere
     for b in range(nb):
         last_first_production = max(last_first_production, first_production[b])
     for t in range(n):
-        capitalised, paid = out[L.interest_capitalised, t], out[L.interest_paid, t]
-        drawdown, fees, repaid = out[L.debt_drawdown, t], out[L.fees, t], out[L.principal, t]
-        initial = out[L.initial_capex, t]
+        capitalised, paid = out[Line.interest_capitalised, t], out[Line.interest_paid, t]
+        drawdown, fees, repaid = out[Line.debt_drawdown, t], out[Line.fees, t], out[Line.principal, t]
+        initial = out[Line.initial_capex, t]
         for f in range(n_fac):
             owed, taken, committed, first = balance[f], drawn[f], amount[f], first_draw[f]
             # a loan repaid on every path (and past every path's drawdown years) adds nothing more
@@ -226,7 +233,7 @@ def borrow_and_repay(loans: LoanTerms, out: F64, first_production: I64, unlevere
                 repaid[b] += principal
         for f in range(n_fac):
             for b in range(nb):
-                out[L.debt_balance, t, b] += balance[f, b]
+                out[Line.debt_balance, t, b] += balance[f, b]
 
 
 @jit
@@ -238,22 +245,22 @@ def debt_service(interest_withholding: float, out: F64, first_production: I64) -
     """
     n, nb = out.shape[1], out.shape[2]
     for t in range(n):
-        cfads, initial, closure = out[L.cfads, t], out[L.initial_capex, t], out[L.closure, t]
-        post_tax = out[L.post_tax_ncf, t]
+        cfads, initial, closure = out[Line.cfads, t], out[Line.initial_capex, t], out[Line.closure, t]
+        post_tax = out[Line.post_tax_ncf, t]
         for b in range(nb):
             cfads[b] = post_tax[b] + initial[b] + closure[b] if t >= first_production[b] else 0.0
-        service, interest = out[L.debt_service, t], out[L.interest_paid, t]
-        principal, fees = out[L.principal, t], out[L.fees, t]
+        service, interest = out[Line.debt_service, t], out[Line.interest_paid, t]
+        principal, fees = out[Line.principal, t], out[Line.fees, t]
         for b in range(nb):
             service[b] = interest[b] + principal[b] + (fees[b] if t >= first_production[b] else 0.0)
-        dscr, shortfall = out[L.dscr, t], out[L.shortfall, t]
+        dscr, shortfall = out[Line.dscr, t], out[Line.shortfall, t]
         for b in range(nb):
             dscr[b] = cfads[b] / service[b] if service[b] > IN_SERVICE else np.nan
         for b in range(nb):
             shortfall[b] = max(0.0, service[b] - cfads[b]) if service[b] > IN_SERVICE else 0.0
-        withheld, drawdown = out[L.interest_withholding, t], out[L.debt_drawdown, t]
+        withheld, drawdown = out[Line.interest_withholding, t], out[Line.debt_drawdown, t]
         for b in range(nb):
             withheld[b] = interest_withholding * interest[b]
-        lenders = out[L.lenders_net, t]
+        lenders = out[Line.lenders_net, t]
         for b in range(nb):
             lenders[b] = -drawdown[b] + interest[b] - withheld[b] + principal[b] + fees[b]

@@ -27,7 +27,7 @@ import math
 import numpy as np
 
 from chagai.core.jit import jit
-from chagai.core.lines import INCOME_TAXES, LEVIES, PRODUCTION_LEVIES, L
+from chagai.core.lines import INCOME_TAXES, LEVIES, PRODUCTION_LEVIES, Line
 from chagai.core.terms import (
     BASE_GROSS,
     DEP_DECLINING_BALANCE,
@@ -41,10 +41,10 @@ from chagai.core.terms import (
 
 @jit
 def charge_rent(rules: FiscalRules, out: F64) -> None:
-    """Rent [US$m/yr] in every year with throughput, into ``out[L.rent]``."""
+    """Rent [US$m/yr] in every year with throughput, into ``out[Line.rent]``."""
     n, nb = out.shape[1], out.shape[2]
     for t in range(n):
-        milled, rent = out[L.throughput, t], out[L.rent, t]
+        milled, rent = out[Line.throughput, t], out[Line.rent, t]
         for b in range(nb):
             rent[b] = rules.rent if milled[b] > 0 else 0.0
 
@@ -59,21 +59,21 @@ def royalties(rules: FiscalRules, out: F64, first_production: I64) -> None:
     payments are credited against the advance payee's royalty until used up.
     """
     n, nb = out.shape[1], out.shape[2]
-    out[L.royalties_federal, :, :] = 0.0
-    out[L.royalties_provincial, :, :] = 0.0
+    out[Line.royalties_federal, :, :] = 0.0
+    out[Line.royalties_provincial, :, :] = 0.0
     paid_advance = np.full(nb, rules.advance_credit_start)  # paid before year 0: counts against the cap
     credit = np.full(nb, rules.advance_credit_start)
     n_advance = rules.advance_schedule.shape[0]
-    credit_line = L.royalties_federal if rules.advance_payee == PAYEE_FEDERAL else L.royalties_provincial
+    credit_line = Line.royalties_federal if rules.advance_payee == PAYEE_FEDERAL else Line.royalties_provincial
     for t in range(n):
         for r in range(rules.royalty_rate.shape[0]):
-            line = L.royalties_federal if rules.royalty_payee[r] == PAYEE_FEDERAL else L.royalties_provincial
-            base_line = L.gross_revenue if rules.royalty_base[r] == BASE_GROSS else L.nsr
+            line = Line.royalties_federal if rules.royalty_payee[r] == PAYEE_FEDERAL else Line.royalties_provincial
+            base_line = Line.gross_revenue if rules.royalty_base[r] == BASE_GROSS else Line.nsr
             rate = rules.royalty_rate[r]
             for b in range(nb):
                 out[line, t, b] += rate * max(out[base_line, t, b], 0.0)
         k = t - rules.advance_first
-        advance, used = out[L.advance_royalty, t], out[L.advance_royalty_credit, t]
+        advance, used = out[Line.advance_royalty, t], out[Line.advance_royalty_credit, t]
         if k >= 0 and n_advance > 0:  # the schedule's payment, capped, in the years before production
             scheduled = rules.advance_schedule[min(k, n_advance - 1)]
             for b in range(nb):
@@ -196,27 +196,27 @@ def taxable_income(
     held = np.zeros(nb)
     for t in range(n):
         for b in range(nb):
-            spend = out[L.initial_capex, t, b] + out[L.sustaining_capex, t, b]
+            spend = out[Line.initial_capex, t, b] + out[Line.sustaining_capex, t, b]
             before = t < first_production[b]
             if financing:
-                spend += out[L.interest_capitalised, t, b]
-                spend += out[L.fees, t, b] if before else 0.0
+                spend += out[Line.interest_capitalised, t, b]
+                spend += out[Line.fees, t, b] if before else 0.0
             if before:
                 held[b] += spend
             else:
                 additions[t, b] += spend + held[b]
                 held[b] = 0.0
-    depreciation(rules, additions, out[L.throughput], reserve_left, dep)
+    depreciation(rules, additions, out[Line.throughput], reserve_left, dep)
     taxable = np.empty((n, nb))
     for t in range(n):
         for b in range(nb):
-            value = out[L.gross_revenue, t, b] - out[L.selling_costs, t, b] - out[L.opex, t, b]
+            value = out[Line.gross_revenue, t, b] - out[Line.selling_costs, t, b] - out[Line.opex, t, b]
             for line in PRODUCTION_LEVIES:
                 value -= out[line, t, b]
-            value -= out[L.closure, t, b]
+            value -= out[Line.closure, t, b]
             value -= dep[t, b]
             if financing:
-                value -= out[L.interest_paid, t, b] + (out[L.fees, t, b] if t >= first_production[b] else 0.0)
+                value -= out[Line.interest_paid, t, b] + (out[Line.fees, t, b] if t >= first_production[b] else 0.0)
             taxable[t, b] = value
     return taxable
 
@@ -230,7 +230,7 @@ def unlevered_taxes(rules: FiscalRules, out: F64, first_production: I64, reserve
     income_tax(
         rules,
         taxable,
-        out[L.gross_revenue],
+        out[Line.gross_revenue],
         first_production,
         taxes[0],
         taxes[1],
@@ -247,18 +247,18 @@ def taxes(rules: FiscalRules, out: F64, first_production: I64, reserve_left: F64
     taxable = taxable_income(rules, out, first_production, reserve_left, True, dep)
     for t in range(n):
         for b in range(nb):
-            out[L.depreciation, t, b] = dep[t, b]
+            out[Line.depreciation, t, b] = dep[t, b]
         for b in range(nb):
-            out[L.taxable_income, t, b] = taxable[t, b]
+            out[Line.taxable_income, t, b] = taxable[t, b]
     income_tax(
         rules,
         taxable,
-        out[L.gross_revenue],
+        out[Line.gross_revenue],
         first_production,
-        out[L.income_tax],
-        out[L.super_tax],
-        out[L.presumptive_tax],
-        out[L.losses_used],
+        out[Line.income_tax],
+        out[Line.super_tax],
+        out[Line.presumptive_tax],
+        out[Line.losses_used],
     )
 
 
@@ -267,10 +267,10 @@ def _surplus(out: F64, t: int, levies: F64, surplus: F64) -> None:
     """Year ``t``'s surplus of each path for a profit share: revenue - selling costs - opex - sustaining - levies."""
     for b in range(surplus.shape[0]):
         surplus[b] = (
-            out[L.gross_revenue, t, b]
-            - out[L.selling_costs, t, b]
-            - out[L.opex, t, b]
-            - out[L.sustaining_capex, t, b]
+            out[Line.gross_revenue, t, b]
+            - out[Line.selling_costs, t, b]
+            - out[Line.opex, t, b]
+            - out[Line.sustaining_capex, t, b]
             - levies[b]
         )
 
@@ -292,8 +292,8 @@ def post_tax_cash_flow(rules: FiscalRules, out: F64, unlevered_tax: F64) -> None
             row = out[line, t]
             for b in range(nb):
                 levies[b] += row[b]
-        social, state = out[L.social_uplift, t], out[L.profit_share_state, t]
-        provincial = out[L.profit_share_provincial, t]
+        social, state = out[Line.social_uplift, t], out[Line.profit_share_state, t]
+        provincial = out[Line.profit_share_provincial, t]
         if rules.profit_share > 0:
             _surplus(out, t, levies, surplus)
             for b in range(nb):
@@ -306,10 +306,10 @@ def post_tax_cash_flow(rules: FiscalRules, out: F64, unlevered_tax: F64) -> None
             social[:] = 0.0
             state[:] = 0.0
             provincial[:] = 0.0
-        post_tax, pre_tax = out[L.post_tax_ncf, t], out[L.pre_tax_ncf, t]
+        post_tax, pre_tax = out[Line.post_tax_ncf, t], out[Line.pre_tax_ncf, t]
         for b in range(nb):
             post_tax[b] = pre_tax[b] - (levies[b] + state[b] + social[b])
-        unlevered = out[L.post_tax_ncf_unlevered, t]
+        unlevered = out[Line.post_tax_ncf_unlevered, t]
         if not with_loans:
             for b in range(nb):
                 unlevered[b] = post_tax[b]

@@ -14,7 +14,7 @@ Definitions (DOMAIN.md), each year ``t`` of each path of a block (paths on the l
 from __future__ import annotations
 
 from chagai.core.jit import jit
-from chagai.core.lines import L
+from chagai.core.lines import Line
 from chagai.core.terms import F64, LEVEL_FEDERAL, PAYEE_FEDERAL, StakeTerms
 
 
@@ -30,27 +30,29 @@ def receipts(income_tax_payee: int, stakes: StakeTerms, out: F64, party_net: F64
     for t in range(n):
         for b in range(nb):
             federal = (
-                out[L.royalties_federal, t, b]
-                + out[L.presumptive_tax, t, b]
-                + out[L.interest_withholding, t, b]
-                + out[L.dividend_withholding, t, b]
-                + out[L.rent, t, b]
-                + out[L.profit_share_state, t, b]
-                - out[L.profit_share_provincial, t, b]
+                out[Line.royalties_federal, t, b]
+                + out[Line.presumptive_tax, t, b]
+                + out[Line.interest_withholding, t, b]
+                + out[Line.dividend_withholding, t, b]
+                + out[Line.rent, t, b]
+                + out[Line.profit_share_state, t, b]
+                - out[Line.profit_share_provincial, t, b]
             )
             provincial = (
-                out[L.royalties_provincial, t, b] + out[L.advance_royalty, t, b] + out[L.profit_share_provincial, t, b]
+                out[Line.royalties_provincial, t, b]
+                + out[Line.advance_royalty, t, b]
+                + out[Line.profit_share_provincial, t, b]
             )
-            taxes = out[L.income_tax, t, b] + out[L.super_tax, t, b]
+            taxes = out[Line.income_tax, t, b] + out[Line.super_tax, t, b]
             if taxes_federal:
                 federal += taxes
             else:
                 provincial += taxes
-            out[L.government_federal, t, b] = federal
-            out[L.government_provincial, t, b] = provincial
-            out[L.community, t, b] = out[L.social_uplift, t, b]
+            out[Line.government_federal, t, b] = federal
+            out[Line.government_provincial, t, b] = provincial
+            out[Line.community, t, b] = out[Line.social_uplift, t, b]
         for p in range(stakes.government_parties.shape[0]):
             g = stakes.government_parties[p]
-            line = L.government_federal if stakes.party_level[g] == LEVEL_FEDERAL else L.government_provincial
+            line = Line.government_federal if stakes.party_level[g] == LEVEL_FEDERAL else Line.government_provincial
             for b in range(nb):
                 out[line, t, b] += party_net[g, t, b]

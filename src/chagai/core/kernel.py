@@ -25,7 +25,7 @@ import numpy as np
 
 from chagai.core import finance, fiscal, government, production, waterfall
 from chagai.core.jit import jit
-from chagai.core.lines import LEVIES, LINES, N_LINES, L
+from chagai.core.lines import LEVIES, LINES, N_LINES, Line
 from chagai.core.production import shifted_row
 from chagai.core.terms import (
     BASE_GROSS,
@@ -80,7 +80,7 @@ __all__ = [
     "STAKE_FUNDED",
     "STAKE_PAID",
     "FiscalRules",
-    "L",
+    "Line",
     "LoanTerms",
     "Params",
     "ProductionTerms",

@@ -1,7 +1,7 @@
 """The lines of the annual table: one table of name, unit and description that makes the line index.
 
 Each line is a row of the output of :func:`chagai.core.kernel.run_block` (its first axis). The class body of
-:class:`L` is the table: a member per line, in the order of the output, with its unit and what it holds; the
+:class:`Line` is the table: a member per line, in the order of the output, with its unit and what it holds; the
 index of a line is its place in the table. :data:`LINES` lists (name, unit) in the same order, for readers of
 the table (columns, charts).
 
@@ -14,13 +14,13 @@ from enum import IntEnum
 from typing import Final
 
 
-class L(IntEnum):
+class Line(IntEnum):
     """Index of each line of the annual table (its unit and description as the member's attributes)."""
 
     unit: str
     description: str
 
-    def __new__(cls, unit: str, description: str) -> L:
+    def __new__(cls, unit: str, description: str) -> Line:
         """A line whose index is its place in the table."""
         index = len(cls.__members__)
         member = int.__new__(cls, index)
@@ -74,15 +74,15 @@ class L(IntEnum):
     community = ("US$m", "community receipts (social uplift)")
 
 
-LINES: Final[tuple[tuple[str, str], ...]] = tuple((line.name, line.unit) for line in L)
+LINES: Final[tuple[tuple[str, str], ...]] = tuple((line.name, line.unit) for line in Line)
 """(name, unit) of each line of the annual table, in the order of its index."""
 N_LINES: Final = len(LINES)
 """Number of lines of the annual table."""
 
-PRODUCTION_LEVIES: Final = (L.royalties_federal, L.royalties_provincial, L.advance_royalty, L.rent)
+PRODUCTION_LEVIES: Final = (Line.royalties_federal, Line.royalties_provincial, Line.advance_royalty, Line.rent)
 """The levies that do not depend on income (royalties after their credit, the advance royalty, rent): deducted
 from taxable income and from the CFADS on which debt is sculpted."""
-INCOME_TAXES: Final = (L.income_tax, L.super_tax, L.presumptive_tax)
+INCOME_TAXES: Final = (Line.income_tax, Line.super_tax, Line.presumptive_tax)
 """The taxes on income (or on sales in lieu of it), which depend on the financing through the deductions of
 interest and fees."""
 LEVIES: Final = PRODUCTION_LEVIES + INCOME_TAXES

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from chagai.core import kernel as k
+from chagai.core import kernel
 from chagai.core.jit import jit
 from chagai.core.metrics import F64, discounted_sum, kept_discount_factors
 from chagai.core.roots import BRENT_NO_BRACKET, brent_next, brent_start, brent_store
@@ -19,7 +19,7 @@ class ModelInputs(NamedTuple):
     Built by :attr:`chagai.cases.compile.Compiled.model_inputs`.
     """
 
-    params: k.Params
+    params: kernel.Params
     prices: F64  # (C, T) base price path of each commodity [US$ per payable unit]
     availability: float  # share of capacity that can run every year [fraction]
     capex_factor: float  # multiplier on initial and expansion capital (overrun) [-]
@@ -32,7 +32,7 @@ class ModelInputs(NamedTuple):
 
 
 def run_with(
-    params: k.Params, prices: np.ndarray, availability: np.ndarray, capex_factor: float, delay: int
+    params: kernel.Params, prices: np.ndarray, availability: np.ndarray, capex_factor: float, delay: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Run one path with explicit inputs (for sensitivity analyses that vary them one by one).
 
@@ -55,9 +55,9 @@ def run_with(
         (N_LINES, T) the annual table and (P, T) each party's net equity cash flow [US$m].
     """
     n = availability.shape[0]
-    lines = np.zeros((k.N_LINES, n))
+    lines = np.zeros((kernel.N_LINES, n))
     party_net = np.zeros((params.stakes.party_level.shape[0], n))
-    k.run_path(
+    kernel.run_path(
         params,
         np.ascontiguousarray(prices, dtype=np.float64),
         np.ascontiguousarray(availability, dtype=np.float64),
@@ -104,7 +104,7 @@ PRICE_ROOT_MAXITER = 100
 
 @jit
 def _run_scaled(
-    params: k.Params,
+    params: kernel.Params,
     prices: F64,
     commodity: int,
     factor: float,
@@ -120,12 +120,12 @@ def _run_scaled(
         scaled *= factor
     else:
         scaled[commodity] *= factor
-    k.run_path(params, scaled, availability, capex_factor, delay, out, party_net)
+    kernel.run_path(params, scaled, availability, capex_factor, delay, out, party_net)
 
 
 @jit
 def _run_price_factors(
-    params: k.Params,
+    params: kernel.Params,
     prices: F64,
     commodity: int,
     factors: F64,
@@ -162,7 +162,7 @@ def run_price_factors(
         (F, P, T) each party's net equity cash flow in each run [US$m].
     """
     n, runs = inputs.n_years, len(factors)
-    lines = np.zeros((runs, k.N_LINES, n))
+    lines = np.zeros((runs, kernel.N_LINES, n))
     party_net = np.zeros((runs, inputs.params.stakes.party_level.shape[0], n))
     _run_price_factors(
         inputs.params,
@@ -180,7 +180,7 @@ def run_price_factors(
 
 @jit
 def _line_npv_at(
-    params: k.Params,
+    params: kernel.Params,
     prices: F64,
     commodity: int,
     factor: float,
@@ -199,7 +199,7 @@ def _line_npv_at(
 
 @jit
 def _price_factor_root(
-    params: k.Params,
+    params: kernel.Params,
     prices: F64,
     commodity: int,
     availability: F64,
@@ -213,7 +213,7 @@ def _price_factor_root(
 ) -> tuple[float, int]:
     """The price factor in ``[low, high]`` where the line's NPV is zero, and the outcome (``PRICE_ROOT_*``)."""
     n = availability.shape[0]
-    out = np.zeros((k.N_LINES, n))
+    out = np.zeros((kernel.N_LINES, n))
     party_net = np.zeros((params.stakes.party_level.shape[0], n))
     f_low = _line_npv_at(
         params, prices, commodity, low, availability, capex_factor, delay, line, factors, out, party_net
@@ -260,7 +260,7 @@ def price_factor_root(
     inputs
         The compiled case and scenario.
     line
-        Index of the line of the annual table (:class:`chagai.core.kernel.L`).
+        Index of the line of the annual table (:class:`chagai.core.Line`).
     rate
         Discount rate of the NPV [1/yr, decimal].
     commodity

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from chagai.core.jit import jit
-from chagai.core.lines import L
+from chagai.core.lines import Line
 from chagai.core.terms import F64, I64, PER_MILLION, ProductionTerms
 
 
@@ -100,7 +100,7 @@ def produce(
     last_production[:] = -1
     for t in range(n):
         shifted_row(terms.capacity, t, delay, terms.shift_from, True, capacity)
-        milled = out[L.throughput, t]
+        milled = out[Line.throughput, t]
         running = t <= terms.end_index
         for b in range(nb):
             reserve_left[t, b] = remaining[b]
@@ -109,9 +109,9 @@ def produce(
         for b in range(nb):
             first_production[b] = t if (milled[b] > 0) & (first_production[b] < 0) else first_production[b]
             last_production[b] = t if milled[b] > 0 else last_production[b]
-        gross = out[L.gross_revenue, t]
+        gross = out[Line.gross_revenue, t]
         gross[:] = 0.0
-        product, selling, nsr = out[L.product, t], out[L.selling_costs, t], out[L.nsr, t]
+        product, selling, nsr = out[Line.product, t], out[Line.selling_costs, t], out[Line.nsr, t]
         n_grades = terms.yields.shape[1]
         if n_grades == 1:  # one grade for the life of the asset
             for c in range(n_c):
@@ -130,14 +130,14 @@ def produce(
             selling[b] = product[b] * terms.selling_cost * PER_MILLION
         for b in range(nb):
             nsr[b] = gross[b] - selling[b]
-        opex, sustaining = out[L.opex, t], out[L.sustaining_capex, t]
+        opex, sustaining = out[Line.opex, t], out[Line.sustaining_capex, t]
         for b in range(nb):
             opex[b] = milled[b] * terms.opex_per_unit * PER_MILLION + terms.fixed_opex if milled[b] > 0 else 0.0
         for b in range(nb):
             sustaining[b] = (
                 milled[b] * terms.sustaining_per_unit * PER_MILLION + terms.sustaining_fixed if milled[b] > 0 else 0.0
             )
-        initial = out[L.initial_capex, t]
+        initial = out[Line.initial_capex, t]
         shifted_row(terms.capex, t, delay, terms.shift_from, False, initial)
         for b in range(nb):
             initial[b] *= capex_factor[b]
@@ -157,19 +157,19 @@ def stop_at_economic_limit(out: F64, first_production: I64, last_production: I64
     for t in range(n):
         for b in range(nb):
             margin = (
-                out[L.gross_revenue, t, b]
-                - out[L.selling_costs, t, b]
-                - out[L.opex, t, b]
-                - out[L.sustaining_capex, t, b]
+                out[Line.gross_revenue, t, b]
+                - out[Line.selling_costs, t, b]
+                - out[Line.opex, t, b]
+                - out[Line.sustaining_capex, t, b]
             )
-            limit[b] = t if (out[L.throughput, t, b] > 0) & (margin > 0) else limit[b]
+            limit[b] = t if (out[Line.throughput, t, b] > 0) & (margin > 0) else limit[b]
     for b in range(nb):
         if last_production[b] <= limit[b]:
             continue
         for t in range(limit[b] + 1, n):
-            for line in (L.throughput, L.product, L.gross_revenue, L.selling_costs, L.nsr, L.opex):
+            for line in (Line.throughput, Line.product, Line.gross_revenue, Line.selling_costs, Line.nsr, Line.opex):
                 out[line, t, b] = 0.0
-            out[L.sustaining_capex, t, b] = 0.0
+            out[Line.sustaining_capex, t, b] = 0.0
         last_production[b] = limit[b] if limit[b] >= 0 else min(first_production[b], n - 1) - 1
         if limit[b] < 0 and last_production[b] < 0:
             last_production[b] = 0  # closes at the start of the horizon
@@ -179,14 +179,14 @@ def stop_at_economic_limit(out: F64, first_production: I64, last_production: I64
 def close(closure_cost: float, out: F64, first_production: I64, last_production: I64) -> None:
     """Closure cost [US$m] in the year after each path's last production year (the last year at most).
 
-    ``out[L.closure]`` is written. A path that never produces gets ``first_production`` set to
+    ``out[Line.closure]`` is written. A path that never produces gets ``first_production`` set to
     the horizon (T), so every later stage reads it as "not yet producing".
     """
     n, nb = out.shape[1], out.shape[2]
-    out[L.closure, :, :] = 0.0
+    out[Line.closure, :, :] = 0.0
     for b in range(nb):
         if last_production[b] >= 0 and closure_cost > 0:
-            out[L.closure, min(last_production[b] + 1, n - 1), b] += closure_cost
+            out[Line.closure, min(last_production[b] + 1, n - 1), b] += closure_cost
         if first_production[b] < 0:
             first_production[b] = n  # never produces within the horizon
 
@@ -197,11 +197,11 @@ def pre_tax_cash_flow(out: F64) -> None:
     n, nb = out.shape[1], out.shape[2]
     for t in range(n):
         for b in range(nb):
-            out[L.pre_tax_ncf, t, b] = (
-                out[L.gross_revenue, t, b]
-                - out[L.selling_costs, t, b]
-                - out[L.opex, t, b]
-                - out[L.sustaining_capex, t, b]
-                - out[L.initial_capex, t, b]
-                - out[L.closure, t, b]
+            out[Line.pre_tax_ncf, t, b] = (
+                out[Line.gross_revenue, t, b]
+                - out[Line.selling_costs, t, b]
+                - out[Line.opex, t, b]
+                - out[Line.sustaining_capex, t, b]
+                - out[Line.initial_capex, t, b]
+                - out[Line.closure, t, b]
             )

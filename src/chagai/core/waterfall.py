@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from chagai.core.jit import jit
-from chagai.core.lines import L
+from chagai.core.lines import Line
 from chagai.core.terms import F64, STAKE_FREE_CARRIED, STAKE_FUNDED, StakeTerms
 
 
@@ -28,9 +28,9 @@ def equity_cash_flow(out: F64) -> None:
     """Equity cash flow = post-tax NCF + drawdown - interest - principal - fees [US$m], every year."""
     n, nb = out.shape[1], out.shape[2]
     for t in range(n):
-        post_tax, drawdown, interest = out[L.post_tax_ncf, t], out[L.debt_drawdown, t], out[L.interest_paid, t]
-        principal, fees = out[L.principal, t], out[L.fees, t]
-        equity = out[L.equity_cash_flow, t]
+        post_tax, drawdown, interest = out[Line.post_tax_ncf, t], out[Line.debt_drawdown, t], out[Line.interest_paid, t]
+        principal, fees = out[Line.principal, t], out[Line.fees, t]
+        equity = out[Line.equity_cash_flow, t]
         for b in range(nb):
             equity[b] = post_tax[b] + drawdown[b] - interest[b] - principal[b] - fees[b]
 
@@ -40,11 +40,11 @@ def split_equity(stakes: StakeTerms, dividend_withholding: float, out: F64, part
     """Split the equity cash flow among the stake lines in force each year, into each party's net flow.
 
     ``party_net`` (P, T, B) is filled with each party's net equity cash flow [US$m] (contributions, dividends
-    after withholding, carries); ``out[L.dividend_withholding]`` with the tax withheld at ``dividend_withholding``
+    after withholding, carries); ``out[Line.dividend_withholding]`` with the tax withheld at ``dividend_withholding``
     [-] from the dividends of the lines where it applies. Payments between parties are added last.
     """
     n, nb = out.shape[1], out.shape[2]
-    out[L.dividend_withholding, :, :] = 0.0
+    out[Line.dividend_withholding, :, :] = 0.0
     party_net[:, :, :] = 0.0
     n_lines = stakes.share.shape[0]
     carry = np.zeros((n_lines, nb))
@@ -67,8 +67,8 @@ def split_equity(stakes: StakeTerms, dividend_withholding: float, out: F64, part
                 grow = 1.0 + stakes.carry_rate[s]
                 for b in range(nb):
                     carry[s, b] *= grow
-        flows = out[L.equity_cash_flow, t]
-        withheld_row = out[L.dividend_withholding, t]
+        flows = out[Line.equity_cash_flow, t]
+        withheld_row = out[Line.dividend_withholding, t]
         for s in range(n_lines):
             share = stakes.share[s, t]
             # a line's contributions are zero when it does not pay, its dividends zero when nothing is held

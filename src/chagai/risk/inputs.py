@@ -9,12 +9,12 @@ import numpy as np
 from chagai.cases.compile import DELAY_MARGIN, Compiled
 from chagai.errors import InputError, Issue
 from chagai.results import RiskSettings
-from chagai.risk import montecarlo as mc
+from chagai.risk import montecarlo
 from chagai.risk.prices import PriceModels
 from chagai.risk.security import SecurityProfile
 
 
-def _price_process(compiled: Compiled, models: PriceModels | None, settings: RiskSettings) -> mc.PriceProcess:
+def _price_process(compiled: Compiled, models: PriceModels | None, settings: RiskSettings) -> montecarlo.PriceProcess:
     n_c = len(compiled.commodities)
     kind = np.zeros(n_c, dtype=np.int64)
     kappa, sigma, drift, level = (np.zeros(n_c) for _ in range(4))
@@ -38,31 +38,33 @@ def _price_process(compiled: Compiled, models: PriceModels | None, settings: Ris
                     level[c] = math.log(m.long_run / deck)  # the median's long-run level
                 else:
                     mean_level[c] = True  # level 0: E[P_t] = deck every year
-    return mc.PriceProcess(kind, kappa, sigma, drift, level, np.ascontiguousarray(chol), mean_level)
+    return montecarlo.PriceProcess(kind, kappa, sigma, drift, level, np.ascontiguousarray(chol), mean_level)
 
 
 def _security_vector(profile: SecurityProfile | None, settings: RiskSettings) -> np.ndarray:
-    values = dict.fromkeys(mc.SEC_FIELDS, 0.0)
+    values = dict.fromkeys(montecarlo.SEC_FIELDS, 0.0)
     values["overrun_median"] = 1.0
     values["delay_years"] = 1.0
     if profile is not None:
         p = profile.values()
-        chosen = (mc.OUTAGE_FIELDS if settings.security else ()) + (mc.SCHEDULE_FIELDS if settings.schedule else ())
+        chosen = (montecarlo.OUTAGE_FIELDS if settings.security else ()) + (
+            montecarlo.SCHEDULE_FIELDS if settings.schedule else ()
+        )
         for name in chosen:
             values[name] = p[name]
-    return np.array([values[name] for name in mc.SEC_FIELDS], dtype=np.float64)
+    return np.array([values[name] for name in montecarlo.SEC_FIELDS], dtype=np.float64)
 
 
 def risk_inputs(
     compiled: Compiled, settings: RiskSettings, models: PriceModels | None, profile: SecurityProfile | None
-) -> mc.RiskInputs:
+) -> montecarlo.RiskInputs:
     """The compiled case's random inputs under ``settings``."""
     params = compiled.params
     capacity = params.production.capacity
     first_production = int(np.argmax(capacity > 0)) if np.any(capacity > 0) else len(capacity)
     start = params.production.shift_from
     construction = max(0, first_production - start) if start < len(capacity) else 0
-    return mc.RiskInputs(
+    return montecarlo.RiskInputs(
         prices=_price_process(compiled, models, settings),
         security=_security_vector(profile, settings),
         construction_start=int(start),

@@ -39,9 +39,10 @@ import numba
 import numpy as np
 from numba import prange
 
-from chagai.core import kernel as k
+from chagai.core import kernel
 from chagai.core.calendar import DAYS_PER_COMMON_YEAR
 from chagai.core.jit import jit, parallel_jit
+from chagai.core.lines import Line
 from chagai.core.measures import (
     N_MEASURES,
     irr_value,
@@ -359,7 +360,7 @@ def _draw_block(
 
 @jit
 def simulate_chunk(
-    params: k.Params,
+    params: kernel.Params,
     risk: RiskArrays,
     seed: int,
     first_path: int,
@@ -387,10 +388,10 @@ def simulate_chunk(
 
 @parallel_jit
 def _simulate_chunk(
-    production: k.ProductionTerms,
-    fiscal: k.FiscalRules,
-    loans: k.LoanTerms,
-    stakes: k.StakeTerms,
+    production: kernel.ProductionTerms,
+    fiscal: kernel.FiscalRules,
+    loans: kernel.LoanTerms,
+    stakes: kernel.StakeTerms,
     risk: RiskArrays,
     seed: int,
     first_path: int,
@@ -412,13 +413,13 @@ def _simulate_chunk(
     n_full = n_paths // BLOCK
     workers = max(1, min(workers, n_full))
     for worker in prange(workers):  # each worker keeps one set of block arrays for all its blocks
-        params = k.Params(production, fiscal, loans, stakes)
+        params = kernel.Params(production, fiscal, loans, stakes)
         price = np.empty((n_c, n, BLOCK))
         availability = np.empty((n, BLOCK))
         capex_factor = np.empty(BLOCK)
         delay = np.empty(BLOCK, dtype=np.int64)
         valid = np.empty(BLOCK, dtype=np.bool_)
-        lines = np.empty((k.N_LINES, n, BLOCK))
+        lines = np.empty((kernel.N_LINES, n, BLOCK))
         party = np.empty((n_parties, n, BLOCK))
         for block in range(worker, n_full, workers):
             first = block * BLOCK
@@ -433,16 +434,16 @@ def _simulate_chunk(
         first = n_full * BLOCK
         rows = slice(first, n_paths)
         _simulate_block(
-            k.Params(production, fiscal, loans, stakes), risk, seed, first_path + first, discount, years0, parties,
+            kernel.Params(production, fiscal, loans, stakes), risk, seed, first_path + first, discount, years0, parties,
             metrics[rows], party_npv[rows], status[rows], default_year[rows], inputs[rows],
             np.empty((n_c, n, rest)), np.empty((n, rest)), np.empty(rest), np.empty(rest, dtype=np.int64),
-            np.empty(rest, dtype=np.bool_), np.empty((k.N_LINES, n, rest)), np.empty((n_parties, n, rest)),
+            np.empty(rest, dtype=np.bool_), np.empty((kernel.N_LINES, n, rest)), np.empty((n_parties, n, rest)),
         )  # fmt: skip
 
 
 @jit
 def _simulate_block(
-    params: k.Params,
+    params: kernel.Params,
     risk: RiskArrays,
     seed: int,
     first_path: int,
@@ -466,7 +467,7 @@ def _simulate_block(
     m = status.shape[0]
     paths = np.arange(first_path, first_path + m)
     _draw_block(risk, seed, paths, discount.shape[0], price, availability, capex_factor, delay, inputs, valid)
-    k.run_block(params, price, availability, capex_factor, delay, lines, party)
+    kernel.run_block(params, price, availability, capex_factor, delay, lines, party)
     min_dscr_index = np.empty(m, dtype=np.int64)
     finite = np.empty(m, dtype=np.bool_)
     measure_block(lines, party, parties, discount, metrics, party_npv, default_year, min_dscr_index, finite)
@@ -561,7 +562,7 @@ def _store_chunk(
 
 
 def run_simulation(
-    params: k.Params,
+    params: kernel.Params,
     deck: np.ndarray,
     risk: RiskInputs,
     discount_rate: float,
@@ -652,7 +653,7 @@ def max_threads() -> int:
 
 @parallel_jit
 def draw_only_chunk(
-    params: k.Params,
+    params: kernel.Params,
     risk: RiskArrays,
     seed: int,
     first_path: int,
@@ -758,7 +759,7 @@ def draw_inputs(risk: RiskInputs, deck: np.ndarray, seed: int, n_paths: int, fir
 
 @jit
 def irr_chunk(
-    params: k.Params,
+    params: kernel.Params,
     risk: RiskArrays,
     seed: int,
     paths: np.ndarray,
@@ -778,10 +779,10 @@ def irr_chunk(
 
 @parallel_jit
 def _irr_chunk(
-    production: k.ProductionTerms,
-    fiscal: k.FiscalRules,
-    loans: k.LoanTerms,
-    stakes: k.StakeTerms,
+    production: kernel.ProductionTerms,
+    fiscal: kernel.FiscalRules,
+    loans: kernel.LoanTerms,
+    stakes: kernel.StakeTerms,
     risk: RiskArrays,
     seed: int,
     paths: np.ndarray,
@@ -795,7 +796,7 @@ def _irr_chunk(
     n_parties = stakes.party_level.shape[0]
     n_blocks = (paths.shape[0] + BLOCK - 1) // BLOCK
     for block in prange(n_blocks):
-        params = k.Params(production, fiscal, loans, stakes)
+        params = kernel.Params(production, fiscal, loans, stakes)
         first = block * BLOCK
         m = min(BLOCK, paths.shape[0] - first)
         price = np.empty((n_c, n, m))
@@ -805,13 +806,13 @@ def _irr_chunk(
         valid = np.empty(m, dtype=np.bool_)
         inputs = np.empty((m, N_FIXED_INPUTS))
         _draw_block(risk, seed, paths[first : first + m], n, price, availability, capex_factor, delay, inputs, valid)
-        lines = np.empty((k.N_LINES, n, m))
+        lines = np.empty((kernel.N_LINES, n, m))
         party = np.empty((n_parties, n, m))
-        k.run_block(params, price, availability, capex_factor, delay, lines, party)
+        kernel.run_block(params, price, availability, capex_factor, delay, lines, party)
         flows = np.empty(n)
         for b in range(m):
             for t in range(n):
-                flows[t] = lines[k.L.post_tax_ncf_unlevered, t, b]
+                flows[t] = lines[Line.post_tax_ncf_unlevered, t, b]
             project_irr[first + b] = irr_value(flows)
             for c in range(parties.shape[0]):
                 for t in range(n):

@@ -9,8 +9,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from chagai.cases.compile import Compiled
-from chagai.core import kernel as k
-from chagai.core import measures
+from chagai.core import kernel, measures
 from chagai.results import (
     Distribution,
     FailedPath,
@@ -20,7 +19,7 @@ from chagai.results import (
     Probabilities,
     SimulationStakeholder,
 )
-from chagai.risk import montecarlo as mc
+from chagai.risk import montecarlo
 from chagai.risk.quantiles import column_histograms, column_percentiles
 
 PERCENTILES = (10, 50, 90)
@@ -51,13 +50,13 @@ class Summary(NamedTuple):
     histograms: list[Histogram]
 
 
-def valid_paths(arrays: mc.SimulationArrays) -> np.ndarray:
+def valid_paths(arrays: montecarlo.SimulationArrays) -> np.ndarray:
     """Mask of the paths of a run that ran without failure."""
-    mask: np.ndarray = arrays.status == mc.STATUS_OK
+    mask: np.ndarray = arrays.status == montecarlo.STATUS_OK
     return mask
 
 
-def path_values(arrays: mc.SimulationArrays, key: str) -> np.ndarray:
+def path_values(arrays: montecarlo.SimulationArrays, key: str) -> np.ndarray:
     """One measure (by key, as :data:`chagai.core.measures.MEASURES` names it) on the valid paths of a run.
 
     Raises
@@ -107,7 +106,7 @@ def _histograms(
     return out
 
 
-def histograms(compiled: Compiled, arrays: mc.SimulationArrays, bins: int = HISTOGRAM_BINS) -> list[Histogram]:
+def histograms(compiled: Compiled, arrays: montecarlo.SimulationArrays, bins: int = HISTOGRAM_BINS) -> list[Histogram]:
     """Bin edges and path counts of the main results over the valid paths.
 
     One entry per result: the project's NPV after tax, each government's PV, the government take, the
@@ -177,7 +176,7 @@ def _sample_percentiles(values: np.ndarray) -> list[float]:
 def _irr_sample(
     compiled: Compiled,
     valid: np.ndarray,
-    inputs: mc.RiskInputs,
+    inputs: montecarlo.RiskInputs,
     seed: int,
     size: int,
     parties: list[int],
@@ -198,7 +197,7 @@ def _irr_sample(
     project = np.empty(paths.size)
     party_irr = np.empty((paths.size, len(parties)))
     chosen = np.array(parties, dtype=np.int64)
-    mc.irr_chunk(compiled.params, inputs.arrays(compiled.prices), seed, paths, chosen, project, party_irr)
+    montecarlo.irr_chunk(compiled.params, inputs.arrays(compiled.prices), seed, paths, chosen, project, party_irr)
     label = f"project IRR after tax (first {paths.size:,} valid paths)"
     finite = project[np.isfinite(project)]
     mean = float(finite.mean()) if finite.size else math.nan
@@ -216,7 +215,7 @@ def _irr_sample(
 
 
 def summarise(
-    compiled: Compiled, arrays: mc.SimulationArrays, inputs: mc.RiskInputs, seed: int, irr_sample: int
+    compiled: Compiled, arrays: montecarlo.SimulationArrays, inputs: montecarlo.RiskInputs, seed: int, irr_sample: int
 ) -> Summary:
     """The distributions, per-stakeholder results, probabilities, histograms and failure report of a run.
 
@@ -249,7 +248,7 @@ def summarise(
     irr_paths, project_irr, party_irrs = _irr_sample(compiled, valid, inputs, seed, irr_sample, [p for _, p in holders])
     if project_irr is not None:
         distributions.append(project_irr)
-    levels = {k.LEVEL_PRIVATE: "private", k.LEVEL_FEDERAL: "federal", k.LEVEL_PROVINCIAL: "provincial"}
+    levels = {kernel.LEVEL_PRIVATE: "private", kernel.LEVEL_FEDERAL: "federal", kernel.LEVEL_PROVINCIAL: "provincial"}
     stakeholders = []
     for (column, p), irr in zip(holders, party_irrs, strict=True):
         party = compiled.parties[p]
@@ -284,8 +283,8 @@ def summarise(
     examples = [
         FailedPath(
             path=int(i),
-            status=mc.STATUS_TEXT.get(int(a.status[i]), str(int(a.status[i]))),
-            **{name: float(a.inputs[i, j]) for j, name in enumerate(mc.INPUTS)},
+            status=montecarlo.STATUS_TEXT.get(int(a.status[i]), str(int(a.status[i]))),
+            **{name: float(a.inputs[i, j]) for j, name in enumerate(montecarlo.INPUTS)},
         )
         for i in failed[:FAILURE_EXAMPLES]
     ]
@@ -300,13 +299,13 @@ def summarise(
     )
 
 
-def draws_table(compiled: Compiled, arrays: mc.SimulationArrays) -> Any:
+def draws_table(compiled: Compiled, arrays: montecarlo.SimulationArrays) -> Any:
     """Every path's inputs and results as a pandas DataFrame (one row per path)."""
     import pandas as pd
 
     a = arrays
     data: dict[str, Any] = {"path": np.arange(a.n_paths), "status": a.status}
-    for i, name in enumerate(mc.INPUTS):
+    for i, name in enumerate(montecarlo.INPUTS):
         data[name] = a.inputs[:, i]
     for i, (name, _, _) in enumerate(measures.MEASURES):
         data[name] = a.metrics[:, i]

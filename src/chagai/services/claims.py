@@ -53,7 +53,7 @@ from chagai.cases.schema import (
     normalise_name,
 )
 from chagai.cases.units import DIMENSIONS, TROY_OUNCE_G
-from chagai.core import kernel as k
+from chagai.core import kernel
 from chagai.core.calendar import DAYS_PER_YEAR
 from chagai.core.metrics import npv
 from chagai.formatting import percent_text
@@ -407,7 +407,7 @@ def _contributions(a: AnnualRun) -> np.ndarray:
     """
     params = a.compiled.params
     shares = np.asarray(params.stakes.share)
-    paying_lines = np.asarray(params.stakes.kind) != k.STAKE_FREE_CARRIED
+    paying_lines = np.asarray(params.stakes.kind) != kernel.STAKE_FREE_CARRIED
     paying = (shares * paying_lines[:, None]).sum(axis=0)
     need = np.maximum(-_line(a, "equity_cash_flow"), 0.0)
     per = np.divide(need, paying, out=np.zeros_like(need), where=paying > 0)
@@ -445,8 +445,8 @@ def _equity_contribution(holder: str) -> MeasureFn:
         amount, words = cost
         kinds = np.asarray(params.stakes.kind)
         shares = np.asarray(params.stakes.share)[:, idx[-1]]
-        paying = float(shares[kinds != k.STAKE_FREE_CARRIED].sum())
-        share = float(shares[lines][kinds[lines] != k.STAKE_FREE_CARRIED].sum()) / paying if paying > 0 else 0.0
+        paying = float(shares[kinds != kernel.STAKE_FREE_CARRIED].sum())
+        share = float(shares[lines][kinds[lines] != kernel.STAKE_FREE_CARRIED].sum()) / paying if paying > 0 else 0.0
         return Measure(
             share * amount,
             "money",

@@ -13,7 +13,7 @@ from chagai.cases.compile import Compiled
 from chagai.core.measures import PathMeasures
 from chagai.errors import InputError, Issue
 from chagai.results import BreakevenDistribution, RiskSettings
-from chagai.risk import montecarlo as mc
+from chagai.risk import montecarlo
 from chagai.risk.inputs import risk_inputs
 from chagai.risk.sensitivity.evaluator import Evaluator, evaluator_of
 from chagai.risk.sensitivity.factors import price_factor_name
@@ -63,7 +63,7 @@ def breakeven_distribution(
     runs0 = ev.runs
     still_prices = RiskSettings(prices=False, security=security, schedule=schedule)
     risk = risk_inputs(compiled, still_prices, None, ev.profile if (security or schedule) else None)
-    drawn = mc.draw_inputs(risk, compiled.prices, seed, n)
+    drawn = montecarlo.draw_inputs(risk, compiled.prices, seed, n)
     delays, capexes, paths = drawn.delay, drawn.capex_factor, np.ascontiguousarray(drawn.availability.T)
     low, high = BREAKEVEN_BRACKET
 

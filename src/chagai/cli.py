@@ -517,9 +517,9 @@ def simulate(
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from chagai.risk.simulate import RiskSettings
-    from chagai.risk.simulate import save_draws as write_draws
-    from chagai.risk.simulate import simulate as run
+    from chagai.results import RiskSettings
+    from chagai.services.simulate import save_draws as write_draws
+    from chagai.services.simulate import simulate as run
 
     overrides = dict(parse_assignment(a) for a in sets or [])
     case = _load(project)
@@ -538,16 +538,17 @@ def simulate(
             case,
             paths,
             seed,
-            _scenario(scenario, sells, rate).with_overrides(overrides),
+            _scenario(scenario, sells, rate),
             settings,
             chunk_size=chunk_size,
             threads=threads,
             progress=lambda done, _total: bar.update(task, completed=done),
+            overrides=overrides,
         )
     if save_draws is not None:
         err.print(f"wrote {write_draws(sim, save_draws)}")
     if as_json:
-        sys.stdout.write(json.dumps(sim.as_dict(), indent=2, allow_nan=False) + "\n")
+        sys.stdout.write(sim.model_dump_json(indent=2) + "\n")
         return
     a = sim.arrays
     speed = a.n_paths / a.wall_seconds if a.wall_seconds > 0 else math.nan
@@ -573,13 +574,13 @@ def simulate(
     for name in ("Party", "Level", "Mean", "P10", "P50", "P90", "P(NPV < 0)", "IRR P10 / P50 / P90"):
         owners.add_column(name, justify="left" if name in ("Party", "Level") else "right")
     for s in sim.stakeholders:
-        irr = s.get("irr")
-        irr_text = " / ".join(_fmt(irr[q], "fraction") for q in ("p10", "p50", "p90")) if irr else "n/a"
+        irr = s.irr
+        irr_text = " / ".join(_fmt(v, "fraction") for v in (irr.p10, irr.p50, irr.p90)) if irr else "n/a"
         owners.add_row(
-            s["label"],
-            s["level"],
-            *[_fmt(s[k_], "US$m") for k_ in ("mean", "p10", "p50", "p90")],
-            f"{s['p_loss']:.1%}",
+            s.label,
+            s.level,
+            *[_fmt(v, "US$m") for v in (s.mean, s.p10, s.p50, s.p90)],
+            f"{s.p_loss:.1%}",
             irr_text,
         )
     out.print(owners)
@@ -587,14 +588,14 @@ def simulate(
         loans = Table(title="Loan package")
         loans.add_column("Measure")
         loans.add_column("Value", justify="right")
-        loans.add_row("P(minimum DSCR < 1.0)", f"{sim.probabilities['min_dscr_below_1']:.2%}")
-        loans.add_row("P(default: CFADS short of debt service)", f"{sim.probabilities['default']:.2%}")
-        first = ", ".join(f"{y}: {c:,}" for y, c in list(sim.default_years.items())[:8]) or "none"
+        loans.add_row("P(minimum DSCR < 1.0)", f"{sim.probabilities.min_dscr_below_1:.2%}")
+        loans.add_row("P(default: CFADS short of debt service)", f"{sim.probabilities.default:.2%}")
+        first = ", ".join(f"{y}: {c:,}" for y, c in list(sim.first_default_year.items())[:8]) or "none"
         loans.add_row("First default year (paths)", first)
         out.print(loans)
-    out.print(f"P(project NPV after tax < 0): {sim.probabilities['npv_post_tax_below_zero']:.2%}")
-    for failure in sim.failures[:5]:
-        out.print(f"[yellow]failed path[/yellow] {failure}")
+    out.print(f"P(project NPV after tax < 0): {sim.probabilities.npv_post_tax_below_zero:.2%}")
+    for failure in sim.failures.examples[:5]:
+        out.print(f"[yellow]failed path[/yellow] {failure.model_dump()}")
 
 
 @app.command()
@@ -654,7 +655,7 @@ def _input_text(value: float, unit: str) -> str:
 
 def _price_text(value: float, unit: str, deck: float) -> str:
     """A breakeven price; +-inf when it lies outside the prices searched (sensitivity)."""
-    from chagai.risk.sensitivity import BREAKEVEN_BRACKET
+    from chagai.services.sensitivity import BREAKEVEN_BRACKET
 
     if value == -math.inf:
         return f"< {BREAKEVEN_BRACKET[0] * deck:,.4g} {unit}"
@@ -682,16 +683,19 @@ def sensitivity(
 
     Every input is varied over its own range of uncertainty (price models, security profile, stated estimates).
     """
-    from chagai.risk.sensitivity import SobolResult, sensitivity_report
+    from chagai.results import SobolResult
+    from chagai.services.sensitivity import sensitivity as analyse
 
     overrides = dict(parse_assignment(a) for a in sets or [])
-    compiled = services.compiled_case(_load(project), _scenario(scenario, None, rate), overrides)
-    case = compiled.case
-    report = sensitivity_report(compiled, sobol_n=sobol_n, seed=seed, breakeven_draws=draws)
+    report = analyse(
+        _load(project), _scenario(scenario, None, rate), overrides, sobol_n=sobol_n, seed=seed, breakeven_draws=draws
+    )
     if as_json:
-        sys.stdout.write(json.dumps(report.as_dict(), indent=2, allow_nan=False) + "\n")
+        sys.stdout.write(report.model_dump_json(indent=2) + "\n")
         return
     ev = report.evaluator
+    compiled = ev.compiled
+    case = compiled.case
     r = ev.rate
     out.print(
         Panel(
@@ -731,7 +735,7 @@ def sensitivity(
     for output, result in report.sobol.items():
         label, _ = ev.output_label(output)
         if not isinstance(result, SobolResult):
-            out.print(f"[yellow]Sobol indices of {label}: not computed[/yellow] ({escape(result)})")
+            out.print(f"[yellow]Sobol indices of {label}: not computed[/yellow] ({escape(result.refused)})")
             continue
         table = Table(title=f"Sobol indices: {label} ({escape(result.basis)}; {result.seconds:.2f} s)")
         for name in ("Factor", "S1 (first order)", "+-", "ST (total)", "+-"):
@@ -757,9 +761,9 @@ def sensitivity(
     )
     out.print(table)
     out.print(f"[dim]{escape(be.basis)}[/dim]")
-    for output in dict.fromkeys(g.output for g in report.info_gap):
+    for output in dict.fromkeys(g.output for g in report.information_gap):
         label, unit = ev.output_label(output)
-        rows = [g for g in report.info_gap if g.output == output]
+        rows = [g for g in report.information_gap if g.output == output]
         first = rows[0]
         table = Table(
             title=f"Information gap: {label} {first.criterion} ({_fmt(first.critical, unit)}); "
@@ -779,7 +783,7 @@ def sensitivity(
                 _fmt(g.swing, unit),
             )
         out.print(table)
-    if "min_dscr" not in {g.output for g in report.info_gap}:
+    if "min_dscr" not in {g.output for g in report.information_gap}:
         out.print("[dim]Minimum DSCR: no debt service in the base case, no tornado or info-gap rows.[/dim]")
     out.print(
         "[dim]Info-gap (Ben-Haim), one input at a time: horizon = smallest fractional deviation of the input from "
@@ -802,8 +806,8 @@ def report(
 ) -> None:
     """Write one self-contained HTML report: answers, charts, claims and every assumption's source."""
     from chagai.report.html import build_compare_report, write_report
-    from chagai.risk.sensitivity import tornado
-    from chagai.risk.simulate import simulate as run
+    from chagai.services.sensitivity import tornado
+    from chagai.services.simulate import simulate as run
 
     if compare_ or len(projects) > 1:
         if len(projects) < 2:
@@ -839,7 +843,7 @@ def export_xlsx(
     result = _appraisal(project, scenario, sets, sells, rate)
     simulation = None
     if paths:
-        from chagai.risk.simulate import simulate as run
+        from chagai.services.simulate import simulate as run
 
         simulation = run(result.case, paths, seed, result.compiled.scenario)
     err.print(f"wrote {write_workbook(result, output, simulation)}")

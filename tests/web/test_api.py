@@ -16,8 +16,7 @@ from sqlalchemy import func, select, text
 
 from chagai.cases.compile import Scenario, StakeSale
 from chagai.cases.io import case_hash, load_case_file
-from chagai.registry import edits, repo
-from chagai.registry import models as m
+from chagai.registry import edits, models, repo
 from chagai.registry.db import Registry, open_registry
 from chagai.registry.tokens import create_token, list_tokens, revoke_token, verify_token
 from chagai.services import appraise
@@ -59,8 +58,8 @@ def bearer(token: str) -> dict[str, str]:
 def snapshot(registry: Registry, project: str) -> tuple[str, int]:
     """The stored content hash of a project and the number of recorded changes."""
     with registry.session() as s:
-        content = s.scalar(select(m.Project.content_hash).where(m.Project.id == project))
-        changes = s.scalar(select(func.count()).select_from(m.Change)) or 0
+        content = s.scalar(select(models.Project.content_hash).where(models.Project.id == project))
+        changes = s.scalar(select(func.count()).select_from(models.Change)) or 0
     assert content is not None
     return content, changes
 
@@ -374,7 +373,7 @@ def test_concurrent_edits_are_all_kept(registry: Registry) -> None:
     assert errors == []
     with registry.session() as s:
         case = repo.get_case(s, "saindak")
-        stored_hash = s.scalar(select(m.Project.content_hash).where(m.Project.id == "saindak"))
+        stored_hash = s.scalar(select(models.Project.content_hash).where(models.Project.id == "saindak"))
     assert {f"concurrent-{i}" for i in range(4)} <= {c.id for c in case.claims}
     assert stored_hash == case_hash(case)
 

@@ -17,8 +17,7 @@ import httpx
 import pytest
 
 from chagai.cases.compile import Scenario
-from chagai.registry import models as m
-from chagai.registry import repo
+from chagai.registry import models, repo
 from chagai.registry.db import Registry, open_registry
 from chagai.services.simulate import simulate
 from chagai.web import jobs
@@ -85,7 +84,7 @@ def test_a_job_runs_in_the_background_and_equals_a_direct_run(live_server: str, 
 def _run_row(registry: Registry, owner: str, heartbeat: dt.datetime) -> str:
     run_id = jobs.submit_simulation(registry, "saindak", 1000, 1)
     with registry.session() as s, s.begin():
-        row = s.get(m.Run, run_id)
+        row = s.get(models.Run, run_id)
         assert row is not None
         row.status, row.owner, row.started_at, row.heartbeat_at = "running", owner, heartbeat, heartbeat
     return run_id

@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from chagai import __version__
 from chagai.errors import ChagaiError
-from chagai.registry import models as m
+from chagai.registry import models
 from chagai.registry.db import Registry, open_registry
 from chagai.registry.repo import init_registry
 from chagai.web.cache import ModelCache
@@ -48,7 +48,7 @@ DESCRIPTION = """Registry, appraisal and risk of extractive projects.
 def _warm(registry: Registry, cache: ModelCache) -> None:
     """Appraise one project so the compiled model is loaded before the first request."""
     with registry.session() as session:
-        ids = list(session.scalars(select(m.Project.id).order_by(m.Project.id)))
+        ids = list(session.scalars(select(models.Project.id).order_by(models.Project.id)))
     for project in ids:
         if not cache.case(registry, project)[2].has_economics:
             continue

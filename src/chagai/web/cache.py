@@ -24,8 +24,7 @@ from sqlalchemy.orm import Session
 from chagai.cases.compile import Compiled, Scenario
 from chagai.cases.schema import Case, normalise_name
 from chagai.errors import NotFoundError
-from chagai.registry import models as m
-from chagai.registry import repo
+from chagai.registry import models, repo
 from chagai.registry.db import Registry
 from chagai.services.appraise import Appraisal, appraise_compiled
 from chagai.services.inputs import compiled_case
@@ -85,7 +84,7 @@ def finite(data: Any) -> Any:
     return data
 
 
-_CONTENTS = select(m.Project.id, m.Project.content_hash)
+_CONTENTS = select(models.Project.id, models.Project.content_hash)
 
 
 def _contents(connection: Connection) -> dict[str, str]:

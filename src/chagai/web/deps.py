@@ -30,8 +30,7 @@ from sqlalchemy import select
 
 from chagai.cases.compile import Scenario
 from chagai.cases.schema import Case
-from chagai.registry import models as m
-from chagai.registry import repo
+from chagai.registry import models, repo
 from chagai.registry.db import Registry
 from chagai.registry.tokens import Principal, verify_token
 from chagai.services.appraise import Appraisal
@@ -176,7 +175,7 @@ def stored_case(cache: ModelCache, registry: Registry, project: str) -> Case:
 def stored_cases(cache: ModelCache, registry: Registry) -> list[Case]:
     """Every stored case, by id, each read once per content (the server's cache keeps them)."""
     with registry.session() as s:
-        stored = s.execute(select(m.Project.id, m.Project.content_hash).order_by(m.Project.id)).all()
+        stored = s.execute(select(models.Project.id, models.Project.content_hash).order_by(models.Project.id)).all()
 
         def load(project_id: str) -> Callable[[], Case]:
             return lambda: repo.get_case(s, project_id)

@@ -35,8 +35,7 @@ from chagai.cases.io import case_hash
 from chagai.cases.schema import Case
 from chagai.config import settings
 from chagai.errors import ChagaiError, InputError, Issue, NotFoundError
-from chagai.registry import models as m
-from chagai.registry import repo
+from chagai.registry import models, repo
 from chagai.registry.db import Registry
 from chagai.results import RiskSettings
 from chagai.services.inputs import compiled_case
@@ -165,7 +164,7 @@ def submit_simulation(
     resolved, case = prepare_case(registry, project_id, overrides, scenario)
     with registry.session() as session:
         waiting = session.scalar(
-            select(func.count()).select_from(m.Run).where(m.Run.kind == KIND, m.Run.status == "queued")
+            select(func.count()).select_from(models.Run).where(models.Run.kind == KIND, models.Run.status == "queued")
         )
     if (waiting or 0) >= MAX_WAITING:
         msg = f"{waiting} simulations are waiting to run; try again when some have finished"
@@ -181,7 +180,7 @@ def submit_simulation(
     }
     with registry.session() as session, session.begin():
         session.add(
-            m.Run(
+            models.Run(
                 id=run_id,
                 project_id=resolved,
                 kind=KIND,
@@ -207,14 +206,14 @@ def job_status(registry: Registry, run_id: str) -> dict[str, Any]:
         If no simulation job has this id.
     """
     with registry.session() as session:
-        row = session.get(m.Run, run_id) if len(run_id) <= 36 else None
+        row = session.get(models.Run, run_id) if len(run_id) <= 36 else None
         if row is None or row.kind != KIND:
             msg = f"no simulation job has the id {run_id!r} (ids are given by POST /api/simulations)"
             raise NotFoundError(msg)
         return _status(row)
 
 
-def _status(row: m.Run) -> dict[str, Any]:
+def _status(row: models.Run) -> dict[str, Any]:
     times = {
         name: (when.isoformat() if when is not None else None)
         for name, when in (
@@ -244,10 +243,10 @@ def _status(row: m.Run) -> dict[str, Any]:
 def list_jobs(registry: Registry, project: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
     """The latest simulation jobs, newest first (of one project when ``project`` is given), without results."""
     with registry.session() as session:
-        stmt = select(m.Run).where(m.Run.kind == KIND)
+        stmt = select(models.Run).where(models.Run.kind == KIND)
         if project is not None:
-            stmt = stmt.where(m.Run.project_id == repo.resolve(session, project))
-        rows = session.scalars(stmt.order_by(m.Run.created_at.desc(), m.Run.id).limit(limit))
+            stmt = stmt.where(models.Run.project_id == repo.resolve(session, project))
+        rows = session.scalars(stmt.order_by(models.Run.created_at.desc(), models.Run.id).limit(limit))
         return [{**_status(r), "results": None} for r in rows]
 
 
@@ -285,7 +284,7 @@ def recover_interrupted(registry: Registry, owner: str = "") -> list[str]:
     stale_before = _now() - dt.timedelta(seconds=STALE_AFTER)
     failed = []
     with registry.session() as session, session.begin():
-        rows = session.scalars(select(m.Run).where(m.Run.kind == KIND, m.Run.status == "running"))
+        rows = session.scalars(select(models.Run).where(models.Run.kind == KIND, models.Run.status == "running"))
         for row in rows:
             beat = _aware(row.heartbeat_at) or _aware(row.started_at) or _aware(row.created_at)
             if _owner_is_gone(row.owner, owner) or (beat is not None and beat < stale_before):
@@ -386,9 +385,9 @@ class JobRunner:
 
     def _write(self, run_id: str, *, while_running: bool = False, **values: Any) -> None:
         """Update this runner's job (``while_running``: only if it is still running, as a heartbeat)."""
-        stmt = update(m.Run).where(m.Run.id == run_id, m.Run.owner == self.owner)
+        stmt = update(models.Run).where(models.Run.id == run_id, models.Run.owner == self.owner)
         if while_running:
-            stmt = stmt.where(m.Run.status == "running")
+            stmt = stmt.where(models.Run.status == "running")
         with self.registry.session() as session, session.begin():
             session.execute(stmt.values(**values))
 
@@ -397,9 +396,9 @@ class JobRunner:
         with self.registry.session() as session:
             candidates = list(
                 session.scalars(
-                    select(m.Run.id)
-                    .where(m.Run.kind == KIND, m.Run.status == "queued")
-                    .order_by(m.Run.created_at, m.Run.id)
+                    select(models.Run.id)
+                    .where(models.Run.kind == KIND, models.Run.status == "queued")
+                    .order_by(models.Run.created_at, models.Run.id)
                     .limit(5)
                 )
             )
@@ -407,8 +406,8 @@ class JobRunner:
             now = _now()
             with self.registry.session() as session, session.begin():
                 taken = session.execute(
-                    update(m.Run)
-                    .where(m.Run.id == run_id, m.Run.status == "queued")
+                    update(models.Run)
+                    .where(models.Run.id == run_id, models.Run.status == "queued")
                     .values(status="running", owner=self.owner, started_at=now, heartbeat_at=now, progress=0.0)
                 )
                 if taken.rowcount == 1:  # type: ignore[attr-defined]
@@ -426,7 +425,7 @@ class JobRunner:
             self._current, self._done, self._total = run_id, 0, 1
         try:
             with self.registry.session() as session:
-                row = session.get(m.Run, run_id)
+                row = session.get(models.Run, run_id)
                 parameters = dict(row.parameters) if row is not None else {}
             sim = simulate(
                 parameters["project"],

@@ -119,11 +119,11 @@ from chagai.cases.compile import compile_case
 from chagai.cases.library import bundled_case
 from chagai.core.model import run_single
 compiled = compile_case(bundled_case(sys.argv[1]))
-run_single(compiled, compiled.prices)  # compile (or load from cache) outside the timing
+run_single(compiled.model_inputs, compiled.prices)  # compile (or load from cache) outside the timing
 n = int(sys.argv[2])
 start = time.perf_counter()
 for _ in range(n):
-    run_single(compiled, compiled.prices)
+    run_single(compiled.model_inputs, compiled.prices)
 print(json.dumps({"per_run": (time.perf_counter() - start) / n, "years": len(compiled.years)}))
 """
 
@@ -144,7 +144,7 @@ def _time_kernel(project: str, runs: int, compiled: bool) -> dict[str, float]:
 
 def appraisal_section() -> None:
     from chagai.cases.library import bundled_case
-    from chagai.services import appraise
+    from chagai.services.appraise import appraise
 
     print("\n## Deterministic appraisal")
     print(
@@ -169,7 +169,7 @@ MC_TIMER = """
 import json, resource, sys, time
 import numpy as np
 from chagai.cases.library import bundled_case
-from chagai.risk.simulate import simulate
+from chagai.services.simulate import simulate
 mode, paths = sys.argv[1], int(sys.argv[2])
 case = bundled_case("reko-diq")
 simulate(case, 2_000, seed=1)  # compile (or load the cache) outside the timing
@@ -180,18 +180,19 @@ if mode == "full":
     years = len(sim.compiled.years)
     failed = int((sim.arrays.status != 0).sum())
 elif mode == "floor":
-    from chagai.risk import montecarlo as mc
-    from chagai.risk.simulate import RiskSettings, risk_inputs
+    from chagai.risk import montecarlo
+    from chagai.results import RiskSettings
+    from chagai.risk.inputs import risk_inputs
     from chagai.cases.compile import compile_case
     from chagai.risk.prices import bundled_price_models
     from chagai.risk.security import profile_for_case_kind
     compiled = compile_case(case)
     ri = risk_inputs(compiled, RiskSettings(), bundled_price_models(), profile_for_case_kind(case.kind))
     args = (compiled.params, ri.arrays(compiled.prices), 7)
-    mc.draw_only_chunk(*args, 0, np.empty(1000))
+    montecarlo.draw_only_chunk(*args, 0, np.empty(1000))
     start = time.perf_counter()
     for first in range(0, paths, 100_000):
-        mc.draw_only_chunk(*args, first, np.empty(min(100_000, paths - first)))
+        montecarlo.draw_only_chunk(*args, first, np.empty(min(100_000, paths - first)))
     wall = time.perf_counter() - start
     years = len(compiled.years)
     failed = 0
@@ -203,7 +204,7 @@ UNCOMPILED_TIMER = """
 import json, sys, time
 import numpy as np
 from chagai.cases.library import bundled_case
-from chagai.risk.simulate import simulate
+from chagai.services.simulate import simulate
 case = bundled_case("reko-diq")
 paths = int(sys.argv[1])
 start = time.perf_counter()
@@ -227,10 +228,11 @@ from scipy.stats import uniform
 from chagai.cases.compile import compile_case
 from chagai.cases.library import bundled_case
 from chagai.core import measures
-from chagai.risk import montecarlo as mc
+from chagai.risk import montecarlo
 from chagai.risk.prices import bundled_price_models
 from chagai.risk.security import profile_for_case_kind
-from chagai.risk.simulate import RiskSettings, risk_inputs
+from chagai.results import RiskSettings
+from chagai.risk.inputs import risk_inputs
 
 cases = int(sys.argv[1])
 case = bundled_case("reko-diq")
@@ -239,7 +241,7 @@ ri = risk_inputs(compiled, RiskSettings(), bundled_price_models(), profile_for_c
 arrays = ri.arrays(compiled.prices)
 n = len(compiled.years)
 discount = 1.1 ** -np.arange(n, dtype=np.float64)
-parties = np.arange(compiled.params.party_level.shape[0])
+parties = np.arange(compiled.params.stakes.party_level.shape[0])
 
 
 def preprocess(c):
@@ -248,10 +250,10 @@ def preprocess(c):
 
 def run(ncase, _u):
     metrics = np.empty((1, measures.N_MEASURES))
-    mc.simulate_chunk(
+    montecarlo.simulate_chunk(
         compiled.params, arrays, 7, ncase, discount, int(compiled.years[0]), parties, metrics,
         np.empty((1, parties.size)), np.empty(1, dtype=np.int8), np.empty(1, dtype=np.int64),
-        np.empty((1, mc.N_FIXED_INPUTS)),
+        np.empty((1, montecarlo.N_FIXED_INPUTS)),
     )
     return (float(metrics[0, measures.M_NPV_POST]),)
 

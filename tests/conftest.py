@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
+from chagai.config import refresh_settings
 from chagai.registry.db import Registry, open_registry
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -59,6 +60,7 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("CHAGAI_DATABASE_URL", f"sqlite:///{tmp_path / 'default-registry.sqlite'}")
     monkeypatch.setenv("CHAGAI_USER", "test-user")
     monkeypatch.setenv("COLUMNS", "200")
+    refresh_settings()
 
 
 @pytest.fixture

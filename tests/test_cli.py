@@ -14,6 +14,7 @@ import yaml
 from typer.testing import CliRunner
 
 from chagai.cli import app
+from chagai.config import refresh_settings
 
 FIXTURE = Path(__file__).parent / "fixtures" / "pocket-mine.yaml"
 
@@ -127,6 +128,7 @@ def test_console_script_runs_in_a_real_process(tmp_path: Path) -> None:
 @pytest.mark.postgres
 def test_cli_on_postgres(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CHAGAI_DATABASE_URL", postgres_url)
+    refresh_settings()
     run("db", "init")
     assert "Reko Diq" in run("projects")
     assert "Barrick" in run("show", "Reco Dig", "--at", "2026-01-01")

@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 import yaml
 from sqlalchemy import inspect, select
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from chagai.cases.io import load_case_text
 from chagai.cli import app
+from chagai.config import refresh_settings
 from chagai.errors import InputError
 from chagai.registry import models
 from chagai.registry.db import open_registry
@@ -280,15 +281,25 @@ def _snapshot(url: str) -> dict[str, list[tuple[Any, ...]]]:
         registry.close()
 
 
+def _invoke(args: list[str], env: dict[str, str]) -> Result:
+    """Run the CLI in this process with ``env`` set (the settings are read again, and again after)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        refresh_settings()
+        result = CliRunner().invoke(app, args)
+    refresh_settings()
+    return result
+
+
 @pytest.fixture(scope="module")
 def populated_registry(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A registry holding the bundled cases and the pocket mine."""
     url = f"sqlite:///{tmp_path_factory.mktemp('bad') / 'registry.sqlite'}"
-    runner = CliRunner()
     env = {"CHAGAI_DATABASE_URL": url, "CHAGAI_USER": "setup"}
-    assert runner.invoke(app, ["db", "init"], env=env).exit_code == 0
+    assert _invoke(["db", "init"], env).exit_code == 0
     fixture = Path(__file__).parents[1] / "fixtures" / "pocket-mine.yaml"
-    assert runner.invoke(app, ["import", str(fixture)], env=env).exit_code == 0
+    assert _invoke(["import", str(fixture)], env).exit_code == 0
     return url
 
 
@@ -310,7 +321,7 @@ def test_bad_import_leaves_registry_unchanged(
     bad = tmp_path / "bad.yaml"
     bad.write_text(_bad_text(pocket_text, mutation))
     before = _snapshot(populated_registry)
-    result = CliRunner().invoke(app, ["import", str(good), str(bad)], env={"CHAGAI_DATABASE_URL": populated_registry})
+    result = _invoke(["import", str(good), str(bad)], {"CHAGAI_DATABASE_URL": populated_registry})
     assert result.exit_code == 2, result.output
     assert path in result.output
     assert "Traceback" not in result.output
@@ -323,7 +334,7 @@ def test_a_name_taken_by_another_project_is_refused(populated_registry: str, poc
         pocket_text.replace("id: pocket-mine", "id: other-mine").replace("name: Pocket Mine", "name: Other")
     )
     before = _snapshot(populated_registry)
-    result = CliRunner().invoke(app, ["import", str(clash)], env={"CHAGAI_DATABASE_URL": populated_registry})
+    result = _invoke(["import", str(clash)], {"CHAGAI_DATABASE_URL": populated_registry})
     assert result.exit_code == 2
     assert "already known by this name" in result.output
     assert "pocket-mine" in result.output

@@ -26,7 +26,7 @@ def test_history_of_annual_means_gives_back_its_curve_in_the_forecast() -> None:
     compiled = compile_case(case_from_data(data))
     years = compiled.years
     expected = annual_volumes(qi, di, 0.0, years - 2006.0)  # MMscf/yr
-    gas = compiled.params.capacity
+    gas = compiled.params.production.capacity
     producing = gas > 0
     assert producing[:10].all()
     np.testing.assert_allclose(gas[producing], expected[producing], rtol=1e-8)

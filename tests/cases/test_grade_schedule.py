@@ -8,7 +8,7 @@ import yaml
 
 from chagai.cases.compile import Scenario, compile_case
 from chagai.cases.io import case_from_data
-from chagai.core import kernel as k
+from chagai.core.lines import Line
 from chagai.core.model import run_single, run_with
 from chagai.errors import InputError
 
@@ -27,9 +27,9 @@ def _with_schedule(copper: float, years: int = 2) -> dict:
 
 def test_early_grade_then_the_rest_keeps_the_life_of_mine_metal() -> None:
     compiled = compile_case(case_from_data(_with_schedule(0.8)), Scenario())
-    lines, _ = run_single(compiled, compiled.prices)
-    milled = lines[k.L.throughput]
-    per_unit = compiled.params.yields[0] / (0.9 * 0.96)  # copper grade [fraction] by year of production
+    lines, _ = run_single(compiled.model_inputs, compiled.prices)
+    milled = lines[Line.throughput]
+    per_unit = compiled.params.production.yields[0] / (0.9 * 0.96)  # copper grade [fraction] by year of production
     assert per_unit[0] == pytest.approx(0.008)
     assert per_unit[1] == pytest.approx(0.008)
     # 10 Mt at 0.5%: 2 x 2 Mt at 0.8% leaves 6 Mt at (50 kt - 32 kt) / 6 Mt = 0.3%
@@ -47,11 +47,13 @@ def test_a_delay_moves_the_early_grade_with_production() -> None:
     n = len(compiled.years)
     on_time, _ = run_with(compiled.params, compiled.prices, np.ones(n), 1.0, 0)
     late, _ = run_with(compiled.params, compiled.prices, np.ones(n), 1.0, 2)
-    first_on_time = int(np.flatnonzero(on_time[k.L.throughput] > 0)[0])
-    first_late = int(np.flatnonzero(late[k.L.throughput] > 0)[0])
+    first_on_time = int(np.flatnonzero(on_time[Line.throughput] > 0)[0])
+    first_late = int(np.flatnonzero(late[Line.throughput] > 0)[0])
     assert first_late > first_on_time
-    revenue = late[k.L.gross_revenue, first_late] / late[k.L.throughput, first_late]
-    assert revenue == pytest.approx(on_time[k.L.gross_revenue, first_on_time] / on_time[k.L.throughput, first_on_time])
+    revenue = late[Line.gross_revenue, first_late] / late[Line.throughput, first_late]
+    assert revenue == pytest.approx(
+        on_time[Line.gross_revenue, first_on_time] / on_time[Line.throughput, first_on_time]
+    )
 
 
 def test_a_schedule_richer_than_the_reserve_is_refused() -> None:

@@ -16,7 +16,7 @@ from chagai.cases.compile import Scenario, compile_case
 from chagai.cases.io import load_case_text
 from chagai.cases.money import dollars_factor, real_rate, us_cpi
 from chagai.errors import InputError
-from chagai.services import appraise
+from chagai.services.appraise import appraise
 from tests.core.test_hand_case import CASE, LOAN, YEARS
 
 CPI_2024, CPI_2025 = 313.689, 321.943

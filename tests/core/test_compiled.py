@@ -12,7 +12,7 @@ import numpy as np
 from chagai.cases.compile import Scenario, StakeSale, compile_case
 from chagai.cases.library import bundled_case
 from chagai.core.model import run_single
-from chagai.services import appraise
+from chagai.services.appraise import appraise
 
 SCRIPT = """
 import json, sys
@@ -24,7 +24,7 @@ scenario = Scenario(delay=1, overrun=1.1, sales=(StakeSale(0.15, "federal", "man
 out = {}
 for project in ("reko-diq", "saindak", "sui"):
     compiled = compile_case(bundled_case(project), scenario if project == "reko-diq" else Scenario())
-    lines, parties = run_single(compiled, compiled.prices)
+    lines, parties = run_single(compiled.model_inputs, compiled.prices)
     out[project] = [np.nan_to_num(lines).tolist(), parties.tolist()]
 print(json.dumps(out))
 """
@@ -38,7 +38,7 @@ def test_plain_python_equals_compiled() -> None:
     scenario = Scenario(delay=1, overrun=1.1, sales=(StakeSale(0.15, "federal", "manara", 2028),))
     for project in ("reko-diq", "saindak", "sui"):
         compiled = compile_case(bundled_case(project), scenario if project == "reko-diq" else Scenario())
-        lines, parties = run_single(compiled, compiled.prices)
+        lines, parties = run_single(compiled.model_inputs, compiled.prices)
         np.testing.assert_allclose(np.nan_to_num(lines), plain[project][0], rtol=1e-12, atol=1e-9)
         np.testing.assert_allclose(parties, plain[project][1], rtol=1e-12, atol=1e-9)
 
@@ -47,7 +47,7 @@ SOLVE_SCRIPT = """
 import json
 from chagai.cases.compile import Scenario, StakeSale
 from chagai.cases.library import bundled_case
-from chagai.services import appraise
+from chagai.services.appraise import appraise
 scenario = Scenario(delay=1, sales=(StakeSale(0.15, "federal", "manara", 2028),))
 out = {}
 for project in ("reko-diq", "saindak", "sui"):

@@ -9,9 +9,9 @@ import yaml
 from chagai.cases.compile import Scenario, compile_case
 from chagai.cases.io import case_from_data
 from chagai.cases.library import bundled_case
-from chagai.core import kernel as k
+from chagai.core.lines import Line
 from chagai.core.model import run_with
-from chagai.services import appraise
+from chagai.services.appraise import appraise
 
 from ..conftest import FIXTURES
 
@@ -19,7 +19,7 @@ POCKET = yaml.safe_load((FIXTURES / "pocket-mine.yaml").read_text(encoding="utf-
 
 
 def _margin(lines: np.ndarray) -> np.ndarray:
-    return lines[k.L.gross_revenue] - lines[k.L.selling_costs] - lines[k.L.opex] - lines[k.L.sustaining_capex]
+    return lines[Line.gross_revenue] - lines[Line.selling_costs] - lines[Line.opex] - lines[Line.sustaining_capex]
 
 
 def test_a_mine_stops_when_its_prices_fall_for_good() -> None:
@@ -30,11 +30,11 @@ def test_a_mine_stops_when_its_prices_fall_for_good() -> None:
     prices = compiled.prices.copy()
     prices[:, 5:] *= 0.05  # from 2031 on the ore does not pay for its milling
     lines, _ = run_with(compiled.params, prices, np.ones(n), 1.0, 0)
-    produced = np.flatnonzero(lines[k.L.throughput] > 0)
+    produced = np.flatnonzero(lines[Line.throughput] > 0)
     assert compiled.years[produced[-1]] == 2030
-    assert np.all(lines[k.L.gross_revenue, 5:] == 0.0)
-    assert np.all(lines[k.L.opex, 5:] == 0.0)
-    assert lines[k.L.closure, 5] == pytest.approx(5.0)  # closure the year after the last production
+    assert np.all(lines[Line.gross_revenue, 5:] == 0.0)
+    assert np.all(lines[Line.opex, 5:] == 0.0)
+    assert lines[Line.closure, 5] == pytest.approx(5.0)  # closure the year after the last production
     assert _margin(lines)[produced[-1]] > 0
 
 
@@ -44,7 +44,7 @@ def test_a_loss_year_followed_by_a_profitable_one_is_produced_through() -> None:
     prices = compiled.prices.copy()
     prices[:, 1] *= 0.01  # one bad year
     lines, _ = run_with(compiled.params, prices, np.ones(n), 1.0, 0)
-    assert lines[k.L.throughput, 1] > 0
+    assert lines[Line.throughput, 1] > 0
     assert _margin(lines)[1] < 0
 
 
@@ -80,7 +80,7 @@ def test_a_fixed_end_year_is_kept() -> None:
     last = int(limited.years[np.flatnonzero(limited.line("throughput") > 0)[-1]])
     fixed = case.model_copy(update={"production": case.production.model_copy(update={"end_year": last + 5})})
     compiled = compile_case(fixed, Scenario())
-    assert compiled.params.economic_limit is False
-    assert limited.compiled.params.economic_limit is True
+    assert compiled.params.production.economic_limit is False
+    assert limited.compiled.params.production.economic_limit is True
     beyond = appraise(fixed, solve=False)
     assert np.any(beyond.line("throughput")[beyond.years > last] > 0)

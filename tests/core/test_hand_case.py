@@ -15,8 +15,8 @@ import pytest
 
 from chagai.cases.compile import Scenario
 from chagai.cases.io import load_case_text
-from chagai.core import kernel as k
-from chagai.services import appraise
+from chagai.core.lines import Line
+from chagai.services.appraise import appraise
 
 CASE = """
 id: hand-mine
@@ -356,16 +356,16 @@ def test_loans_on_the_same_terms_move_as_one(repayment: str) -> None:
     from chagai.core.model import run_with as run
 
     parts = compile_case(load_case_text(CASE + _loans(repayment, ("loan-a", 30, 10), ("loan-b", 20, 10))))
-    assert parts.params.fac_amount.tolist() == [50.0]  # compiled as one loan
+    assert parts.params.loans.amount.tolist() == [50.0]  # compiled as one loan
     other = load_case_text(CASE + _loans(repayment, ("loan-a", 30, 10), ("loan-b", 20, 12)))
-    assert compile_case(other).params.fac_amount.tolist() == [30.0, 20.0]
+    assert compile_case(other).params.loans.amount.tolist() == [30.0, 20.0]
     # the kernel given the two loans apart computes what it computes for the one
     p = parts.params
-    apart = p._replace(**{name: np.repeat(getattr(p, name), 2) for name in p._fields if name.startswith("fac_")})
-    apart = apart._replace(fac_amount=np.array([30.0, 20.0]))
+    loans = p.loans._replace(**{name: np.repeat(getattr(p.loans, name), 2) for name in p.loans._fields[:-1]})
+    apart = p._replace(loans=loans._replace(amount=np.array([30.0, 20.0])))
     n = len(parts.years)
     one, one_parties = run(p, parts.prices, np.ones(n), 1.0, 0)
     two, two_parties = run(apart, parts.prices, np.ones(n), 1.0, 0)
-    assert one[k.L.principal].sum() > 40  # the loan is drawn and repaid
+    assert one[Line.principal].sum() > 40  # the loan is drawn and repaid
     np.testing.assert_allclose(two, one, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(two_parties, one_parties, rtol=1e-12, atol=1e-12)

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from chagai.cases.compile import Scenario, StakeSale, compile_case
 from chagai.cases.io import case_from_data
-from chagai.core import kernel as k
+from chagai.core import kernel
+from chagai.core.lines import Line
 from chagai.core.metrics import npv
 from chagai.core.model import run_single
 
@@ -79,7 +80,7 @@ def cases(draw: st.DrawFn) -> tuple[dict, Scenario]:
 
 def _run(doc: dict, scenario: Scenario) -> tuple[np.ndarray, np.ndarray, object]:
     compiled = compile_case(case_from_data(doc), scenario)
-    lines, parties = run_single(compiled, compiled.prices)
+    lines, parties = run_single(compiled.model_inputs, compiled.prices)
     return lines, parties, compiled
 
 
@@ -90,15 +91,17 @@ SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[Heal
 @SETTINGS
 def test_cash_is_conserved_every_year(generated: tuple[dict, Scenario]) -> None:
     lines, parties, _ = _run(*generated)
-    receipts = sum(lines[k.L[name]] for name in LEVIES)
-    np.testing.assert_allclose(lines[k.L.pre_tax_ncf], receipts, atol=1e-7)
+    receipts = sum(lines[Line[name]] for name in LEVIES)
+    np.testing.assert_allclose(lines[Line.pre_tax_ncf], receipts, atol=1e-7)
     np.testing.assert_allclose(
-        parties.sum(axis=0) + lines[k.L.dividend_withholding], lines[k.L.equity_cash_flow], atol=1e-7
+        parties.sum(axis=0) + lines[Line.dividend_withholding], lines[Line.equity_cash_flow], atol=1e-7
     )
-    government = lines[k.L.government_federal] + lines[k.L.government_provincial]
-    private = sum(parties[p] for p, lvl in enumerate(_run(*generated)[2].params.party_level) if lvl == 0)
+    government = lines[Line.government_federal] + lines[Line.government_provincial]
+    private = sum(parties[p] for p, lvl in enumerate(_run(*generated)[2].params.stakes.party_level) if lvl == 0)
     np.testing.assert_allclose(
-        lines[k.L.pre_tax_ncf], government + private + lines[k.L.lenders_net] + lines[k.L.community], atol=1e-7
+        lines[Line.pre_tax_ncf],
+        government + private + lines[Line.lenders_net] + lines[Line.community],
+        atol=1e-7,
     )
 
 
@@ -107,25 +110,25 @@ def test_cash_is_conserved_every_year(generated: tuple[dict, Scenario]) -> None:
 def test_taxes_are_never_negative(generated: tuple[dict, Scenario]) -> None:
     lines, _, _ = _run(*generated)
     for name in ("income_tax", "super_tax", "presumptive_tax", "royalties_federal", "royalties_provincial"):
-        assert np.all(lines[k.L[name]] >= -1e-12), name
+        assert np.all(lines[Line[name]] >= -1e-12), name
 
 
 @given(cases())
 @SETTINGS
 def test_debt_is_repaid_or_default_is_flagged(generated: tuple[dict, Scenario]) -> None:
     lines, _, _ = _run(*generated)
-    repaid = lines[k.L.debt_balance][-1] < 1e-6
-    defaulted = np.any(lines[k.L.shortfall] > 1e-6)
-    drawn = lines[k.L.debt_drawdown].sum()
-    assert repaid or defaulted, f"balance {lines[k.L.debt_balance][-1]:.3f} of {drawn:.1f} left, no default flagged"
-    assert lines[k.L.principal].sum() <= drawn + lines[k.L.interest_capitalised].sum() + 1e-6
+    repaid = lines[Line.debt_balance][-1] < 1e-6
+    defaulted = np.any(lines[Line.shortfall] > 1e-6)
+    drawn = lines[Line.debt_drawdown].sum()
+    assert repaid or defaulted, f"balance {lines[Line.debt_balance][-1]:.3f} of {drawn:.1f} left, no default flagged"
+    assert lines[Line.principal].sum() <= drawn + lines[Line.interest_capitalised].sum() + 1e-6
 
 
 @given(cases())
 @SETTINGS
 def test_stakes_sum_to_one_every_year(generated: tuple[dict, Scenario]) -> None:
     _, _, compiled = _run(*generated)
-    np.testing.assert_allclose(compiled.params.stake_share.sum(axis=0), 1.0, atol=1e-9)
+    np.testing.assert_allclose(compiled.params.stakes.share.sum(axis=0), 1.0, atol=1e-9)
 
 
 @given(cases(), st.floats(0.0, 0.3), st.floats(0.001, 0.3))
@@ -140,7 +143,7 @@ def test_npv_falls_as_the_rate_rises_for_conventional_flows(
     doc, scenario = generated
     doc["costs"]["closure"]["value"] = 0.0
     lines, _, _ = _run(doc, scenario)
-    flows = lines[k.L.pre_tax_ncf]
+    flows = lines[Line.pre_tax_ncf]
     nonzero = np.flatnonzero(np.abs(flows) > 1e-9)
     assume(nonzero.size > 1 and flows[nonzero[0]] < 0)
     signs = np.sign(flows[nonzero])
@@ -163,10 +166,10 @@ def test_a_block_writes_every_line_whatever_its_arrays_held(generated: tuple[dic
     block = 3
     price = np.repeat(compiled.prices[:, :, None], block, axis=2)
     availability = np.full((n, block), compiled.scenario.availability)
-    out = np.full((k.N_LINES, n, block), np.nan)
+    out = np.full((kernel.N_LINES, n, block), np.nan)
     out[:, :, 1] = 7.0e9
-    party_net = np.full((params.party_level.shape[0], n, block), -3.0)
-    k.run_block(
+    party_net = np.full((params.stakes.party_level.shape[0], n, block), -3.0)
+    kernel.run_block(
         params,
         price,
         availability,

@@ -11,7 +11,7 @@ from chagai.cases.compile import Scenario, StakeSale, compile_case
 from chagai.cases.io import case_from_data
 from chagai.core.metrics import npv
 from chagai.errors import InputError
-from chagai.services import appraise
+from chagai.services.appraise import appraise
 
 from ..conftest import FIXTURES
 

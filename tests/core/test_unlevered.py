@@ -7,7 +7,7 @@ import pytest
 
 from chagai.cases.compile import Scenario
 from chagai.cases.library import bundled_case
-from chagai.services import appraise
+from chagai.services.appraise import appraise
 
 
 def test_the_unlevered_npv_is_the_npv_of_the_project_without_its_loans() -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 from chagai.cases.library import bundled_case
 from chagai.cases.overrides import apply_overrides
 from chagai.report.html import build_report
-from chagai.risk.sensitivity import tornado
-from chagai.risk.simulate import simulate
-from chagai.services import appraise
+from chagai.services.appraise import appraise
+from chagai.services.sensitivity import tornado
+from chagai.services.simulate import simulate
 
 
 def _report(case, paths: int = 2_000, seed: int = 7) -> str:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from chagai.cases.library import bundled_case
 from chagai.report.xlsx import write_workbook
-from chagai.services import appraise
+from chagai.services.appraise import appraise
 
 
 def test_workbook_totals_equal_the_appraisal_to_the_cent(tmp_path: Path) -> None:

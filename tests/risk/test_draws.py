@@ -20,7 +20,10 @@ from scipy.stats import norm, poisson
 
 from chagai.cases.compile import Compiled, compile_case
 from chagai.cases.library import bundled_case
-from chagai.risk import montecarlo as mc
+from chagai.core.calendar import DAYS_PER_COMMON_YEAR
+from chagai.results import RiskSettings
+from chagai.risk import montecarlo
+from chagai.risk.inputs import risk_inputs
 from chagai.risk.prices import bundled_price_models
 from chagai.risk.security import (
     OUTAGE_TABLE_CELLS,
@@ -32,7 +35,6 @@ from chagai.risk.security import (
     profile_for_case_kind,
     stationary_active,
 )
-from chagai.risk.simulate import RiskSettings, risk_inputs, simulate
 
 Z = 5.0
 """Half-width of every band, in standard errors."""
@@ -46,22 +48,24 @@ def _compiled(case_id: str) -> Compiled:
     return compile_case(bundled_case(case_id))
 
 
-def _run_draws(case_id: str, trend: str) -> tuple[mc.RiskInputs, mc.Draws]:
+def _run_draws(case_id: str, trend: str) -> tuple[montecarlo.RiskInputs, montecarlo.Draws]:
     """The draws of a run of a bundled case with the bundled models and profile, under ``trend``."""
     compiled = _compiled(case_id)
     profile = profile_for_case_kind(compiled.case.kind)
     inputs = risk_inputs(compiled, RiskSettings(price_trend=trend), bundled_price_models(), profile)
-    return inputs, mc.draw_inputs(inputs, compiled.prices, SEED, N_PATHS)
+    return inputs, montecarlo.draw_inputs(inputs, compiled.prices, SEED, N_PATHS)
 
 
-def _fixed_price(n_years: int, profile: SecurityProfile, start: int, years: int, max_delay: int) -> mc.RiskInputs:
+def _fixed_price(
+    n_years: int, profile: SecurityProfile, start: int, years: int, max_delay: int
+) -> montecarlo.RiskInputs:
     """Risk inputs of one commodity at a constant price and the profile's security and schedule risk."""
     zero = np.zeros(1)
-    prices = mc.PriceProcess(
+    prices = montecarlo.PriceProcess(
         np.zeros(1, dtype=np.int64), zero, zero, zero, zero, np.eye(1), np.zeros(1, dtype=np.bool_)
     )
-    security = np.array([profile.values()[name] for name in mc.SEC_FIELDS], dtype=np.float64)
-    return mc.RiskInputs(prices, security, start, years, max_delay, n_years)
+    security = np.array([profile.values()[name] for name in montecarlo.SEC_FIELDS], dtype=np.float64)
+    return montecarlo.RiskInputs(prices, security, start, years, max_delay, n_years)
 
 
 def _band(sample: float, expected: float, standard_error: float, extra: float = 0.0) -> None:
@@ -146,7 +150,7 @@ def test_prices_have_the_analytic_moments_correlations_and_mean(case_id: str, tr
 def test_a_mean_level_holds_the_mean_price_exactly() -> None:
     """E[exp(y_t)] = exp(level) in every year from the recursion of the log-price's mean and variance."""
     one = np.ones(3)
-    process = mc.PriceProcess(
+    process = montecarlo.PriceProcess(
         np.array([0, 0, 1]),
         np.array([0.08, 1.6, 0.0]),
         np.array([0.2, 0.3, 0.25]),
@@ -184,7 +188,7 @@ def test_the_regime_settles_at_the_stationary_share_after_burn_in() -> None:
     """
     profile = dataclasses.replace(_mine(), delay_probability_calm=0.0, delay_probability_active=1.0, delay_years=1.0)
     start, years = 40, 20
-    draws = mc.draw_inputs(_fixed_price(60, profile, start, years, years), np.ones((1, 60)), SEED, N_PATHS)
+    draws = montecarlo.draw_inputs(_fixed_price(60, profile, start, years, years), np.ones((1, 60)), SEED, N_PATHS)
     active = draws.delay
     pi = profile.p_calm_to_active / (profile.p_calm_to_active + profile.p_active_to_calm)
     assert pi == pytest.approx(stationary_active(profile))
@@ -200,7 +204,7 @@ def test_the_regime_follows_its_transient_from_the_start() -> None:
     """The mean share of active years is the mean of P(active in year t) over the horizon."""
     profile = _mine()
     n_years = 30
-    draws = mc.draw_inputs(_fixed_price(n_years, profile, 0, 0, 0), np.ones((1, n_years)), SEED, N_PATHS)
+    draws = montecarlo.draw_inputs(_fixed_price(n_years, profile, 0, 0, 0), np.ones((1, n_years)), SEED, N_PATHS)
     share = draws.inputs[:, 3]
     expected = float(active_probability(profile, np.arange(n_years)).mean())
     _band(float(share.mean()), expected, float(share.std()) / math.sqrt(share.size))
@@ -237,14 +241,14 @@ def test_outage_totals_follow_the_compound_poisson_law(profile_id: str, active: 
         p_active_to_calm=0.0,
         start_active_probability=1.0 if active else 0.0,
         severe_probability=1.0 if severe else 0.0,
-        severe_days_mean=mc.DAYS_A_YEAR / 1000,
-        outage_days_mean=mc.DAYS_A_YEAR / 1000,
+        severe_days_mean=DAYS_PER_COMMON_YEAR / 1000,
+        outage_days_mean=DAYS_PER_COMMON_YEAR / 1000,
         outage_loss=1.0,
         delay_probability_calm=0.0,
         delay_probability_active=0.0,
     )
     n_years = 20
-    draws = mc.draw_inputs(_fixed_price(n_years, profile, 0, 0, 0), np.ones((1, n_years)), SEED, 100_000)
+    draws = montecarlo.draw_inputs(_fixed_price(n_years, profile, 0, 0, 0), np.ones((1, n_years)), SEED, 100_000)
     total = ((1.0 - draws.availability) * 1000.0).ravel()
     n = total.size
     resolution = 1.0 / OUTAGE_TABLE_CELLS
@@ -268,11 +272,11 @@ def test_mean_availability_follows_the_regime_and_the_event_rates(profile_id: st
     """E[1 - availability_t] = sum over regimes of P(regime) x rate x (severe share x severe days + ...) / year."""
     profile = bundled_security_profiles()[profile_id]
     n_years = 30
-    draws = mc.draw_inputs(_fixed_price(n_years, profile, 0, 0, 0), np.ones((1, n_years)), SEED, N_PATHS)
+    draws = montecarlo.draw_inputs(_fixed_price(n_years, profile, 0, 0, 0), np.ones((1, n_years)), SEED, N_PATHS)
     per_event = (
         profile.severe_probability * profile.severe_days_mean
         + (1 - profile.severe_probability) * profile.outage_days_mean * profile.outage_loss
-    ) / mc.DAYS_A_YEAR
+    ) / DAYS_PER_COMMON_YEAR
     p = active_probability(profile, np.arange(n_years))
     expected = 1.0 - per_event * (p * profile.event_rate_active + (1 - p) * profile.event_rate_calm)
     sample = draws.availability.mean(axis=1)
@@ -362,24 +366,3 @@ def test_pause_moments_are_the_exact_distributions() -> None:
     assert sd == pytest.approx(math.sqrt(exact @ (count - exact @ count) ** 2), rel=1e-13)
     calm = risk_inputs(_compiled("reko-diq"), RiskSettings(schedule=False), None, _mine())
     assert calm.pause_moments() == (0.0, 0.0)  # no pauses: no pause score
-
-
-# ------------------------------------------------------------------------------- the draws are the run's draws
-
-
-def test_drawn_inputs_are_those_a_run_uses() -> None:
-    case = bundled_case("reko-diq")
-    sim = simulate(case, 3_000, seed=5, chunk_size=1_000, irr_sample=0)
-    compiled = sim.compiled
-    inputs = risk_inputs(compiled, sim.risk, sim.price_models, sim.profile)
-    draws = mc.draw_inputs(inputs, compiled.prices, 5, 3_000)
-    np.testing.assert_array_equal(draws.inputs.astype(np.float32), sim.arrays.inputs)
-    assert draws.valid.all()
-    part = mc.draw_inputs(inputs, compiled.prices, 5, 333, first_path=1_234)
-    paths = slice(1_234, 1_567)
-    np.testing.assert_array_equal(part.price, draws.price[:, :, paths])
-    np.testing.assert_array_equal(part.availability, draws.availability[:, paths])
-    for name in ("capex_factor", "delay", "inputs", "valid"):
-        np.testing.assert_array_equal(getattr(part, name), getattr(draws, name)[paths])
-    with pytest.raises(ValueError, match="n_paths"):
-        mc.draw_inputs(inputs, compiled.prices, 5, -1)

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from chagai.config import refresh_settings
 from chagai.errors import InputError, NotFoundError
 from chagai.risk import calibrate as cal
 from chagai.risk.prices import PriceModel, PriceModels, bundled_price_models, log_moments
@@ -175,6 +176,7 @@ def test_missing_data_folder_says_how_to_fix(tmp_path: Path) -> None:
 def test_default_data_dir_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     shared_data()  # skips, counted, when the third-party data is not here
     monkeypatch.setenv("CHAGAI_DATA_DIR", str(SHARED_DATA))
+    refresh_settings()
     assert cal.default_data_dir() == SHARED_DATA
     assert cal.calibrate(commodities=["gold"]).models["gold"] == cal.calibrate(SHARED_DATA).models["gold"]
 

@@ -5,17 +5,21 @@ from __future__ import annotations
 import dataclasses
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
 from chagai.errors import InputError, NotFoundError
-from chagai.risk import security as sec
 from chagai.risk.security import (
+    GTD_COLUMNS,
     PARAMETERS,
     SecurityProfile,
+    bundled_calibration,
+    bundled_calibration_path,
     bundled_security_path,
     bundled_security_profiles,
     calibrate_security,
@@ -25,14 +29,20 @@ from chagai.risk.security import (
     mean_delay_probability,
     mean_event_rate,
     profile_for_case_kind,
+    read_calibration,
+    security_profile,
     stationary_active,
     write_profiles,
 )
+from chagai.risk.security.calibration import derived_values
+from chagai.risk.security.calibration_file import PLACEHOLDERS
 
 from ..conftest import SHARED_DATA, shared_data
 
-UCDP = SHARED_DATA / sec.UCDP_FILE
-GTD = SHARED_DATA / sec.GTD_FILE
+CALIBRATION = bundled_calibration()
+UCDP = SHARED_DATA / CALIBRATION.conflict.file
+GTD = SHARED_DATA / CALIBRATION.attacks.file
+CONFLICT_325 = CALIBRATION.conflict.conflict_id
 
 # PROVENANCE.md: Balochistan conflict 325 active 1974-77, 2004, 2006-09, 2011-16, 2019-23
 ACTIVE_325 = {
@@ -74,7 +84,7 @@ def test_markov_mle_recovers_a_known_chain(p01: float, p10: float) -> None:
 
 def test_markov_counts_on_ucdp_are_the_hand_counted_transitions() -> None:
     shared_data()  # skips, counted, when the third-party data is not here
-    active = load_ucdp_active_years(UCDP)
+    active = load_ucdp_active_years(UCDP, CONFLICT_325)
     assert active == ACTIVE_325
     fit = fit_markov(active, 1974, 2023)
     # by hand, 1974-2023 (49 transitions):
@@ -145,7 +155,7 @@ def test_markov_counts_add_up(first: int, length: int, flags: list[bool]) -> Non
 def test_attack_counts() -> None:
     shared_data()  # skips, counted, when the third-party data is not here
     counts = load_attack_counts(GTD)
-    assert list(counts.columns) == list(sec.GTD_COLUMNS)
+    assert list(counts.columns) == list(GTD_COLUMNS)
     assert counts.index.min() == 2007
     assert counts.index.max() == 2018
     # PROVENANCE.md: 140 gas-infrastructure attacks over 133 months (Dec 2007 - Dec 2018)
@@ -163,7 +173,7 @@ def test_readers_reject_bad_files(tmp_path: Path) -> None:
     assert len(info.value.issues) == 4  # the four missing columns
     bad.write_text("year,conflict\n2008,1\n", encoding="utf-8")
     with pytest.raises(InputError, match="conflict_id"):
-        load_ucdp_active_years(bad)
+        load_ucdp_active_years(bad, CONFLICT_325)
 
 
 # ------------------------------------------------------------------------------------------------ calibration
@@ -254,7 +264,7 @@ def test_profile_for_case_kind() -> None:
     with pytest.raises(NotFoundError, match=r"balochistan-gas.*balochistan-mine"):
         profile_for_case_kind("quarry")
     with pytest.raises(NotFoundError, match="valid profiles"):
-        sec.security_profile("nowhere")
+        security_profile("nowhere")
 
 
 # ----------------------------------------------------------------------------------------------- regime paths
@@ -264,3 +274,72 @@ def test_stationary_of_a_frozen_chain_is_its_start() -> None:
     gas = profile_for_case_kind("gas-field")
     frozen = dataclasses.replace(gas, p_calm_to_active=0.0, p_active_to_calm=0.0, start_active_probability=0.3)
     assert stationary_active(frozen) == 0.3
+
+
+# ----------------------------------------------------------------------------------------- calibration data file
+
+
+def _calibration_document() -> dict[str, Any]:
+    return dict(yaml.safe_load(bundled_calibration_path().read_text(encoding="utf-8")))
+
+
+def test_calibration_file_errors_name_the_field() -> None:
+    document = _calibration_document()
+    del document["figures"]["pause_probability_per_year"]
+    document["figures"]["phase1_capex_lenders"]["provenance"] = "my guess"
+    mine = document["profiles"]["balochistan-mine"]["parameters"]
+    mine["outage_loss"]["derived"] = "notable_rate_calm"
+    mine["severe_probability"]["derived"] = "share_of_something"
+    mine["delay_years"]["provenance"] = "estimate: {unknown_name} years"
+    del mine["overrun_median"]
+    mine["p_calm_to_active"] = document["common"]["p_calm_to_active"]
+    with pytest.raises(InputError) as info:
+        read_calibration(yaml.safe_dump(document), "calibration.yaml")
+    paths = {issue.path for issue in info.value.issues}
+    assert paths == {
+        "figures.phase1_capex_lenders.provenance",
+        "profiles.balochistan-mine.parameters.outage_loss",
+        "profiles.balochistan-mine.parameters.severe_probability.derived",
+    }
+    # once the fields are valid, the checks across the file run: missing figures and parameters, unknown names
+    document = _calibration_document()
+    del document["figures"]["pause_probability_per_year"]
+    mine = document["profiles"]["balochistan-mine"]["parameters"]
+    mine["delay_years"]["provenance"] = "estimate: {unknown_name} years"
+    del mine["overrun_median"]
+    mine["p_calm_to_active"] = document["common"]["p_calm_to_active"]
+    mine["overrun_mean"] = {"value": 1.2, "provenance": "estimate: a misspelt parameter"}
+    with pytest.raises(InputError) as info:
+        read_calibration(yaml.safe_dump(document), "calibration.yaml")
+    paths = {issue.path for issue in info.value.issues}
+    assert paths == {
+        "figures.pause_probability_per_year",
+        "profiles.balochistan-mine.parameters.delay_years.provenance",
+        "profiles.balochistan-mine.parameters.overrun_median",
+        "profiles.balochistan-mine.parameters.p_calm_to_active",
+        "profiles.balochistan-mine.parameters.overrun_mean",
+        # these use the missing figure
+        "profiles.balochistan-mine.parameters.delay_probability_calm.provenance",
+        "profiles.balochistan-mine.parameters.delay_probability_active.provenance",
+    }
+    assert "calibration.yaml" in str(info.value)
+
+
+def test_calibration_texts_use_only_what_the_calibration_derives() -> None:
+    shared_data()  # skips, counted, when the third-party data is not here
+    assert set(derived_values(SHARED_DATA, CALIBRATION)) == set(PLACEHOLDERS)
+
+
+def test_every_calibration_figure_has_provenance_and_unit() -> None:
+    for name, figure in CALIBRATION.figures.items():
+        assert figure.provenance.startswith(("source: ", "estimate: ")), name
+        assert figure.unit, name
+
+
+def test_calibration_texts_may_come_in_any_order_but_not_in_a_circle() -> None:
+    document = _calibration_document()
+    document["texts"] = dict(reversed(list(document["texts"].items())))
+    assert read_calibration(yaml.safe_dump(document)).texts == CALIBRATION.texts
+    document["texts"]["gtd"] += " {gas_text}"
+    with pytest.raises(InputError, match="circle"):
+        read_calibration(yaml.safe_dump(document))

@@ -8,21 +8,16 @@ import re
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 from chagai.cases.compile import Scenario, compile_case
 from chagai.cases.library import bundled_case
-from chagai.cli import app
 from chagai.errors import InputError
-from chagai.risk.sensitivity import (
-    Evaluator,
-    breakeven_distribution,
-    information_gap,
-    sobol,
-    sobol_indices,
-    tornado,
-)
-from chagai.services import appraise
+from chagai.risk.sensitivity.breakeven import breakeven_distribution
+from chagai.risk.sensitivity.evaluator import Evaluator
+from chagai.risk.sensitivity.info_gap import information_gap
+from chagai.risk.sensitivity.sobol import sobol, sobol_indices
+from chagai.risk.sensitivity.tornado import tornado
+from chagai.services.appraise import appraise
 
 from ..conftest import SHARED_DATA, shared_data
 
@@ -113,16 +108,6 @@ def test_breakeven_distribution_is_ordered_and_positive(reko: Evaluator) -> None
     assert again.p50 == result.p50
 
 
-def test_breakeven_distribution_of_a_simulation_follows_its_risk_settings() -> None:
-    from chagai.risk.simulate import RiskSettings, simulate
-
-    case = bundled_case("reko-diq")
-    sim = simulate(case, 200, seed=1, settings=RiskSettings(security=False, schedule=False))
-    result = breakeven_distribution(sim, n=20, seed=1)
-    assert result.p10 == result.p90 == pytest.approx(result.deterministic)
-    assert breakeven_distribution(simulate(case, 200, seed=1), n=20, seed=1).p90 > result.p90
-
-
 def test_information_gap_ranks_every_factor(reko: Evaluator) -> None:
     rows = information_gap(reko)
     for output in ("aetr", "min_dscr"):
@@ -143,14 +128,3 @@ def test_information_gap_finds_the_horizon_where_the_npv_turns_negative() -> Non
     assert copper.share_of_range < 1
     at_edge = low_deck.evaluate({"copper_price": copper.input_at_horizon})["npv_post_tax"]
     assert at_edge == pytest.approx(0.0, abs=1.0)
-
-
-def test_cli_sensitivity_prints_every_analysis() -> None:
-    result = CliRunner().invoke(app, ["sensitivity", "reko-diq", "--sobol-n", "64", "--draws", "50"])
-    assert result.exit_code == 0, result.output
-    for text in ("Tornado", "Sobol", "Breakeven copper price", "Information gap", "model runs"):
-        assert text in result.output
-    refused = CliRunner().invoke(app, ["sensitivity", "reko-diq", "--sobol-n", "100"])
-    assert refused.exit_code == 2
-    assert "power of two" in refused.output
-    assert "Traceback" not in refused.output

@@ -19,7 +19,7 @@ from chagai.cases.compile import Scenario
 from chagai.cases.io import load_case_text
 from chagai.cases.library import bundled_case
 from chagai.cases.schema import Case, Claim, MineProduction
-from chagai.core import kernel as k
+from chagai.core.lines import Line
 from chagai.errors import InputError
 from chagai.services import Appraisal, appraise
 from chagai.services.claims import ClaimCheck, _phase_years, check_claims, porphyry_deposits
@@ -443,9 +443,9 @@ def test_nameplate_years_are_those_isclose_finds(offsets: list[float]) -> None:
     for phase, level in enumerate(levels, start=1):
         nameplate = level * REKO.compiled.scenario.availability
         lines = REKO.lines.copy()
-        lines[k.L.throughput] = nameplate * (1.0 + np.resize(np.array(offsets), n))
+        lines[Line.throughput] = nameplate * (1.0 + np.resize(np.array(offsets), n))
         moved = dataclasses.replace(REKO, lines=lines)
-        expected = np.flatnonzero(np.isclose(lines[k.L.throughput], nameplate, rtol=1e-6))
+        expected = np.flatnonzero(np.isclose(lines[Line.throughput], nameplate, rtol=1e-6))
         np.testing.assert_array_equal(_phase_years(moved, phase), expected)
 
 

@@ -13,7 +13,7 @@ from chagai.cases.compile import Scenario, StakeSale
 from chagai.errors import ChagaiError
 from chagai.registry.db import Registry
 from chagai.registry.repo import init_registry
-from chagai.services import appraise
+from chagai.services.appraise import appraise
 from chagai.web.api import appraisal_document
 from chagai.web.cache import ModelCache, json_bytes
 

@@ -36,14 +36,15 @@ from chagai.cases.schema import (
     PriceAssumption,
     Quantity,
 )
-from chagai.core import kernel as k
+from chagai.core import kernel
+from chagai.core.calendar import DAYS_PER_YEAR
+from chagai.core.model import ModelInputs
 from chagai.errors import InputError, Issue
 
 MAX_YEARS = 120
 """Longest horizon the model runs [yr]."""
 DELAY_MARGIN = 12
 """Years added after the base end of production, so delays and outages still fit in the horizon [yr]."""
-DAYS_PER_YEAR = 365.25
 
 
 @dataclass(frozen=True)
@@ -227,7 +228,7 @@ class Compiled:
 
     case: Case
     scenario: Scenario
-    params: k.Params
+    params: kernel.Params
     years: np.ndarray
     commodities: list[str]
     prices: np.ndarray  # (C, T) base price path [US$ per payable unit]
@@ -245,6 +246,17 @@ class Compiled:
     def valuation_year(self) -> int:
         """Calendar year of year index 0."""
         return int(self.years[0])
+
+    @property
+    def model_inputs(self) -> ModelInputs:
+        """What a deterministic run needs: the kernel parameters, the base prices and the scenario's draw."""
+        return ModelInputs(
+            params=self.params,
+            prices=self.prices,
+            availability=float(self.scenario.availability),
+            capex_factor=float(self.scenario.overrun),
+            delay=int(self.scenario.delay),
+        )
 
     @cached_property
     def inputs_hash(self) -> str:
@@ -390,10 +402,10 @@ def _terms(case: Case, name: str = BASE_TERMS) -> FiscalTerms | None:
 
 def _level(party: Party) -> int:
     if party.government_level == "federal":
-        return k.LEVEL_FEDERAL
+        return kernel.LEVEL_FEDERAL
     if party.government_level == "provincial":
-        return k.LEVEL_PROVINCIAL
-    return k.LEVEL_PRIVATE
+        return kernel.LEVEL_PROVINCIAL
+    return kernel.LEVEL_PRIVATE
 
 
 def _prices(case: Case, scenario: Scenario, years: np.ndarray) -> tuple[np.ndarray, list[str], list[float]]:
@@ -577,7 +589,11 @@ def _loan_arrays(loans: list[Facility], rates: dict[str, float]) -> dict[str, np
     Loans on the same terms draw pro rata to their commitments and repay on the same schedule, so together
     they move exactly as one loan of their total amount (the model reports only the totals of all loans).
     """
-    profile = {"annuity": k.REPAY_ANNUITY, "equal-principal": k.REPAY_EQUAL_PRINCIPAL, "sculpted": k.REPAY_SCULPTED}
+    profile = {
+        "annuity": kernel.REPAY_ANNUITY,
+        "equal-principal": kernel.REPAY_EQUAL_PRINCIPAL,
+        "sculpted": kernel.REPAY_SCULPTED,
+    }
     merged: dict[tuple[float, ...], float] = {}
     for f in loans:
         terms = (
@@ -590,20 +606,20 @@ def _loan_arrays(loans: list[Facility], rates: dict[str, float]) -> dict[str, np
             _q(f.commitment_fee),
         )
         merged[terms] = merged.get(terms, 0.0) + f.amount.to("US$m")
-    arrays = {"fac_amount": np.array(list(merged.values()), dtype=float)}
+    arrays = {"amount": np.array(list(merged.values()), dtype=float)}
     for i, (name, dtype) in enumerate(_LOAN_TERMS):
         arrays[name] = np.array([terms[i] for terms in merged], dtype=dtype)
     return arrays
 
 
 _LOAN_TERMS: tuple[tuple[str, type], ...] = (
-    ("fac_rate", np.float64),
-    ("fac_grace", np.int64),
-    ("fac_tenor", np.int64),
-    ("fac_profile", np.int64),
-    ("fac_target_dscr", np.float64),
-    ("fac_upfront_fee", np.float64),
-    ("fac_commitment_fee", np.float64),
+    ("rate", np.float64),
+    ("grace", np.int64),
+    ("tenor", np.int64),
+    ("profile", np.int64),
+    ("target_dscr", np.float64),
+    ("upfront_fee", np.float64),
+    ("commitment_fee", np.float64),
 )
 """The terms that tell loans apart, in the order :func:`_loan_arrays` keys them, with their array types."""
 
@@ -633,7 +649,7 @@ def compile_case(case: Case, scenario: Scenario | None = None) -> Compiled:
         years = np.arange(start, start + n_years)
         capacity = _mine_capacity(prod, years)
         reserve = prod.ore_reserve.to("t")
-        kind = k.KIND_MINE
+        kind = kernel.KIND_MINE
         unstarted = [p.start_year for p in prod.phases if p.start_year >= start]
         opex_unit = _q(costs.opex_per_tonne_milled, "US$/t")
         sustaining_unit = _q(costs.sustaining_capex_per_tonne_milled, "US$/t")
@@ -642,7 +658,7 @@ def compile_case(case: Case, scenario: Scenario | None = None) -> Compiled:
         years = np.arange(start, max(end, start) + 2)
         capacity = _gas_profile(prod, years, notes)
         reserve = _q(prod.remaining_reserves, "MMscf", default=math.inf)
-        kind = k.KIND_GAS
+        kind = kernel.KIND_GAS
         unstarted = []
         opex_unit = _q(costs.opex_per_gas_volume, "US$/Mscf") * 1e3
         sustaining_unit = 0.0
@@ -680,7 +696,7 @@ def compile_case(case: Case, scenario: Scenario | None = None) -> Compiled:
             "in those years (losses carried forward through them as in any year)"
         )
     royalties = terms.royalties if terms else []
-    payee = {"federal": k.PAYEE_FEDERAL, "provincial": k.PAYEE_PROVINCIAL}
+    payee = {"federal": kernel.PAYEE_FEDERAL, "provincial": kernel.PAYEE_PROVINCIAL}
     advance = terms.advance_royalty if terms else None
     advance_first = (advance.first_year - start) if advance and advance.first_year else 0
     schedule = np.array(advance.schedule if advance else [], dtype=float)
@@ -692,9 +708,9 @@ def compile_case(case: Case, scenario: Scenario | None = None) -> Compiled:
         notes.append(f"advance royalties paid before {start} ({credit_start:,.1f} US$m) are credited later")
     depreciation = terms.depreciation if terms else None
     dep_method = {
-        "straight-line": k.DEP_STRAIGHT_LINE,
-        "declining-balance": k.DEP_DECLINING_BALANCE,
-        "units-of-production": k.DEP_UNITS_OF_PRODUCTION,
+        "straight-line": kernel.DEP_STRAIGHT_LINE,
+        "declining-balance": kernel.DEP_DECLINING_BALANCE,
+        "units-of-production": kernel.DEP_UNITS_OF_PRODUCTION,
     }[depreciation.method if depreciation else "straight-line"]
     dep_rate = _q(depreciation.rate if depreciation else None, default=1.0)
     if depreciation and depreciation.rate is None and depreciation.life is not None:
@@ -729,60 +745,70 @@ def compile_case(case: Case, scenario: Scenario | None = None) -> Compiled:
     party_index = {p.id: i for i, p in enumerate(parties)}
     with_stakes = {party_index[p] for p in (*holders, *payers)}  # the parties with equity flows
 
-    params = k.Params(
-        kind=kind,
-        capacity=capacity,
-        reserve=float(reserve),
-        yields=yields,
-        product_yield=product_yield,
-        selling_cost=_q(costs.selling_cost_per_tonne_product, "US$/t"),
-        opex_per_unit=float(opex_unit),
-        fixed_opex=_q(costs.fixed_opex, "US$m/yr"),
-        sustaining_per_unit=float(sustaining_unit),
-        sustaining_fixed=_q(costs.sustaining_capex, "US$m/yr"),
-        closure_cost=_q(costs.closure, "US$m"),
-        capex=capex,
-        shift_from=int(shift_from),
-        end_index=end_index,
-        economic_limit=not (isinstance(prod, GasProduction) and prod.end_year is not None),
-        royalty_rate=np.array([r.rate.canonical() for r in royalties], dtype=float),
-        royalty_base=np.array([k.BASE_NSR if r.base == "nsr" else k.BASE_GROSS for r in royalties], dtype=np.int64),
-        royalty_payee=np.array([payee[r.payee] for r in royalties], dtype=np.int64),
-        advance_schedule=schedule,
-        advance_first=int(advance_first),
-        advance_cap=_q(advance.cap if advance else None, "US$m"),
-        advance_credit_start=float(credit_start),
-        advance_payee=payee[advance.payee] if advance else k.PAYEE_PROVINCIAL,
-        cit_rate=_q(terms.income_tax_rate if terms else None),
-        tax_holiday_years=int(holiday_years),
-        super_tax_rate=_q(terms.super_tax_rate if terms else None),
-        minimum_tax_rate=_q(terms.minimum_tax_rate if terms else None),
-        presumptive_rate=_q(terms.presumptive_tax_rate if terms else None),
-        income_tax_payee=payee[terms.income_tax_payee] if terms else k.PAYEE_FEDERAL,
-        dep_method=dep_method,
-        dep_rate=float(dep_rate),
-        loss_years=-1 if terms is None or terms.loss_carry_forward_years is None else terms.loss_carry_forward_years,
-        wht_dividend=_q(terms.dividend_withholding if terms else None),
-        wht_interest=_q(terms.interest_withholding if terms else None),
-        rent=_q(terms.rent if terms else None, "US$m/yr"),
-        ps_state_share=_q(profit_share.state_share if profit_share else None),
-        ps_pass_through=_q(profit_share.provincial_pass_through if profit_share else None),
-        ps_social=_q(profit_share.social_uplift if profit_share else None),
-        **_loan_arrays(loans, loan_rates),
-        debt_fraction=float(debt_fraction),
-        stake_share=stake_share,
-        stake_kind=np.array(kinds, dtype=np.int64),
-        stake_party=np.array([party_index[h] for h in holders], dtype=np.int64),
-        stake_payer=np.array([party_index[p] for p in payers], dtype=np.int64),
-        stake_carry_rate=np.array(carry, dtype=float),
-        stake_withholding=np.array(withholding, dtype=float),
-        party_level=np.array([_level(p) for p in parties], dtype=np.int64),
-        government_parties=np.array(
-            [i for i, p in enumerate(parties) if _level(p) != k.LEVEL_PRIVATE and i in with_stakes], dtype=np.int64
+    params = kernel.Params(
+        production=kernel.ProductionTerms(
+            kind=kind,
+            capacity=capacity,
+            reserve=float(reserve),
+            yields=yields,
+            product_yield=product_yield,
+            selling_cost=_q(costs.selling_cost_per_tonne_product, "US$/t"),
+            opex_per_unit=float(opex_unit),
+            fixed_opex=_q(costs.fixed_opex, "US$m/yr"),
+            sustaining_per_unit=float(sustaining_unit),
+            sustaining_fixed=_q(costs.sustaining_capex, "US$m/yr"),
+            closure_cost=_q(costs.closure, "US$m"),
+            capex=capex,
+            shift_from=int(shift_from),
+            end_index=end_index,
+            economic_limit=not (isinstance(prod, GasProduction) and prod.end_year is not None),
         ),
-        transfer_party=np.array([party_index[t.party] for t in transfers], dtype=np.int64),
-        transfer_year=np.array([t.year_index for t in transfers], dtype=np.int64),
-        transfer_amount=np.array([t.amount for t in transfers], dtype=float),
+        fiscal=kernel.FiscalRules(
+            royalty_rate=np.array([r.rate.canonical() for r in royalties], dtype=float),
+            royalty_base=np.array(
+                [kernel.BASE_NSR if r.base == "nsr" else kernel.BASE_GROSS for r in royalties], dtype=np.int64
+            ),
+            royalty_payee=np.array([payee[r.payee] for r in royalties], dtype=np.int64),
+            advance_schedule=schedule,
+            advance_first=int(advance_first),
+            advance_cap=_q(advance.cap if advance else None, "US$m"),
+            advance_credit_start=float(credit_start),
+            advance_payee=payee[advance.payee] if advance else kernel.PAYEE_PROVINCIAL,
+            income_tax_rate=_q(terms.income_tax_rate if terms else None),
+            tax_holiday_years=int(holiday_years),
+            super_tax_rate=_q(terms.super_tax_rate if terms else None),
+            minimum_tax_rate=_q(terms.minimum_tax_rate if terms else None),
+            presumptive_rate=_q(terms.presumptive_tax_rate if terms else None),
+            income_tax_payee=payee[terms.income_tax_payee] if terms else kernel.PAYEE_FEDERAL,
+            depreciation_method=dep_method,
+            depreciation_rate=float(dep_rate),
+            loss_years=-1
+            if terms is None or terms.loss_carry_forward_years is None
+            else terms.loss_carry_forward_years,
+            dividend_withholding=_q(terms.dividend_withholding if terms else None),
+            interest_withholding=_q(terms.interest_withholding if terms else None),
+            rent=_q(terms.rent if terms else None, "US$m/yr"),
+            profit_share=_q(profit_share.state_share if profit_share else None),
+            profit_share_pass_through=_q(profit_share.provincial_pass_through if profit_share else None),
+            social_uplift=_q(profit_share.social_uplift if profit_share else None),
+        ),
+        loans=kernel.LoanTerms(**_loan_arrays(loans, loan_rates), debt_fraction=float(debt_fraction)),
+        stakes=kernel.StakeTerms(
+            share=stake_share,
+            kind=np.array(kinds, dtype=np.int64),
+            holder=np.array([party_index[h] for h in holders], dtype=np.int64),
+            payer=np.array([party_index[p] for p in payers], dtype=np.int64),
+            carry_rate=np.array(carry, dtype=float),
+            withholding=np.array(withholding, dtype=float),
+            party_level=np.array([_level(p) for p in parties], dtype=np.int64),
+            government_parties=np.array(
+                [i for i, p in enumerate(parties) if _level(p) != kernel.LEVEL_PRIVATE and i in with_stakes],
+                dtype=np.int64,
+            ),
+            transfer_party=np.array([party_index[t.party] for t in transfers], dtype=np.int64),
+            transfer_year=np.array([t.year_index for t in transfers], dtype=np.int64),
+            transfer_amount=np.array([t.amount for t in transfers], dtype=float),
+        ),
     )
     return Compiled(
         case=case,
@@ -807,7 +833,11 @@ def _stake_lines(
     case: Case, scenario: Scenario, years: np.ndarray, parties: list[Party], sale_sellers: list[tuple[str, ...]]
 ) -> tuple[list[str], np.ndarray, list[int], list[str], list[str], list[float], list[float], list[Transfer]]:
     """Stake lines (one per stake, plus buyers) with their share each year (held on 1 July); priced sales' payments."""
-    kind_code = {"paid": k.STAKE_PAID, "funded-by-another-party": k.STAKE_FUNDED, "free-carried": k.STAKE_FREE_CARRIED}
+    kind_code = {
+        "paid": kernel.STAKE_PAID,
+        "funded-by-another-party": kernel.STAKE_FUNDED,
+        "free-carried": kernel.STAKE_FREE_CARRIED,
+    }
     terms = _terms(case, scenario.regime)
     labels: list[str] = []
     rows: list[np.ndarray] = []
@@ -821,7 +851,7 @@ def _stake_lines(
             issue = Issue("roles", None, "a lessee role with a profit-share regime", "add the lessee (contractor)")
             raise InputError([issue], case.id)
         labels, rows = [f"{lessee} (lessee, residual after the profit share)"], [np.ones(len(years))]
-        kinds, holders, payers, carry = [k.STAKE_PAID], [lessee], [lessee], [math.nan]
+        kinds, holders, payers, carry = [kernel.STAKE_PAID], [lessee], [lessee], [math.nan]
     else:
         for s in case.stakes:
             if s.kind == "proposed":
@@ -889,7 +919,7 @@ def _apply_sale(
             "value a sale made before the valuation year by changing the stakes of the case, or pick a year in range",
         )
         raise InputError([issue], case.id)
-    groups = {"federal": k.LEVEL_FEDERAL, "provincial": k.LEVEL_PROVINCIAL, "private": k.LEVEL_PRIVATE}
+    groups = {"federal": kernel.LEVEL_FEDERAL, "provincial": kernel.LEVEL_PROVINCIAL, "private": kernel.LEVEL_PRIVATE}
     if sale.seller in groups:
         sellers = [i for i, h in enumerate(holders) if _level(known[h]) == groups[sale.seller]]
     else:
@@ -928,7 +958,7 @@ def _apply_sale(
         shares[i, from_year] -= sale.share * shares[i, from_year] / held
     buyer_row = np.where(from_year, sale.share, 0.0)
     labels.append(f"{sale.buyer} paid {sale.share:.2%} (bought {sale.year} from {sale.seller})")
-    kinds.append(k.STAKE_PAID)
+    kinds.append(kernel.STAKE_PAID)
     holders.append(sale.buyer)
     payers.append(sale.buyer)
     carry.append(math.nan)

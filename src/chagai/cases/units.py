@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from chagai.core.calendar import DAYS_PER_COMMON_YEAR
+
 TROY_OUNCE_G = 31.1034768
 """Grams in one troy ounce [g]."""
 POUND_KG = 0.45359237
@@ -62,7 +64,13 @@ DIMENSIONS: MappingProxyType[str, Dimension] = MappingProxyType(
             _dim(
                 "mass_rate",
                 "t/yr",
-                {"kt/yr": 1e3, "Mt/yr": 1e6, "t/d": 365.0, "kt/d": 365e3, "Mlb/yr": POUND_KG * 1e3},
+                {
+                    "kt/yr": 1e3,
+                    "Mt/yr": 1e6,
+                    "t/d": DAYS_PER_COMMON_YEAR,
+                    "kt/d": DAYS_PER_COMMON_YEAR * 1e3,
+                    "Mlb/yr": POUND_KG * 1e3,
+                },
             ),
             _dim("grade", "fraction", {"%": 0.01, "g/t": 1e-6, "ppm": 1e-6}),
             _dim("gold_mass", "oz", {"koz": 1e3, "Moz": 1e6, "t": 1e6 / TROY_OUNCE_G, "kg": 1e3 / TROY_OUNCE_G}),
@@ -78,9 +86,9 @@ DIMENSIONS: MappingProxyType[str, Dimension] = MappingProxyType(
             _dim("price_per_energy", "US$/MMBtu"),
             _dim("price_per_gas_volume", "US$/Mscf", {"US$/MMscf": 1e-3}),
             _dim("gas_volume", "MMscf", {"bcf": 1e3, "Tcf": 1e6, "Mscf": 1e-3, "bcm": 35_314.6667}),
-            _dim("gas_rate", "MMscf/d", {"MMcfd": 1.0, "MMscfd": 1.0, "bcf/yr": 1e3 / 365.0}),
+            _dim("gas_rate", "MMscf/d", {"MMcfd": 1.0, "MMscfd": 1.0, "bcf/yr": 1e3 / DAYS_PER_COMMON_YEAR}),
             _dim("energy_per_gas_volume", "MMBtu/Mscf", {"Btu/scf": 1e-3}),
-            _dim("duration", "yr", {"months": 1 / 12, "d": 1 / 365}),
+            _dim("duration", "yr", {"months": 1 / 12, "d": 1 / DAYS_PER_COMMON_YEAR}),
             _dim("rate_per_year", "1/yr", {"%/yr": 0.01}),
             _dim("ratio", "ratio", {"w/o": 1.0}),
             _dim("count", "count", {"jobs": 1.0, "people": 1.0}),

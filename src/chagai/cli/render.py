@@ -11,13 +11,13 @@ import datetime as dt
 import json
 import math
 import sys
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from pydantic import JsonValue
+from pydantic import BaseModel, JsonValue
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
@@ -29,6 +29,7 @@ from chagai.cases.regimes import all_regimes
 from chagai.cases.schema import Case
 from chagai.formatting import format_value
 from chagai.registry.exporters import operator_label, resource_label
+from chagai.results import SobolRefusal
 from chagai.services import registry_views
 from chagai.services.claims import claimed_text
 
@@ -36,9 +37,7 @@ if TYPE_CHECKING:
     from chagai.cases.regimes import Regime
     from chagai.registry.models import Change
     from chagai.registry.tokens import TokenInfo
-    from chagai.results import CompareRow, Lenders, ProjectRow
-    from chagai.risk.sensitivity import SensitivityReport
-    from chagai.risk.simulate import RiskSettings, Simulation
+    from chagai.results import CompareRow, Lenders, ProjectRow, RiskSettings, Sensitivity, Simulation
     from chagai.services import Appraisal
     from chagai.services.calibration import Calibration
 
@@ -114,6 +113,11 @@ def problem(label: str, exc: Exception) -> None:
 def print_json(data: JsonValue) -> None:
     """Print strict JSON (no NaN), indented, for other programs to read."""
     sys.stdout.write(json.dumps(data, indent=2, allow_nan=False) + "\n")
+
+
+def print_model_json(result: BaseModel) -> None:
+    """Print a typed result as its JSON form, indented (an undefined number is ``null``)."""
+    sys.stdout.write(result.model_dump_json(indent=2) + "\n")
 
 
 def print_json_text(text: str) -> None:
@@ -498,26 +502,26 @@ def simulation(sim: Simulation, settings: RiskSettings) -> None:
         right=(*QUANTILES, "P(NPV < 0)", "IRR P10 / P50 / P90"),
     )
     for s in sim.stakeholders:
-        irr = s.get("irr")
-        irr_text = " / ".join(format_value(irr[q], "fraction") for q in ("p10", "p50", "p90")) if irr else "n/a"
+        irr = s.irr
+        irr_text = " / ".join(format_value(v, "fraction") for v in (irr.p10, irr.p50, irr.p90)) if irr else "n/a"
         owners.add_row(
-            s["label"],
-            s["level"],
-            *[format_value(s[key], "US$m") for key in ("mean", "p10", "p50", "p90")],
-            f"{s['p_loss']:.1%}",
+            s.label,
+            s.level,
+            *[format_value(v, "US$m") for v in (s.mean, s.p10, s.p50, s.p90)],
+            f"{s.p_loss:.1%}",
             irr_text,
         )
     out.print(owners)
     if sim.case.financing:
         loans = table("Loan package", ("Measure", "Value"), right=("Value",))
-        loans.add_row("P(minimum DSCR < 1.0)", f"{sim.probabilities['min_dscr_below_1']:.2%}")
-        loans.add_row("P(default: CFADS short of debt service)", f"{sim.probabilities['default']:.2%}")
-        first = ", ".join(f"{y}: {c:,}" for y, c in list(sim.default_years.items())[:8]) or "none"
+        loans.add_row("P(minimum DSCR < 1.0)", f"{sim.probabilities.min_dscr_below_1:.2%}")
+        loans.add_row("P(default: CFADS short of debt service)", f"{sim.probabilities.default:.2%}")
+        first = ", ".join(f"{y}: {c:,}" for y, c in list(sim.first_default_year.items())[:8]) or "none"
         loans.add_row("First default year (paths)", first)
         out.print(loans)
-    out.print(f"P(project NPV after tax < 0): {sim.probabilities['npv_post_tax_below_zero']:.2%}")
-    for failure in sim.failures[:5]:
-        out.print(f"[yellow]failed path[/yellow] {failure}")
+    out.print(f"P(project NPV after tax < 0): {sim.probabilities.npv_post_tax_below_zero:.2%}")
+    for failure in sim.failures.examples[:5]:
+        out.print(f"[yellow]failed path[/yellow] {failure.model_dump()}")
 
 
 def calibration(calibrated: Calibration) -> None:
@@ -577,20 +581,16 @@ def _price_text(value: float, unit: str, deck: float, bracket: tuple[float, floa
     return format_value(value, unit)
 
 
-def sensitivity(report: SensitivityReport, bracket: tuple[float, float]) -> None:
+def sensitivity(report: Sensitivity, bracket: tuple[float, float], outputs: Mapping[str, tuple[str, str]]) -> None:
     """What drives the answer: inputs, tornado, Sobol indices, breakeven price distribution and information gap.
 
-    ``bracket`` is the range of prices a breakeven is searched in, as fractions of the deck price.
+    ``bracket`` is the range of prices a breakeven is searched in, as fractions of the deck price; ``outputs``
+    gives each output's label and unit by key.
     """
-    from chagai.risk.sensitivity import SobolResult
-
-    ev = report.evaluator
-    compiled = ev.compiled
-    case = compiled.case
+    factors_by_name = {f.name: f for f in report.factors}
     out.print(
         Panel(
-            f"[bold]{case.name}[/bold] ({case.id}): US$ million, {case.money.basis} {case.money.base_year} dollars; "
-            f"NPV at {ev.rate:.0%}, year 0 = {compiled.valuation_year}, end-year flows\n"
+            f"[bold]{report.project.name}[/bold] ({report.project.id}): {report.basis}\n"
             f"{report.runs:,} model runs in {report.seconds:.2f} s",
             title="Sensitivity",
         )
@@ -601,7 +601,7 @@ def sensitivity(report: SensitivityReport, bracket: tuple[float, float]) -> None
         right=("Base", "Low", "High"),
         fold=True,
     )
-    for f in ev.factors.values():
+    for f in report.factors:
         factors.add_row(
             f.label,
             _input_text(f.base, f.unit),
@@ -611,7 +611,7 @@ def sensitivity(report: SensitivityReport, bracket: tuple[float, float]) -> None
         )
     out.print(factors)
     for output in dict.fromkeys(b.output for b in report.tornado):
-        label, unit = ev.output_label(output)
+        label, unit = outputs[output]
         bars = [b for b in report.tornado if b.output == output]
         columns: tuple[str, ...] = ("Factor", "Low .. high input", "At low", "At high", "Swing")
         shown = table(f"Tornado: {label} (base {format_value(bars[0].base, unit)})", columns, right=columns[1:])
@@ -625,9 +625,9 @@ def sensitivity(report: SensitivityReport, bracket: tuple[float, float]) -> None
             )
         out.print(shown)
     for output, result in report.sobol.items():
-        label, _ = ev.output_label(output)
-        if not isinstance(result, SobolResult):
-            out.print(f"[yellow]Sobol indices of {label}: not computed[/yellow] ({escape(result)})")
+        label, _ = outputs[output]
+        if isinstance(result, SobolRefusal):
+            out.print(f"[yellow]Sobol indices of {label}: not computed[/yellow] ({escape(result.refused)})")
             continue
         columns = ("Factor", "S1 (first order)", "+-", "ST (total)", "+-")
         shown = table(
@@ -635,7 +635,7 @@ def sensitivity(report: SensitivityReport, bracket: tuple[float, float]) -> None
         )
         for row in result.indices:
             shown.add_row(
-                ev.factors[row.factor].label,
+                factors_by_name[row.factor].label,
                 f"{row.S1:.3f}",
                 f"{row.S1_conf:.3f}",
                 f"{row.ST:.3f}",
@@ -655,9 +655,9 @@ def sensitivity(report: SensitivityReport, bracket: tuple[float, float]) -> None
     )
     out.print(shown)
     dim(be.basis)
-    for output in dict.fromkeys(g.output for g in report.info_gap):
-        label, unit = ev.output_label(output)
-        rows = [g for g in report.info_gap if g.output == output]
+    for output in dict.fromkeys(g.output for g in report.information_gap):
+        label, unit = outputs[output]
+        rows = [g for g in report.information_gap if g.output == output]
         first = rows[0]
         columns = ("Rank", "Factor", "Horizon", "Side", "Input there", "Margin used", "Swing over range")
         shown = table(
@@ -678,7 +678,7 @@ def sensitivity(report: SensitivityReport, bracket: tuple[float, float]) -> None
                 format_value(g.swing, unit),
             )
         out.print(shown)
-    if "min_dscr" not in {g.output for g in report.info_gap}:
+    if "min_dscr" not in {g.output for g in report.information_gap}:
         out.print("[dim]Minimum DSCR: no debt service in the base case, no tornado or info-gap rows.[/dim]")
     out.print(
         "[dim]Info-gap (Ben-Haim), one input at a time: horizon = smallest fractional deviation of the input from "

@@ -26,8 +26,8 @@ def report(
 ) -> None:
     """Write one self-contained HTML report: answers, charts, claims and every assumption's source."""
     from chagai.report.html import build_compare_report, write_report
-    from chagai.risk.sensitivity import tornado
-    from chagai.risk.simulate import simulate as run
+    from chagai.services.sensitivity import tornado
+    from chagai.services.simulate import simulate as run
 
     if compare_ or len(projects) > 1:
         if len(projects) < 2:
@@ -62,7 +62,7 @@ def export_xlsx(
     result = appraisal_of(project, scenario, sets, sells, rate)
     simulation = None
     if paths:
-        from chagai.risk.simulate import simulate as run
+        from chagai.services.simulate import simulate as run
 
         simulation = run(result.case, paths, seed, result.compiled.scenario)
     render.wrote(write_workbook(result, output, simulation))

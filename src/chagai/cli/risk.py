@@ -7,10 +7,9 @@ from typing import Annotated
 
 import typer
 
-from chagai import services
 from chagai.cli import render
 from chagai.cli.options import RateOpt, ScenarioOpt, SellOpt, SetOpt, case_of, overrides_of, scenario_of
-from chagai.services.calibration import calibrate_prices, write_price_models
+from chagai.results import RiskSettings
 
 
 def simulate(
@@ -38,28 +37,28 @@ def simulate(
 
     Each path draws price paths, security outages, delay and capital overrun, and runs the full annual model.
     """
-    from chagai.risk.simulate import RiskSettings
-    from chagai.risk.simulate import save_draws as write_draws
-    from chagai.risk.simulate import simulate as run
+    from chagai.services.simulate import save_draws as write_draws
+    from chagai.services.simulate import simulate as run_simulation
 
     overrides = overrides_of(sets)
     case = case_of(project)
     settings = RiskSettings.parse(risk or "")
     with render.path_progress(paths, hidden=as_json or paths < 200_000) as progress:
-        sim = run(
+        sim = run_simulation(
             case,
             paths,
             seed,
-            scenario_of(scenario, sells, rate).with_overrides(overrides),
+            scenario_of(scenario, sells, rate),
             settings,
             chunk_size=chunk_size,
             threads=threads,
             progress=progress,
+            overrides=overrides,
         )
     if save_draws is not None:
         render.wrote(write_draws(sim, save_draws))
     if as_json:
-        render.print_json(sim.as_dict())
+        render.print_model_json(sim)
         return
     render.simulation(sim, settings)
 
@@ -75,6 +74,8 @@ def calibrate(
     ] = None,
 ) -> None:
     """Fit the price models to the Pink Sheet and backtest them: share of later prices inside the P10-P90 band."""
+    from chagai.services.calibration import calibrate_prices, write_price_models
+
     calibrated = calibrate_prices(data, fit_end)
     render.calibration(calibrated)
     if output is not None:
@@ -100,11 +101,18 @@ def sensitivity(
 
     Every input is varied over its own range of uncertainty (price models, security profile, stated estimates).
     """
-    from chagai.risk.sensitivity import BREAKEVEN_BRACKET, sensitivity_report
+    from chagai.services.sensitivity import BREAKEVEN_BRACKET, OUTPUT_LABELS
+    from chagai.services.sensitivity import sensitivity as analyse
 
-    compiled = services.compiled_case(case_of(project), scenario_of(scenario, None, rate), overrides_of(sets))
-    report = sensitivity_report(compiled, sobol_n=sobol_n, seed=seed, breakeven_draws=draws)
+    report = analyse(
+        case_of(project),
+        scenario_of(scenario, None, rate),
+        overrides_of(sets),
+        sobol_n=sobol_n,
+        seed=seed,
+        breakeven_draws=draws,
+    )
     if as_json:
-        render.print_json(report.as_dict())
+        render.print_model_json(report)
         return
-    render.sensitivity(report, BREAKEVEN_BRACKET)
+    render.sensitivity(report, BREAKEVEN_BRACKET, OUTPUT_LABELS)

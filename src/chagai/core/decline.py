@@ -37,13 +37,11 @@ import numpy as np
 import numpy.typing as npt
 from scipy import optimize, special
 
+from chagai.core.calendar import DAYS_PER_YEAR
 from chagai.errors import InputError, Issue
 
 F64 = npt.NDArray[np.float64]
 """A float64 array."""
-
-DAYS_PER_YEAR: Final = 365.25
-"""Days in a year used to turn daily rates into volumes [d/yr]."""
 
 B_MAX_FIT: Final = 2.0
 """Largest Arps exponent :func:`fit_arps` allows [-]."""

@@ -12,13 +12,14 @@ user's cache directory, or ``CHAGAI_NUMBA_CACHE``): any change to the model code
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import numba
 import platformdirs
+
+from chagai.config import settings
 
 Fn = TypeVar("Fn", bound=Callable[..., Any])
 
@@ -36,11 +37,11 @@ def _source_digest() -> str:
 
 
 def _cache_dir() -> str:
-    base = os.environ.get("CHAGAI_NUMBA_CACHE") or platformdirs.user_cache_dir("chagai", appauthor=False)
+    base = settings().numba_cache or platformdirs.user_cache_dir("chagai", appauthor=False)
     return str(Path(base) / f"numba-{_source_digest()}")
 
 
-numba.config.CACHE_DIR = _cache_dir()  # type: ignore[attr-defined]
+numba.config.CACHE_DIR = _cache_dir()  # type: ignore[attr-defined]  # before numba compiles anything
 
 
 def jit(fn: Fn) -> Fn:

@@ -22,8 +22,9 @@ import math
 
 import numpy as np
 
-from chagai.core import kernel as k
+from chagai.core import kernel
 from chagai.core.jit import jit
+from chagai.core.lines import Line
 from chagai.core.metrics import F64, IRR_MAX_RATE, IRR_MIN_RATE, discount_factors, npv_1d
 from chagai.core.roots import brent_next, brent_start, brent_store
 
@@ -43,7 +44,7 @@ MEASURES: tuple[tuple[str, str, str], ...] = (
 M_NPV_PRE, M_NPV_POST, M_NPV_EQ, M_PV_FED, M_PV_PROV, M_AETR, M_LOCAL, M_MIN_DSCR, M_REVENUE = range(len(MEASURES))
 N_MEASURES = len(MEASURES)
 
-IN_SERVICE = k.IN_SERVICE
+IN_SERVICE = kernel.IN_SERVICE
 """Debt service above which a year counts for the DSCR [US$m] (the kernel's own threshold)."""
 DEFAULT_SHORTFALL = 1e-6
 """Shortfall above which a year is a default [US$m]."""
@@ -51,8 +52,13 @@ LARGEST_RESULT = 1e30
 """Results beyond this (in absolute value) are numerical failures: they would not even fit a float32 store."""
 
 _DISCOUNTED_LINES = np.array(
-    [k.L.pre_tax_ncf, k.L.post_tax_ncf_unlevered, k.L.equity_cash_flow, k.L.government_federal,
-     k.L.government_provincial],
+    [
+        Line.pre_tax_ncf,
+        Line.post_tax_ncf_unlevered,
+        Line.equity_cash_flow,
+        Line.government_federal,
+        Line.government_provincial,
+    ],
     dtype=np.int64,
 )  # fmt: skip
 """The lines whose present values are the first five sums of :func:`measure_block`."""
@@ -109,15 +115,15 @@ def measure_block(
             total, row = sums[i], lines[_DISCOUNTED_LINES[i], t]
             for b in range(m):
                 total[b] += row[b] * d
-        total, row = sums[5], lines[k.L.gross_revenue, t]
+        total, row = sums[5], lines[Line.gross_revenue, t]
         for b in range(m):
             total[b] += row[b]
-        service, dscr = lines[k.L.debt_service, t], lines[k.L.dscr, t]
+        service, dscr = lines[Line.debt_service, t], lines[Line.dscr, t]
         for b in range(m):
             lower = (service[b] > IN_SERVICE) & (dscr[b] < min_dscr[b])
             min_at[b] = t if lower else min_at[b]
             min_dscr[b] = dscr[b] if lower else min_dscr[b]
-        shortfall = lines[k.L.shortfall, t]
+        shortfall = lines[Line.shortfall, t]
         for b in range(m):
             first_default[b] = t if (first_default[b] < 0) & (shortfall[b] > DEFAULT_SHORTFALL) else first_default[b]
         for c in range(parties.shape[0]):

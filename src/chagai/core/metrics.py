@@ -1,4 +1,4 @@
-"""Discounting and return metrics: NPV, IRR, MIRR, payback, annuity payments and dated cash flows.
+"""Discounting and return metrics: NPV, IRR and payback.
 
 Timing convention (:data:`TIMING_CONVENTION`, printed with every NPV): annual cash flows fall at the end of each
 year; the first flow is year 0, the valuation year, and is not discounted; the flow of year ``t`` is discounted
@@ -56,9 +56,6 @@ IRR_MAX_RATE: Final = 10.0
 """Upper end (included) of the range searched for IRR roots [1/yr]."""
 ROOT_RTOL: Final = 1e-9
 """A root is accepted when ``|NPV(root)| <= ROOT_RTOL * PV(|flows|, root)`` [-]."""
-
-DAYS_PER_YEAR_XNPV: Final = 365.0
-"""Day count of :func:`xnpv` and :func:`xirr`: actual/365 from the earliest date [d/yr]."""
 
 
 def _scalar_or_array(value: F64) -> float | F64:
@@ -214,39 +211,11 @@ def npv_1d(rate: float, flows: F64) -> float:
     return ((chain3 * step + chain2) * step + chain1) * step + chain0
 
 
-_PAIRWISE_BLOCK: Final = 128
-"""Longest run numpy sums with eight running sums before it splits the run in two [-]."""
-
-
-@jit
-def _product_sum_block(flows: F64, factors: F64, start: int, count: int) -> float:
-    """Sum of ``flows[i] * factors[i]`` over a run of at most 128 entries from ``start``, as numpy adds it."""
-    if count < 8:
-        total = 0.0
-        for i in range(start, start + count):
-            total += flows[i] * factors[i]
-        return total
-    r = np.empty(8)
-    for j in range(8):
-        r[j] = flows[start + j] * factors[start + j]
-    i = 8
-    while i < count - count % 8:
-        for j in range(8):
-            r[j] += flows[start + i + j] * factors[start + i + j]
-        i += 8
-    total = float(((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7])))
-    while i < count:
-        total += flows[start + i] * factors[start + i]
-        i += 1
-    return total
-
-
 @jit
 def discounted_sum(flows: F64, factors: F64) -> float:
-    """``sum(flows * factors)`` exactly as :func:`npv` computes it, for compiled code (one path).
+    """``sum(flows * factors)`` for compiled code, one path (a dot product).
 
-    With ``factors = discount_factors(rate, n_years)`` this is ``npv(rate, flows)`` to the last bit: the products
-    are added in numpy's pairwise order (runs of up to 128 with eight running sums, longer runs split in two).
+    With ``factors = discount_factors(rate, n_years)`` this is ``npv(rate, flows)`` to rounding.
 
     Parameters
     ----------
@@ -260,35 +229,7 @@ def discounted_sum(flows: F64, factors: F64) -> float:
     float
         The discounted sum [money, as ``flows``].
     """
-    # numpy splits a run longer than a block at half its length (rounded down to a multiple of 8) and adds the
-    # sums of the two halves; the splits are walked here with a stack (compiled recursion cannot be cached)
-    starts = np.empty(64, dtype=np.int64)
-    counts = np.empty(64, dtype=np.int64)
-    phase = np.zeros(64, dtype=np.int64)  # 0: split next; 1: left half summed; 2: both halves summed
-    left = np.empty(64)
-    starts[0], counts[0], top = 0, flows.shape[0], 1
-    last = 0.0
-    while top > 0:
-        i = top - 1
-        if counts[i] <= _PAIRWISE_BLOCK:
-            last = _product_sum_block(flows, factors, starts[i], counts[i])
-            top -= 1
-            continue
-        half = counts[i] // 2
-        half -= half % 8
-        if phase[i] == 0:
-            phase[i] = 1
-            starts[top], counts[top], phase[top] = starts[i], half, 0
-            top += 1
-        elif phase[i] == 1:
-            left[i] = last
-            phase[i] = 2
-            starts[top], counts[top], phase[top] = starts[i] + half, counts[i] - half, 0
-            top += 1
-        else:
-            last = left[i] + last
-            top -= 1
-    return last
+    return float(np.dot(flows, factors))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -548,7 +489,7 @@ def _screen(flows: npt.ArrayLike, name: str) -> tuple[F64 | None, str]:
     except (TypeError, ValueError):
         return None, f"{name} are not numbers"
     if f.ndim != 1:
-        return None, f"{name} must be one path of shape (n_years,), got shape {f.shape}; use irr_many for draws"
+        return None, f"{name} must be one path of shape (n_years,), got shape {f.shape}; call irr once per draw"
     scaled, status = _scaled_to_one(f)
     if status == _FLOWS_NOT_FINITE:
         return None, f"{name} hold NaN or infinite values"
@@ -628,58 +569,8 @@ def irr(flows: npt.ArrayLike) -> IrrResult:
     return _roots_or_reason(lambda r: float(_scaled_npv_1d(r, f)), lambda r: float(_scaled_npv_1d(r, np.abs(f))), scan)
 
 
-def irr_many(flows: npt.ArrayLike) -> F64:
-    """IRR of each draw (the value of :func:`irr` per path; NaN where there is none).
-
-    Parameters
-    ----------
-    flows
-        Cash flows with time on the last axis, ``(n_draws, n_years)`` [money].
-
-    Returns
-    -------
-    numpy.ndarray
-        IRR per draw, shape ``flows.shape[:-1]`` [1/yr, decimal].
-    """
-    f = _flows(flows)
-    rows = f.reshape(-1, f.shape[-1])
-    out = np.array([irr(row).value for row in rows], dtype=np.float64)
-    return out.reshape(f.shape[:-1])
-
-
 # ---------------------------------------------------------------------------------------------------------
-# MIRR, payback, annuities
-
-
-def mirr(values: npt.ArrayLike, finance_rate: npt.ArrayLike, reinvest_rate: npt.ArrayLike) -> float | F64:
-    """Modified internal rate of return (numpy-financial's definition).
-
-    ``MIRR = (FV(positive flows at reinvest_rate) / PV(negative flows at finance_rate)) ** (1 / (n - 1)) - 1``,
-    computed as ``(|NPV_reinvest(positive)| / |NPV_finance(negative)|) ** (1 / (n - 1)) * (1 + reinvest_rate) - 1``.
-
-    Parameters
-    ----------
-    values
-        Cash flows with time on the last axis, ``(n_years,)`` or ``(n_draws, n_years)`` [money].
-    finance_rate
-        Rate paid on the money invested (the negative flows) [1/yr, decimal].
-    reinvest_rate
-        Rate earned on reinvested positive flows [1/yr, decimal].
-
-    Returns
-    -------
-    float or numpy.ndarray
-        MIRR per path; NaN for a path without both a positive and a negative flow [1/yr, decimal].
-    """
-    v = _flows(values, "values")
-    n = v.shape[-1]
-    numer = np.abs(np.asarray(npv(reinvest_rate, np.where(v > 0.0, v, 0.0)), dtype=np.float64))
-    denom = np.abs(np.asarray(npv(finance_rate, np.where(v < 0.0, v, 0.0)), dtype=np.float64))
-    ok = (numer > 0.0) & (denom > 0.0) & (n > 1)
-    log_ratio = np.log(np.where(ok, numer, 1.0)) - np.log(np.where(ok, denom, 1.0))  # no overflow of the ratio
-    growth = np.exp(log_ratio / max(n - 1, 1))
-    out = np.where(ok, growth * (1.0 + _rates(reinvest_rate, "reinvest_rate")) - 1.0, np.nan)
-    return _scalar_or_array(out)
+# Payback
 
 
 def payback_year(flows: npt.ArrayLike) -> float | F64:
@@ -715,215 +606,3 @@ def payback_year(flows: npt.ArrayLike) -> float | F64:
     out = np.where(negative.any(axis=-1), np.where(ok, t - 1 + within, np.nan), 0.0)
     out = np.where(np.isfinite(f).all(axis=-1), out, np.nan)
     return _scalar_or_array(np.asarray(out, dtype=np.float64))
-
-
-def _broadcast(*values: npt.ArrayLike) -> list[F64]:
-    return [np.asarray(v, dtype=np.float64) for v in np.broadcast_arrays(*(np.asarray(v) for v in values))]
-
-
-def _growth(rate: F64, periods: F64) -> tuple[F64, F64]:
-    """``(1 + rate) ** periods`` and the annuity factor ``((1 + rate) ** periods - 1) / rate`` (``periods`` at 0).
-
-    Computed with ``expm1`` and ``log1p`` so that small rates keep full precision.
-    """
-    excess = np.expm1(periods * np.log1p(rate))
-    zero = rate == 0.0
-    return 1.0 + excess, np.where(zero, periods, excess / np.where(zero, 1.0, rate))
-
-
-def pmt(rate: npt.ArrayLike, nper: npt.ArrayLike, pv: npt.ArrayLike, fv: npt.ArrayLike = 0.0) -> float | F64:
-    """Level payment per period of an annuity, payments at the end of each period (numpy-financial's ``pmt``).
-
-    Sign convention of numpy-financial: money received is positive, money paid negative, so a loan of
-    ``pv = 15000`` gives a negative payment: ``pmt(0.08 / 12, 60, 15000) = -304.1459``.
-
-    Parameters
-    ----------
-    rate
-        Interest rate per period [1/period, decimal].
-    nper
-        Number of periods [-].
-    pv
-        Present value (the amount borrowed, positive) [money].
-    fv
-        Value left after the last payment (0 repays in full) [money].
-
-    Returns
-    -------
-    float or numpy.ndarray
-        Payment per period, broadcast over the inputs [money/period].
-    """
-    r, n, p, f = _broadcast(_rates(rate), nper, pv, fv)
-    growth, annuity = _growth(r, n)
-    return _scalar_or_array(-(f + p * growth) / annuity)
-
-
-def _balance_owed(rate: F64, remaining: F64, payment: F64, fv: F64) -> F64:
-    """Balance owed with ``remaining`` payments to go: their present value and that of ``-fv``.
-
-    Discounting what is left (rather than growing the loan and subtracting what was paid) has no cancellation
-    late in the schedule.
-    """
-    excess = np.expm1(-remaining * np.log1p(rate))  # (1 + rate) ** -remaining - 1
-    zero = rate == 0.0
-    annuity = np.where(zero, remaining, -excess / np.where(zero, 1.0, rate))
-    return -fv * (1.0 + excess) - payment * annuity
-
-
-def ipmt(
-    rate: npt.ArrayLike, per: npt.ArrayLike, nper: npt.ArrayLike, pv: npt.ArrayLike, fv: npt.ArrayLike = 0.0
-) -> float | F64:
-    """Interest part of the annuity payment of period ``per`` (end-period payments, numpy-financial signs).
-
-    Parameters
-    ----------
-    rate
-        Interest rate per period [1/period, decimal].
-    per
-        Period, from 1 to ``nper``; NaN outside [-].
-    nper
-        Number of periods [-].
-    pv
-        Present value (the amount borrowed, positive) [money].
-    fv
-        Value left after the last payment [money].
-
-    Returns
-    -------
-    float or numpy.ndarray
-        Interest paid in period ``per`` (negative for a loan) [money/period].
-    """
-    r, k, n, p, f = _broadcast(_rates(rate), per, nper, pv, fv)
-    payment = np.asarray(pmt(r, n, p, f), dtype=np.float64)
-    interest = -_balance_owed(r, n - k + 1.0, payment, f) * r
-    return _scalar_or_array(np.where((k >= 1.0) & (k <= n), interest, np.nan))
-
-
-def ppmt(
-    rate: npt.ArrayLike, per: npt.ArrayLike, nper: npt.ArrayLike, pv: npt.ArrayLike, fv: npt.ArrayLike = 0.0
-) -> float | F64:
-    """Principal part of the annuity payment of period ``per``: ``pmt - ipmt`` (numpy-financial signs).
-
-    Parameters
-    ----------
-    rate
-        Interest rate per period [1/period, decimal].
-    per
-        Period, from 1 to ``nper``; NaN outside [-].
-    nper
-        Number of periods [-].
-    pv
-        Present value (the amount borrowed, positive) [money].
-    fv
-        Value left after the last payment [money].
-
-    Returns
-    -------
-    float or numpy.ndarray
-        Principal repaid in period ``per`` (negative for a loan) [money/period].
-    """
-    r, k, n, p, f = _broadcast(_rates(rate), per, nper, pv, fv)
-    payment = np.asarray(pmt(r, n, p, f), dtype=np.float64)
-    interest = np.asarray(ipmt(r, k, n, p, f), dtype=np.float64)
-    return _scalar_or_array(payment - interest)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Dated cash flows
-
-
-def _year_fractions(dates: npt.ArrayLike, flows: npt.ArrayLike) -> tuple[F64, F64]:
-    """Years from the earliest date (actual/365) and the flows, checked to match."""
-    try:
-        days = np.asarray(dates, dtype="datetime64[D]")
-    except (TypeError, ValueError) as exc:
-        raise InputError(
-            [Issue("dates", dates, "dates (datetime.date, numpy.datetime64 or 'YYYY-MM-DD')", f"fix the dates: {exc}")]
-        ) from exc
-    f = np.ascontiguousarray(flows, dtype=np.float64)
-    if days.ndim != 1 or f.ndim != 1 or days.size != f.size or f.size == 0:
-        raise InputError(
-            [
-                Issue(
-                    "dates, flows",
-                    f"{days.size} dates, {f.size} flows",
-                    "one date per cash flow, both one-dimensional and not empty",
-                    "give the same number of dates and flows",
-                )
-            ]
-        )
-    elapsed = (days - days.min()).astype(np.int64).astype(np.float64)
-    return elapsed / DAYS_PER_YEAR_XNPV, f
-
-
-def xnpv(rate: npt.ArrayLike, dates: npt.ArrayLike, flows: npt.ArrayLike) -> float | F64:
-    """Net present value of dated cash flows, actual/365 from the earliest date (which is undiscounted).
-
-    ``XNPV = sum_i flows[i] * (1 + rate) ** -((dates[i] - min(dates)) / 365 days)``; the input need not be
-    ordered.
-
-    Parameters
-    ----------
-    rate
-        Discount rate, scalar or array [1/yr, decimal].
-    dates
-        Date of each flow (``datetime.date``, ``numpy.datetime64`` or ``"YYYY-MM-DD"``).
-    flows
-        Cash flow at each date [money].
-
-    Returns
-    -------
-    float or numpy.ndarray
-        XNPV, a float for a scalar rate, else an array shaped like ``rate`` [money].
-    """
-    years, f = _year_fractions(dates, flows)
-    r = _rates(rate)
-    return _scalar_or_array(np.sum(f * np.power(1.0 + r[..., np.newaxis], -years), axis=-1))
-
-
-def _scaled_xnpv(rates: F64, years: F64, flows: F64) -> F64:
-    """XNPV at each rate times a positive factor (``(1 + rate) ** max(years)`` below rate 0)."""
-    r = rates[:, np.newaxis]
-    below = np.power(1.0 + np.minimum(r, 0.0), years.max() - years)
-    above = np.power(1.0 + np.maximum(r, 0.0), -years)
-    return np.asarray(np.where(r < 0.0, below, above) @ flows, dtype=np.float64)
-
-
-def xirr(dates: npt.ArrayLike, flows: npt.ArrayLike) -> IrrResult:
-    """Internal rate of return of dated cash flows (actual/365), picked by the same rule as :func:`irr`.
-
-    Flows on the same date are added together first. Never raises: bad input or no root gives NaN with the reason.
-
-    Parameters
-    ----------
-    dates
-        Date of each flow (``datetime.date``, ``numpy.datetime64`` or ``"YYYY-MM-DD"``), in any order.
-    flows
-        Cash flow at each date [money].
-
-    Returns
-    -------
-    IrrResult
-        ``value`` [1/yr, decimal], ``roots`` and ``reason``.
-    """
-    try:
-        years, f0 = _year_fractions(dates, flows)
-    except InputError as exc:
-        return IrrResult(math.nan, (), str(exc))
-    years, same_date = np.unique(years, return_inverse=True)  # flows on the same date net off
-    f, reason = _screen(np.bincount(same_date, weights=f0, minlength=years.size), "cash flows")
-    if f is None:
-        return IrrResult(math.nan, (), reason)
-    absolute = np.abs(f)
-
-    def g(r: float) -> float:
-        return float(_scaled_xnpv(np.array([r]), years, f)[0])
-
-    def scale(r: float) -> float:
-        return float(_scaled_xnpv(np.array([r]), years, absolute)[0])
-
-    def scan() -> Candidates | None:
-        values = _scaled_xnpv(_GRID, years, f)
-        return _candidates(g, scale, values) if np.any(values) else None
-
-    return _roots_or_reason(g, scale, scan)

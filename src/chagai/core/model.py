@@ -3,28 +3,43 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import NamedTuple
 
 import numpy as np
 
-from chagai.core import kernel as k
+from chagai.core import kernel
 from chagai.core.jit import jit
 from chagai.core.metrics import F64, discounted_sum, kept_discount_factors
 from chagai.core.roots import BRENT_NO_BRACKET, brent_next, brent_start, brent_store
 
-if TYPE_CHECKING:
-    from chagai.cases.compile import Compiled
+
+class ModelInputs(NamedTuple):
+    """What a deterministic run of the model needs: the compiled terms, the price paths and the scenario's draw.
+
+    Built by :attr:`chagai.cases.compile.Compiled.model_inputs`.
+    """
+
+    params: kernel.Params
+    prices: F64  # (C, T) base price path of each commodity [US$ per payable unit]
+    availability: float  # share of capacity that can run every year [fraction]
+    capex_factor: float  # multiplier on initial and expansion capital (overrun) [-]
+    delay: int  # years the schedule slips [yr]
+
+    @property
+    def n_years(self) -> int:
+        """Years of the horizon (T) [-]."""
+        return int(self.prices.shape[1])
 
 
 def run_with(
-    params: k.Params, prices: np.ndarray, availability: np.ndarray, capex_factor: float, delay: int
+    params: kernel.Params, prices: np.ndarray, availability: np.ndarray, capex_factor: float, delay: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Run one path with explicit inputs (for sensitivity analyses that vary them one by one).
 
     Parameters
     ----------
     params
-        Kernel parameters (vary costs or grades with ``params._replace(...)``).
+        Kernel parameters (vary costs or grades with ``params._replace(production=...)``).
     prices
         (C, T) prices [US$ per payable unit].
     availability
@@ -40,9 +55,9 @@ def run_with(
         (N_LINES, T) the annual table and (P, T) each party's net equity cash flow [US$m].
     """
     n = availability.shape[0]
-    lines = np.zeros((k.N_LINES, n))
-    party_net = np.zeros((params.party_level.shape[0], n))
-    k.run_path(
+    lines = np.zeros((kernel.N_LINES, n))
+    party_net = np.zeros((params.stakes.party_level.shape[0], n))
+    kernel.run_path(
         params,
         np.ascontiguousarray(prices, dtype=np.float64),
         np.ascontiguousarray(availability, dtype=np.float64),
@@ -54,12 +69,12 @@ def run_with(
     return lines, party_net
 
 
-def run_single(compiled: Compiled, prices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def run_single(inputs: ModelInputs, prices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Run one path with the scenario's delay, overrun and availability and the given price paths.
 
     Parameters
     ----------
-    compiled
+    inputs
         The compiled case and scenario.
     prices
         (C, T) price of each commodity [US$ per payable unit].
@@ -71,9 +86,8 @@ def run_single(compiled: Compiled, prices: np.ndarray) -> tuple[np.ndarray, np.n
     party_net
         (P, T) each party's net equity cash flow [US$m].
     """
-    n = len(compiled.years)
-    availability = np.full(n, compiled.scenario.availability)
-    return run_with(compiled.params, prices, availability, compiled.scenario.overrun, compiled.scenario.delay)
+    availability = np.full(inputs.n_years, inputs.availability)
+    return run_with(inputs.params, prices, availability, inputs.capex_factor, inputs.delay)
 
 
 ALL_COMMODITIES = -1
@@ -90,7 +104,7 @@ PRICE_ROOT_MAXITER = 100
 
 @jit
 def _run_scaled(
-    params: k.Params,
+    params: kernel.Params,
     prices: F64,
     commodity: int,
     factor: float,
@@ -106,12 +120,12 @@ def _run_scaled(
         scaled *= factor
     else:
         scaled[commodity] *= factor
-    k.run_path(params, scaled, availability, capex_factor, delay, out, party_net)
+    kernel.run_path(params, scaled, availability, capex_factor, delay, out, party_net)
 
 
 @jit
 def _run_price_factors(
-    params: k.Params,
+    params: kernel.Params,
     prices: F64,
     commodity: int,
     factors: F64,
@@ -127,13 +141,13 @@ def _run_price_factors(
 
 
 def run_price_factors(
-    compiled: Compiled, factors: np.ndarray, commodity: int = ALL_COMMODITIES
+    inputs: ModelInputs, factors: np.ndarray, commodity: int = ALL_COMMODITIES
 ) -> tuple[np.ndarray, np.ndarray]:
     """Run the model once per price factor, as :func:`run_single` with the prices multiplied by the factor.
 
     Parameters
     ----------
-    compiled
+    inputs
         The compiled case and scenario (delay, overrun and availability as in the scenario).
     factors
         (F,) multipliers on the prices [-].
@@ -147,17 +161,17 @@ def run_price_factors(
     party_net
         (F, P, T) each party's net equity cash flow in each run [US$m].
     """
-    n, runs = len(compiled.years), len(factors)
-    lines = np.zeros((runs, k.N_LINES, n))
-    party_net = np.zeros((runs, compiled.params.party_level.shape[0], n))
+    n, runs = inputs.n_years, len(factors)
+    lines = np.zeros((runs, kernel.N_LINES, n))
+    party_net = np.zeros((runs, inputs.params.stakes.party_level.shape[0], n))
     _run_price_factors(
-        compiled.params,
-        np.ascontiguousarray(compiled.prices, dtype=np.float64),
+        inputs.params,
+        np.ascontiguousarray(inputs.prices, dtype=np.float64),
         int(commodity),
         np.ascontiguousarray(factors, dtype=np.float64),
-        np.full(n, compiled.scenario.availability),
-        float(compiled.scenario.overrun),
-        int(compiled.scenario.delay),
+        np.full(n, inputs.availability),
+        float(inputs.capex_factor),
+        int(inputs.delay),
         lines,
         party_net,
     )
@@ -166,7 +180,7 @@ def run_price_factors(
 
 @jit
 def _line_npv_at(
-    params: k.Params,
+    params: kernel.Params,
     prices: F64,
     commodity: int,
     factor: float,
@@ -185,7 +199,7 @@ def _line_npv_at(
 
 @jit
 def _price_factor_root(
-    params: k.Params,
+    params: kernel.Params,
     prices: F64,
     commodity: int,
     availability: F64,
@@ -199,8 +213,8 @@ def _price_factor_root(
 ) -> tuple[float, int]:
     """The price factor in ``[low, high]`` where the line's NPV is zero, and the outcome (``PRICE_ROOT_*``)."""
     n = availability.shape[0]
-    out = np.zeros((k.N_LINES, n))
-    party_net = np.zeros((params.party_level.shape[0], n))
+    out = np.zeros((kernel.N_LINES, n))
+    party_net = np.zeros((params.stakes.party_level.shape[0], n))
     f_low = _line_npv_at(
         params, prices, commodity, low, availability, capex_factor, delay, line, factors, out, party_net
     )
@@ -227,7 +241,7 @@ def _price_factor_root(
 
 
 def price_factor_root(
-    compiled: Compiled,
+    inputs: ModelInputs,
     line: int,
     rate: float,
     commodity: int = ALL_COMMODITIES,
@@ -243,10 +257,10 @@ def price_factor_root(
 
     Parameters
     ----------
-    compiled
+    inputs
         The compiled case and scenario.
     line
-        Index of the line of the annual table (:class:`chagai.core.kernel.L`).
+        Index of the line of the annual table (:class:`chagai.core.Line`).
     rate
         Discount rate of the NPV [1/yr, decimal].
     commodity
@@ -268,16 +282,15 @@ def price_factor_root(
     RuntimeError
         If the search does not converge.
     """
-    n = len(compiled.years)
-    availability = np.full(n, compiled.scenario.availability)
-    factors = kept_discount_factors(float(rate), n)
+    availability = np.full(inputs.n_years, inputs.availability)
+    factors = kept_discount_factors(float(rate), inputs.n_years)
     factor, outcome = _price_factor_root(
-        compiled.params,
-        np.ascontiguousarray(compiled.prices, dtype=np.float64),
+        inputs.params,
+        np.ascontiguousarray(inputs.prices, dtype=np.float64),
         int(commodity),
         availability,
-        float(compiled.scenario.overrun),
-        int(compiled.scenario.delay),
+        float(inputs.capex_factor),
+        int(inputs.delay),
         int(line),
         factors,
         float(low),

@@ -7,7 +7,6 @@ newest migration, so a new release never meets an old schema.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -23,10 +22,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from chagai.config import DATABASE_URL, settings
 from chagai.errors import RegistryError
-
-ENV_URL = "CHAGAI_DATABASE_URL"
-"""Environment variable that overrides the registry's database URL."""
 
 
 def default_database_url() -> str:
@@ -37,7 +34,7 @@ def default_database_url() -> str:
 
 def database_url(url: str | None = None) -> str:
     """The URL to use: ``url`` if given, else ``CHAGAI_DATABASE_URL``, else the default SQLite file."""
-    return url or os.environ.get(ENV_URL) or default_database_url()
+    return url or settings().database_url or default_database_url()
 
 
 def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
@@ -71,7 +68,7 @@ def create_registry_engine(url: str) -> Engine:
         return create_engine(url, pool_pre_ping=True)
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
         msg = (
-            f"{ENV_URL}: {url!r} is not a database URL chagai can use ({exc}); expected e.g. "
+            f"{DATABASE_URL}: {url!r} is not a database URL chagai can use ({exc}); expected e.g. "
             "sqlite:///path/registry.sqlite or postgresql+psycopg://user@127.0.0.1:5432/db"
         )
         raise RegistryError(msg) from None
@@ -140,7 +137,7 @@ def open_registry(url: str | None = None) -> Registry:
     except OperationalError as exc:
         engine.dispose()
         shown = make_url(resolved).render_as_string(hide_password=True)
-        msg = f"cannot open the registry at {shown}: {exc.orig}. Check {ENV_URL} and that the server is running"
+        msg = f"cannot open the registry at {shown}: {exc.orig}. Check {DATABASE_URL} and that the server is running"
         raise RegistryError(msg) from None
     return Registry(resolved, engine, sessionmaker(engine, expire_on_commit=False))
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import getpass
-import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,8 +24,9 @@ from chagai.cases.library import bundled_cases
 from chagai.cases.overrides import apply_overrides
 from chagai.cases.regimes import all_regimes
 from chagai.cases.schema import Case, normalise_name
+from chagai.config import settings
 from chagai.errors import InputError, Issue, NotFoundError, RegistryError
-from chagai.registry import models as m
+from chagai.registry import models
 from chagai.registry.db import Registry
 
 
@@ -36,7 +36,7 @@ def current_actor() -> str:
         fallback = getpass.getuser()
     except (KeyError, OSError):
         fallback = "unknown"
-    return os.environ.get("CHAGAI_USER") or fallback
+    return settings().user or fallback
 
 
 @dataclass
@@ -59,9 +59,9 @@ def _doc(model: Any) -> dict[str, Any]:
     return data
 
 
-def _project_row(case: Case, created_at: dt.datetime | None) -> m.Project:
+def _project_row(case: Case, created_at: dt.datetime | None) -> models.Project:
     now = dt.datetime.now(dt.UTC)
-    row = m.Project(
+    row = models.Project(
         id=case.id,
         name=case.name,
         kind=case.kind,
@@ -87,9 +87,9 @@ def _project_row(case: Case, created_at: dt.datetime | None) -> m.Project:
         created_at=created_at or now,
         updated_at=now,
     )
-    row.aliases = [m.Alias(position=i, alias=a, normalised=normalise_name(a)) for i, a in enumerate(case.aliases)]
+    row.aliases = [models.Alias(position=i, alias=a, normalised=normalise_name(a)) for i, a in enumerate(case.aliases)]
     row.parties = [
-        m.Party(
+        models.Party(
             id=p.id,
             position=i,
             name=p.name,
@@ -103,15 +103,15 @@ def _project_row(case: Case, created_at: dt.datetime | None) -> m.Project:
     ]
     owners = [(p.id, o) for p in case.parties for o in p.owners]
     row.party_owners = [
-        m.PartyOwner(position=i, party_id=pid, owner_party_id=o.party, share=o.share, document=_doc(o))
+        models.PartyOwner(position=i, party_id=pid, owner_party_id=o.party, share=o.share, document=_doc(o))
         for i, (pid, o) in enumerate(owners)
     ]
     row.roles = [
-        m.Role(position=i, party_id=r.party, role=r.role, start_date=r.start, end_date=r.end, document=_doc(r))
+        models.Role(position=i, party_id=r.party, role=r.role, start_date=r.start, end_date=r.end, document=_doc(r))
         for i, r in enumerate(case.roles)
     ]
     row.stakes = [
-        m.Stake(
+        models.Stake(
             position=i,
             party_id=s.party,
             share_exact=s.share.exact,
@@ -127,11 +127,11 @@ def _project_row(case: Case, created_at: dt.datetime | None) -> m.Project:
         for i, s in enumerate(case.stakes)
     ]
     row.statuses = [
-        m.StatusEntry(position=i, status=e.status, start_date=e.start, document=_doc(e))
+        models.StatusEntry(position=i, status=e.status, start_date=e.start, document=_doc(e))
         for i, e in enumerate(case.statuses)
     ]
     row.facilities = [
-        m.Facility(
+        models.Facility(
             id=f.id,
             position=i,
             lender_id=f.lender,
@@ -145,7 +145,7 @@ def _project_row(case: Case, created_at: dt.datetime | None) -> m.Project:
         for i, f in enumerate(case.financing)
     ]
     row.claims = [
-        m.Claim(
+        models.Claim(
             id=c.id,
             position=i,
             statement=c.statement,
@@ -166,7 +166,7 @@ def _project_row(case: Case, created_at: dt.datetime | None) -> m.Project:
         for i, c in enumerate(case.claims)
     ]
     row.sources = [
-        m.Source(
+        models.Source(
             id=s.id,
             position=i,
             title=s.title,
@@ -208,7 +208,7 @@ def _columns(row: Any, names: Iterable[str]) -> dict[str, Any]:
     return {n: getattr(row, n) for n in names if getattr(row, n) is not None}
 
 
-def case_from_row(row: m.Project) -> Case:
+def case_from_row(row: models.Project) -> Case:
     """Rebuild the case a project row was written from."""
     owners: dict[str, list[dict[str, Any]]] = {}
     for o in row.party_owners:
@@ -255,12 +255,12 @@ def case_from_row(row: m.Project) -> Case:
 
 def project_ids(session: Session) -> list[str]:
     """Ids of every stored project, sorted."""
-    return list(session.scalars(select(m.Project.id).order_by(m.Project.id)))
+    return list(session.scalars(select(models.Project.id).order_by(models.Project.id)))
 
 
 def get_case(session: Session, project_id: str) -> Case:
     """The stored case of a project (by exact id; see :func:`resolve` for names and aliases)."""
-    row = session.get(m.Project, project_id)
+    row = session.get(models.Project, project_id)
     if row is None:
         raise NotFoundError(not_found_message(session, project_id))
     return case_from_row(row)
@@ -268,16 +268,16 @@ def get_case(session: Session, project_id: str) -> Case:
 
 def all_cases(session: Session) -> list[Case]:
     """Every stored case, by id."""
-    return [case_from_row(r) for r in session.scalars(select(m.Project).order_by(m.Project.id))]
+    return [case_from_row(r) for r in session.scalars(select(models.Project).order_by(models.Project.id))]
 
 
 def project_names(session: Session) -> dict[str, str]:
     """Normalised id, name and alias -> project id, for every project."""
     names: dict[str, str] = {}
-    for pid, name in session.execute(select(m.Project.id, m.Project.name)):
+    for pid, name in session.execute(select(models.Project.id, models.Project.name)):
         names[normalise_name(pid)] = pid
         names[normalise_name(name)] = pid
-    for norm, pid in session.execute(select(m.Alias.normalised, m.Alias.project_id)):
+    for norm, pid in session.execute(select(models.Alias.normalised, models.Alias.project_id)):
         names[norm] = pid
     return names
 
@@ -310,9 +310,9 @@ def resolve(session: Session, query: str) -> str:
     return pid
 
 
-def history(session: Session, project_id: str) -> list[m.Change]:
+def history(session: Session, project_id: str) -> list[models.Change]:
     """The recorded changes of a project, oldest first."""
-    stmt = select(m.Change).where(m.Change.project_id == project_id).order_by(m.Change.id)
+    stmt = select(models.Change).where(models.Change.project_id == project_id).order_by(models.Change.id)
     return list(session.scalars(stmt))
 
 
@@ -324,9 +324,9 @@ def sync_regimes(session: Session) -> None:
     """Store the bundled fiscal regime presets (insert new ones, refresh changed ones)."""
     for regime in all_regimes():
         doc = regime.model_dump(mode="json", exclude_none=True)
-        row = session.get(m.FiscalRegime, regime.id)
+        row = session.get(models.FiscalRegime, regime.id)
         if row is None:
-            row = m.FiscalRegime(id=regime.id)
+            row = models.FiscalRegime(id=regime.id)
             session.add(row)
         row.name, row.family, row.version = regime.name, regime.family, regime.version
         row.instrument, row.effective, row.ends, row.document = regime.instrument, regime.effective, regime.ends, doc
@@ -401,7 +401,7 @@ def import_cases(
             taken = [
                 Issue("id", c.id, "an id no stored project uses", "choose another id, or edit that project")
                 for c in cases
-                if only_new and session.get(m.Project, c.id) is not None
+                if only_new and session.get(models.Project, c.id) is not None
             ]
             conflicts = taken + _name_conflicts(session, cases)
             if conflicts:
@@ -416,7 +416,7 @@ def import_cases(
             conflicts = [
                 Issue("id", c.id, "an id no stored project uses", "choose another id, or edit that project")
                 for c in cases
-                if only_new and session.get(m.Project, c.id) is not None
+                if only_new and session.get(models.Project, c.id) is not None
             ] + _name_conflicts(session, cases)
         if not conflicts:
             raise
@@ -425,19 +425,19 @@ def import_cases(
 
 
 def _write_case(session: Session, case: Case, actor: str, action: str, result: ImportResult) -> None:
-    existing = session.get(m.Project, case.id)
+    existing = session.get(models.Project, case.id)
     new_doc = case_document(case)
     if existing is not None and existing.content_hash == case_hash(case):
         result.unchanged.append(case.id)
         return
     now = dt.datetime.now(dt.UTC)
     if existing is None:
-        changes = [m.Change(path="", old=None, new=new_doc, action="create")]
+        changes = [models.Change(path="", old=None, new=new_doc, action="create")]
         created_at = None
         result.created.append(case.id)
     else:
         old_doc = case_document(case_from_row(existing))
-        changes = [m.Change(path=p, old=o, new=n, action="update") for p, o, n in diff_documents(old_doc, new_doc)]
+        changes = [models.Change(path=p, old=o, new=n, action="update") for p, o, n in diff_documents(old_doc, new_doc)]
         created_at = existing.created_at
         session.delete(existing)
         session.flush()
@@ -476,7 +476,7 @@ def modify_case(
     actor = actor or current_actor()
     for _ in range(MODIFY_ATTEMPTS):
         with registry.session() as session:
-            row = session.get(m.Project, project_id)
+            row = session.get(models.Project, project_id)
             if row is None:
                 raise NotFoundError(not_found_message(session, project_id))
             read_hash, case = row.content_hash, case_from_row(row)
@@ -488,9 +488,9 @@ def modify_case(
             with registry.session() as session, session.begin():
                 # a no-op UPDATE that takes the write lock only if nobody changed the project since it was read
                 locked = session.execute(
-                    update(m.Project)
-                    .where(m.Project.id == project_id, m.Project.content_hash == read_hash)
-                    .values(content_hash=m.Project.content_hash)
+                    update(models.Project)
+                    .where(models.Project.id == project_id, models.Project.content_hash == read_hash)
+                    .values(content_hash=models.Project.content_hash)
                 )
                 if locked.rowcount != 1:  # type: ignore[attr-defined]
                     continue
@@ -520,13 +520,13 @@ def delete_project(registry: Registry, project_id: str, actor: str | None = None
     """Remove a project, recording its last content in the history."""
     actor = actor or current_actor()
     with registry.session() as session, session.begin():
-        row = session.get(m.Project, project_id)
+        row = session.get(models.Project, project_id)
         if row is None:
             raise NotFoundError(not_found_message(session, project_id))
         doc = case_document(case_from_row(row))
         session.delete(row)
         session.add(
-            m.Change(
+            models.Change(
                 batch=uuid.uuid4().hex,
                 project_id=project_id,
                 at=dt.datetime.now(dt.UTC),
@@ -543,10 +543,10 @@ def init_registry(registry: Registry, reset: bool = False, actor: str | None = N
     """Load the bundled cases (and fiscal regimes) into the registry; ``reset`` empties it first."""
     if reset:
         with registry.session() as session, session.begin():
-            for row in session.scalars(select(m.Project)):
+            for row in session.scalars(select(models.Project)):
                 session.delete(row)
             session.flush()
-            for model in (m.Change, m.Run):
+            for model in (models.Change, models.Run):
                 for r in session.scalars(select(model)):
                     session.delete(r)
     return import_cases(registry, bundled_cases(), actor or "chagai", action="init")

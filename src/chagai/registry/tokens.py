@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from chagai.errors import InputError, Issue, NotFoundError
-from chagai.registry import models as m
+from chagai.registry import models
 from chagai.registry.db import Registry
 
 ROLES = ("viewer", "editor", "admin")
@@ -85,7 +85,7 @@ def create_token(registry: Registry, name: str, role: str) -> tuple[str, str]:
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token_id = secrets.token_hex(6)
     with registry.session() as session, session.begin():
-        session.add(m.Token(id=token_id, name=name.strip(), role=role, secret_hash=hash_secret(plaintext)))
+        session.add(models.Token(id=token_id, name=name.strip(), role=role, secret_hash=hash_secret(plaintext)))
     return token_id, plaintext
 
 
@@ -98,9 +98,9 @@ def revoke_token(registry: Registry, token_id: str) -> None:
         If no token has this id.
     """
     with registry.session() as session, session.begin():
-        row = session.get(m.Token, token_id)
+        row = session.get(models.Token, token_id)
         if row is None:
-            known = ", ".join(session.scalars(select(m.Token.id).order_by(m.Token.created_at))) or "(none)"
+            known = ", ".join(session.scalars(select(models.Token.id).order_by(models.Token.created_at))) or "(none)"
             msg = f"no token has the id {token_id!r}; tokens: {known} (see `chagai token list`)"
             raise NotFoundError(msg)
         if row.revoked_at is None:
@@ -110,7 +110,7 @@ def revoke_token(registry: Registry, token_id: str) -> None:
 def list_tokens(registry: Registry) -> list[TokenInfo]:
     """Every token, oldest first (revoked ones too)."""
     with registry.session() as session:
-        rows = session.scalars(select(m.Token).order_by(m.Token.created_at, m.Token.id))
+        rows = session.scalars(select(models.Token).order_by(models.Token.created_at, models.Token.id))
         return [TokenInfo(r.id, r.name, r.role, r.created_at, r.revoked_at) for r in rows]
 
 
@@ -119,7 +119,7 @@ def verify_token(registry: Registry, plaintext: str) -> Principal | None:
     if not plaintext or len(plaintext) > 200:
         return None
     with registry.session() as session:
-        row = session.scalar(select(m.Token).where(m.Token.secret_hash == hash_secret(plaintext)))
+        row = session.scalar(select(models.Token).where(models.Token.secret_hash == hash_secret(plaintext)))
         if row is None or row.revoked_at is not None:
             return None
         return Principal(row.id, row.name, row.role)

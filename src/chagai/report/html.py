@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import textwrap
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -24,8 +23,10 @@ from chagai.cases.io import case_hash
 from chagai.cases.schema import CLAIM_TOLERANCE
 from chagai.formatting import format_value
 from chagai.registry.exporters import operator_label, resource_label
+from chagai.results import Simulation, TornadoBar
 from chagai.services import Appraisal, government_items
 from chagai.services.annual import LINE_UNITS
+from chagai.services.simulate import path_values
 
 
 def _label(line: str) -> str:
@@ -69,9 +70,9 @@ def _ownership(a: Appraisal) -> go.Figure:
     params, years = a.compiled.params, a.years
     fig = go.Figure()
     shares: dict[str, np.ndarray] = {}
-    for line in range(params.stake_share.shape[0]):
-        party = a.compiled.parties[int(params.stake_party[line])].label
-        shares[party] = shares.get(party, np.zeros(len(years))) + params.stake_share[line]
+    for line in range(params.stakes.share.shape[0]):
+        party = a.compiled.parties[int(params.stakes.holder[line])].label
+        shares[party] = shares.get(party, np.zeros(len(years))) + params.stakes.share[line]
     for party, share in shares.items():
         fig.add_trace(go.Scatter(x=years, y=100 * share, name=party, stackgroup="one", mode="lines"))
     fig.update_layout(title="Ownership over time (stakes in force each year)", yaxis_title="share [%]")
@@ -164,7 +165,7 @@ def _progressivity(a: Appraisal) -> go.Figure:
     return fig
 
 
-def _histograms(simulation: Any) -> list[tuple[str, go.Figure]]:
+def _histograms(simulation: Simulation) -> list[tuple[str, go.Figure]]:
     charts = []
     a = simulation.arrays
     fig = go.Figure()
@@ -177,12 +178,10 @@ def _histograms(simulation: Any) -> list[tuple[str, go.Figure]]:
     )
     fig.update_yaxes(title="paths")
     charts.append(("npv-by-owner", fig))
-    from chagai.core import measures
-
-    values = a.metrics[simulation.valid, measures.M_MIN_DSCR]
+    values = path_values(simulation.arrays, "min_dscr")
     values = values[np.isfinite(values)]
     if values.size:
-        label, unit = measures.MEASURES[measures.M_MIN_DSCR][2], measures.MEASURES[measures.M_MIN_DSCR][1]
+        label, unit = simulation.distribution("min_dscr").label, simulation.distribution("min_dscr").unit
         hist = go.Figure(go.Histogram(x=np.clip(values, 0, 8), nbinsx=80, name=label))
         hist.add_vline(x=1.0, line_dash="dash", annotation_text="1.0")
         hist.update_layout(title=f"{label} over the paths (clipped at 8)", xaxis_title=f"{label} [{unit}]")
@@ -191,8 +190,8 @@ def _histograms(simulation: Any) -> list[tuple[str, go.Figure]]:
     return charts
 
 
-def _tornado(bars: list[Any], output: str) -> go.Figure:
-    from chagai.risk.sensitivity import OUTPUT_LABELS
+def _tornado(bars: list[TornadoBar], output: str) -> go.Figure:
+    from chagai.services.sensitivity import OUTPUT_LABELS
 
     chosen = [b for b in bars if b.output == output][::-1]
     base = chosen[0].base if chosen else 0.0
@@ -215,7 +214,7 @@ def _tornado(bars: list[Any], output: str) -> go.Figure:
 
 
 def appraisal_figures(
-    appraisal: Appraisal, simulation: Any | None = None, sensitivity_bars: list[Any] | None = None
+    appraisal: Appraisal, simulation: Simulation | None = None, sensitivity_bars: list[TornadoBar] | None = None
 ) -> list[tuple[str, str, go.Figure]]:
     """The charts of an appraisal (and of its simulation and sensitivity when given) as (id, heading, figure)."""
     a = appraisal
@@ -261,7 +260,9 @@ def appraisal_charts(appraisal: Appraisal) -> list[tuple[str, str, str]]:
     return [(chart_id, heading, figure_json(fig)) for chart_id, heading, fig in appraisal_figures(appraisal)]
 
 
-def build_report(appraisal: Appraisal, simulation: Any | None = None, sensitivity_bars: list[Any] | None = None) -> str:
+def build_report(
+    appraisal: Appraisal, simulation: Simulation | None = None, sensitivity_bars: list[TornadoBar] | None = None
+) -> str:
     """The report as one HTML string."""
     a = appraisal
     case = a.case
@@ -295,7 +296,7 @@ def build_report(appraisal: Appraisal, simulation: Any | None = None, sensitivit
 
 def compare_figures(appraisals: list[Appraisal]) -> list[tuple[str, str, go.Figure]]:
     """The charts of a side-by-side comparison as (id, heading, figure)."""
-    from chagai.services import comparison_rows
+    from chagai.services.appraise import comparison_rows
 
     rows = comparison_rows(appraisals)
     names = [a.case.name for a in appraisals]
@@ -323,9 +324,9 @@ def compare_figures(appraisals: list[Appraisal]) -> list[tuple[str, str, go.Figu
     return [("shares", "Who gets what", share), ("receipts", "Government receipts", receipts)]
 
 
-def build_compare_report(appraisals: list[Appraisal], simulations: list[Any] | None = None) -> str:
+def build_compare_report(appraisals: list[Appraisal], simulations: list[Simulation] | None = None) -> str:
     """A side-by-side report of several projects: local share, government take, status and risks."""
-    from chagai.services import comparison_rows
+    from chagai.services.appraise import comparison_rows
 
     rows = comparison_rows(appraisals)
     charts = [
@@ -342,10 +343,10 @@ def build_compare_report(appraisals: list[Appraisal], simulations: list[Any] | N
                 "resource": resource_label(a.case),
                 "operator": operator_label(a.case),
                 "status": a.case.current_status,
-                "p_loss": sim.probabilities["npv_post_tax_below_zero"] if sim else None,
-                "p_default": sim.probabilities["default"] if sim and a.case.financing else None,
+                "p_loss": sim.probabilities.npv_post_tax_below_zero if sim else None,
+                "p_default": sim.probabilities.default if sim and a.case.financing else None,
                 "basis": sim.basis if sim else "",
-                "profile": sim.profile.id if sim and sim.profile else "",
+                "profile": sim.security_profile or "" if sim else "",
             }
         )
     return env.get_template("compare.html").render(
@@ -361,7 +362,10 @@ def build_compare_report(appraisals: list[Appraisal], simulations: list[Any] | N
 
 
 def write_report(
-    appraisal: Appraisal, path: Path, simulation: Any | None = None, sensitivity_bars: list[Any] | None = None
+    appraisal: Appraisal,
+    path: Path,
+    simulation: Simulation | None = None,
+    sensitivity_bars: list[TornadoBar] | None = None,
 ) -> Path:
     """Write the report to ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)

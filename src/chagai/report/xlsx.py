@@ -20,7 +20,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from chagai import __version__
 from chagai.cases.checks import quantities, source_references
 from chagai.cases.io import case_hash
-from chagai.services import Appraisal, government_items
+from chagai.results import Simulation
+from chagai.services.appraise import Appraisal, government_items
 
 HEADER = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="2F4F6F")
@@ -60,7 +61,7 @@ def _sheet(book: Workbook, title: str, headers: list[str], rows: list[list[Any]]
     return sheet
 
 
-def write_workbook(appraisal: Appraisal, path: Path, simulation: Any | None = None) -> Path:
+def write_workbook(appraisal: Appraisal, path: Path, simulation: Simulation | None = None) -> Path:
     """Write the appraisal (and optionally a simulation's summary) to ``path`` (.xlsx)."""
     a = appraisal
     case = a.case
@@ -184,12 +185,9 @@ def write_workbook(appraisal: Appraisal, path: Path, simulation: Any | None = No
 
     if simulation is not None:
         sim_rows: list[list[Any]] = [[d.label, d.unit, d.mean, d.p10, d.p50, d.p90] for d in simulation.distributions]
+        sim_rows += [[f"NPV of {s.label}", "US$m", s.mean, s.p10, s.p50, s.p90] for s in simulation.stakeholders]
         sim_rows += [
-            [f"NPV of {s['label']}", "US$m", s["mean"], s["p10"], s["p50"], s["p90"]] for s in simulation.stakeholders
-        ]
-        sim_rows += [
-            [name.replace("_", " "), "probability", value, None, None, None]
-            for name, value in simulation.probabilities.items()
+            [name.replace("_", " "), "probability", value, None, None, None] for name, value in simulation.probabilities
         ]
         sim_rows.append([simulation.basis, "", None, None, None, None])
         _sheet(

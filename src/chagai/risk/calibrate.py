@@ -31,7 +31,6 @@ Nothing here prints.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +42,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from chagai.cases.units import TROY_OUNCE_G
+from chagai.config import settings
 from chagai.errors import InputError, Issue, NotFoundError
 from chagai.risk.prices import (
     CANONICAL_UNITS,
@@ -122,8 +122,7 @@ SERIES: Mapping[str, Series] = {
 
 def default_data_dir() -> Path:
     """Folder of the shared data: ``$CHAGAI_DATA_DIR`` if set, else ``../shared/data`` from the current folder."""
-    env = os.environ.get("CHAGAI_DATA_DIR")
-    return Path(env) if env else Path.cwd() / ".." / "shared" / "data"
+    return settings().data_dir or Path.cwd() / ".." / "shared" / "data"
 
 
 def _data_file(data_dir: Path | str | None, name: str) -> Path:

@@ -39,8 +39,10 @@ import numba
 import numpy as np
 from numba import prange
 
-from chagai.core import kernel as k
+from chagai.core import kernel
+from chagai.core.calendar import DAYS_PER_COMMON_YEAR
 from chagai.core.jit import jit, parallel_jit
+from chagai.core.lines import Line
 from chagai.core.measures import (
     N_MEASURES,
     irr_value,
@@ -247,8 +249,6 @@ class RiskInputs:
 BLOCK = 128
 """Paths run through the annual model together (:func:`chagai.core.kernel.run_block`): one block per task."""
 
-DAYS_A_YEAR = 365.0
-
 
 @jit
 def _draw_block(
@@ -278,8 +278,8 @@ def _draw_block(
     construction_start, construction_years = risk.construction_start, risk.construction_years
     # outage totals of the two kinds (independent compound Poisson sums), tabulated by regime
     outages = risk.outage_quantiles
-    severe_years = sec[S_SEVERE_DAYS] / DAYS_A_YEAR  # share of a year lost per mean severe stoppage
-    partial_years = sec[S_DAYS] * sec[S_LOSS] / DAYS_A_YEAR  # per mean ordinary outage
+    severe_years = sec[S_SEVERE_DAYS] / DAYS_PER_COMMON_YEAR  # share of a year lost per mean severe stoppage
+    partial_years = sec[S_DAYS] * sec[S_LOSS] / DAYS_PER_COMMON_YEAR  # per mean ordinary outage
     states = np.empty(m, dtype=np.uint64)
     u = np.empty(m)
     lanes = np.empty(m, dtype=np.int64)
@@ -358,9 +358,9 @@ def _draw_block(
                 valid[b] &= storable(price[c, t, b]) & (price[c, t, b] >= 0.0)
 
 
-@parallel_jit
+@jit
 def simulate_chunk(
-    params: k.Params,
+    params: kernel.Params,
     risk: RiskArrays,
     seed: int,
     first_path: int,
@@ -380,19 +380,46 @@ def simulate_chunk(
     thread; a path's result does not depend on which worker runs it); column ``c`` of ``party_npv`` is the NPV
     of party ``parties[c]``.
     """
+    _simulate_chunk(
+        params.production, params.fiscal, params.loans, params.stakes, risk, seed, first_path, discount, years0,
+        parties, metrics, party_npv, status, default_year, inputs, workers,
+    )  # fmt: skip
+
+
+@parallel_jit
+def _simulate_chunk(
+    production: kernel.ProductionTerms,
+    fiscal: kernel.FiscalRules,
+    loans: kernel.LoanTerms,
+    stakes: kernel.StakeTerms,
+    risk: RiskArrays,
+    seed: int,
+    first_path: int,
+    discount: np.ndarray,
+    years0: int,
+    parties: np.ndarray,
+    metrics: np.ndarray,
+    party_npv: np.ndarray,
+    status: np.ndarray,
+    default_year: np.ndarray,
+    inputs: np.ndarray,
+    workers: int,
+) -> None:
+    """:func:`simulate_chunk` with the terms passed one stage at a time (a parallel loop takes no nested tuple)."""
     n_paths = status.shape[0]
     n_c = risk.deck.shape[0]
     n = discount.shape[0]
-    n_parties = params.party_level.shape[0]
+    n_parties = stakes.party_level.shape[0]
     n_full = n_paths // BLOCK
     workers = max(1, min(workers, n_full))
     for worker in prange(workers):  # each worker keeps one set of block arrays for all its blocks
+        params = kernel.Params(production, fiscal, loans, stakes)
         price = np.empty((n_c, n, BLOCK))
         availability = np.empty((n, BLOCK))
         capex_factor = np.empty(BLOCK)
         delay = np.empty(BLOCK, dtype=np.int64)
         valid = np.empty(BLOCK, dtype=np.bool_)
-        lines = np.empty((k.N_LINES, n, BLOCK))
+        lines = np.empty((kernel.N_LINES, n, BLOCK))
         party = np.empty((n_parties, n, BLOCK))
         for block in range(worker, n_full, workers):
             first = block * BLOCK
@@ -407,16 +434,16 @@ def simulate_chunk(
         first = n_full * BLOCK
         rows = slice(first, n_paths)
         _simulate_block(
-            params, risk, seed, first_path + first, discount, years0, parties,
+            kernel.Params(production, fiscal, loans, stakes), risk, seed, first_path + first, discount, years0, parties,
             metrics[rows], party_npv[rows], status[rows], default_year[rows], inputs[rows],
             np.empty((n_c, n, rest)), np.empty((n, rest)), np.empty(rest), np.empty(rest, dtype=np.int64),
-            np.empty(rest, dtype=np.bool_), np.empty((k.N_LINES, n, rest)), np.empty((n_parties, n, rest)),
+            np.empty(rest, dtype=np.bool_), np.empty((kernel.N_LINES, n, rest)), np.empty((n_parties, n, rest)),
         )  # fmt: skip
 
 
 @jit
 def _simulate_block(
-    params: k.Params,
+    params: kernel.Params,
     risk: RiskArrays,
     seed: int,
     first_path: int,
@@ -440,7 +467,7 @@ def _simulate_block(
     m = status.shape[0]
     paths = np.arange(first_path, first_path + m)
     _draw_block(risk, seed, paths, discount.shape[0], price, availability, capex_factor, delay, inputs, valid)
-    k.run_block(params, price, availability, capex_factor, delay, lines, party)
+    kernel.run_block(params, price, availability, capex_factor, delay, lines, party)
     min_dscr_index = np.empty(m, dtype=np.int64)
     finite = np.empty(m, dtype=np.bool_)
     measure_block(lines, party, parties, discount, metrics, party_npv, default_year, min_dscr_index, finite)
@@ -535,7 +562,7 @@ def _store_chunk(
 
 
 def run_simulation(
-    params: k.Params,
+    params: kernel.Params,
     deck: np.ndarray,
     risk: RiskInputs,
     discount_rate: float,
@@ -551,13 +578,13 @@ def run_simulation(
         msg = f"n_paths must be at least 1, got {n_paths}"
         raise ValueError(msg)
     chunk_size = max(1, min(chunk_size, n_paths))
-    n_years = params.capacity.shape[0]
+    n_years = params.production.capacity.shape[0]
     if risk.n_years != n_years:
         msg = f"the risk inputs are for {risk.n_years} years, the model has {n_years}: build them for this case"
         raise ValueError(msg)
     discount = discount_factors(discount_rate, n_years)
     # only parties that hold, fund or buy a stake have equity flows: store their NPVs, not every lender's zeros
-    tracked = np.unique(np.concatenate([params.stake_party, params.stake_payer])).astype(np.int64)
+    tracked = np.unique(np.concatenate([params.stakes.holder, params.stakes.payer])).astype(np.int64)
     out = SimulationArrays(
         seed=seed,
         n_paths=n_paths,
@@ -626,7 +653,7 @@ def max_threads() -> int:
 
 @parallel_jit
 def draw_only_chunk(
-    params: k.Params,
+    params: kernel.Params,
     risk: RiskArrays,
     seed: int,
     first_path: int,
@@ -638,7 +665,7 @@ def draw_only_chunk(
     ``checksum[j]`` keeps a number from each path so the work cannot be optimised away.
     """
     n_c = risk.deck.shape[0]
-    n = params.capacity.shape[0]
+    n = params.production.capacity.shape[0]
     n_paths = checksum.shape[0]
     n_blocks = (n_paths + BLOCK - 1) // BLOCK
     for block in prange(n_blocks):
@@ -730,9 +757,9 @@ def draw_inputs(risk: RiskInputs, deck: np.ndarray, seed: int, n_paths: int, fir
     return out
 
 
-@parallel_jit
+@jit
 def irr_chunk(
-    params: k.Params,
+    params: kernel.Params,
     risk: RiskArrays,
     seed: int,
     paths: np.ndarray,
@@ -744,11 +771,32 @@ def irr_chunk(
 
     Row j of the outputs is path ``paths[j]``; column ``c`` of ``party_irr`` is the IRR of party ``parties[c]``.
     """
+    _irr_chunk(
+        params.production, params.fiscal, params.loans, params.stakes, risk, seed, paths, parties, project_irr,
+        party_irr,
+    )  # fmt: skip
+
+
+@parallel_jit
+def _irr_chunk(
+    production: kernel.ProductionTerms,
+    fiscal: kernel.FiscalRules,
+    loans: kernel.LoanTerms,
+    stakes: kernel.StakeTerms,
+    risk: RiskArrays,
+    seed: int,
+    paths: np.ndarray,
+    parties: np.ndarray,
+    project_irr: np.ndarray,
+    party_irr: np.ndarray,
+) -> None:
+    """:func:`irr_chunk` with the terms passed one stage at a time (a parallel loop takes no nested tuple)."""
     n_c = risk.deck.shape[0]
-    n = params.capacity.shape[0]
-    n_parties = params.party_level.shape[0]
+    n = production.capacity.shape[0]
+    n_parties = stakes.party_level.shape[0]
     n_blocks = (paths.shape[0] + BLOCK - 1) // BLOCK
     for block in prange(n_blocks):
+        params = kernel.Params(production, fiscal, loans, stakes)
         first = block * BLOCK
         m = min(BLOCK, paths.shape[0] - first)
         price = np.empty((n_c, n, m))
@@ -758,13 +806,13 @@ def irr_chunk(
         valid = np.empty(m, dtype=np.bool_)
         inputs = np.empty((m, N_FIXED_INPUTS))
         _draw_block(risk, seed, paths[first : first + m], n, price, availability, capex_factor, delay, inputs, valid)
-        lines = np.empty((k.N_LINES, n, m))
+        lines = np.empty((kernel.N_LINES, n, m))
         party = np.empty((n_parties, n, m))
-        k.run_block(params, price, availability, capex_factor, delay, lines, party)
+        kernel.run_block(params, price, availability, capex_factor, delay, lines, party)
         flows = np.empty(n)
         for b in range(m):
             for t in range(n):
-                flows[t] = lines[k.L.post_tax_ncf_unlevered, t, b]
+                flows[t] = lines[Line.post_tax_ncf_unlevered, t, b]
             project_irr[first + b] = irr_value(flows)
             for c in range(parties.shape[0]):
                 for t in range(n):

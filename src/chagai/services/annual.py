@@ -13,10 +13,11 @@ import pandas as pd
 
 from chagai.cases.compile import Compiled
 from chagai.cases.schema import Case
-from chagai.core import kernel as k
+from chagai.core import kernel
+from chagai.core.lines import Line
 from chagai.core.measures import PathMeasures
 
-LINE_UNITS: dict[str, str] = dict(k.LINES)
+LINE_UNITS: dict[str, str] = dict(kernel.LINES)
 """The unit of each line of the annual table, by line name (``gross_revenue``: ``US$m`` ...)."""
 
 
@@ -49,7 +50,7 @@ class AnnualRun:
 
     def line(self, name: str) -> np.ndarray:
         """One line of the annual table by name."""
-        row: np.ndarray = self.lines[k.L[name]]
+        row: np.ndarray = self.lines[Line[name]]
         return row
 
     @property
@@ -64,7 +65,7 @@ class AnnualRun:
 
     def table_columns(self) -> dict[str, np.ndarray]:
         """The annual table's columns by name (unit in the name): every line item, the prices, each owner's flow."""
-        columns = {f"{name} [{unit}]": self.lines[i] for i, (name, unit) in enumerate(k.LINES)}
+        columns = {f"{name} [{unit}]": self.lines[i] for i, (name, unit) in enumerate(kernel.LINES)}
         for c, commodity in enumerate(self.compiled.commodities):
             columns[f"price_{commodity} [{self.compiled.price_units[c]}]"] = (
                 self.compiled.prices[c] * self.compiled.price_display_factor[c]

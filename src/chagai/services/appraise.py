@@ -17,7 +17,8 @@ import numpy as np
 from chagai import __version__, results
 from chagai.cases.compile import Compiled, Scenario, compile_case
 from chagai.cases.schema import Case, MineProduction
-from chagai.core import kernel as k
+from chagai.core import kernel
+from chagai.core.lines import LEVIES, Line
 from chagai.core.measures import irr_value
 from chagai.core.metrics import irr, npv, payback_year
 from chagai.core.model import price_factor_root, run_price_factors, run_single
@@ -38,7 +39,7 @@ from chagai.services.annual import AnnualRun
 from chagai.services.claims import check_claims
 from chagai.services.inputs import ProjectRef, compiled_case
 
-LEVEL_NAMES = {k.LEVEL_PRIVATE: "private", k.LEVEL_FEDERAL: "federal", k.LEVEL_PROVINCIAL: "provincial"}
+LEVEL_NAMES = {kernel.LEVEL_PRIVATE: "private", kernel.LEVEL_FEDERAL: "federal", kernel.LEVEL_PROVINCIAL: "provincial"}
 
 
 def _figure(key: str, label: str, value: float, unit: str, basis: str = "") -> Figure:
@@ -135,12 +136,12 @@ def _lenders(a: Appraisal) -> Lenders:
     compiled, years = a.compiled, a.years
     loans = [f for f in compiled.case.financing if f.instrument == "loan"]
     params = compiled.params
-    amounts, rates = params.fac_amount, params.fac_rate  # the rates the model runs (real, as the cash flows)
+    amounts, rates = params.loans.amount, params.loans.rate  # the rates the model runs (real, as the cash flows)
     debt_rate = float((amounts * rates).sum() / amounts.sum()) if amounts.sum() > 0 else math.nan
     service = a.line("debt_service")
     cfads = a.line("cfads")
     dscr = a.line("dscr")
-    in_service = service > k.IN_SERVICE
+    in_service = service > kernel.IN_SERVICE
     balance = a.line("debt_balance")
     opening = np.concatenate([[0.0], balance[:-1]])
     maturity_idx = int(np.flatnonzero(in_service)[-1]) if in_service.any() else None
@@ -190,7 +191,7 @@ def _lenders(a: Appraisal) -> Lenders:
         basis=(
             f"{a.case.money.basis} {a.case.money.base_year} US$m, as every cash flow; CFADS = revenue - selling "
             "costs - opex - sustaining capital - royalties - taxes paid (from first production); DSCR = CFADS / "
-            f"(interest + principal + fees) in each year whose debt service exceeds {k.IN_SERVICE:g} US$m; "
+            f"(interest + principal + fees) in each year whose debt service exceeds {kernel.IN_SERVICE:g} US$m; "
             f"LLCR in {int(years[start_idx]) if start_idx is not None else '-'} (the first repayment year) = PV of "
             "CFADS to final maturity at the loans' amount-weighted rate "
             f"({debt_rate:.2%}) / debt outstanding then; PLCR the same to the end of the project"
@@ -210,7 +211,7 @@ def _stakeholders(a: Appraisal) -> list[Stakeholder]:
             Stakeholder(
                 party=party.id,
                 label=party.label,
-                level=LEVEL_NAMES[int(a.compiled.params.party_level[p])],
+                level=LEVEL_NAMES[int(a.compiled.params.stakes.party_level[p])],
                 kind=party.kind,
                 npv=float(a.measures.party_npv[p]),
                 irr=rate,
@@ -245,10 +246,10 @@ def _sale_values(a: Appraisal) -> list[SaleValue]:
         with_sale = float(npv(r, a.party_net[sellers].sum(axis=0)))
         held = float(npv(r, holding.party_net[sellers].sum(axis=0)))
         gain = with_sale - held
-        level = int(params.party_level[sellers[0]])
+        level = int(params.stakes.party_level[sellers[0]])
         government_gain = math.nan
-        if level != k.LEVEL_PRIVATE:
-            line = "government_federal" if level == k.LEVEL_FEDERAL else "government_provincial"
+        if level != kernel.LEVEL_PRIVATE:
+            line = "government_federal" if level == kernel.LEVEL_FEDERAL else "government_provincial"
             government_gain = float(npv(r, a.line(line)) - npv(r, holding.line(line)))
         out.append(
             SaleValue(
@@ -289,18 +290,7 @@ def _government_flows(a: AnnualRun) -> tuple[np.ndarray, np.ndarray]:
 
 def _fiscal_receipts(a: Appraisal) -> np.ndarray:
     """Government receipts that are not equity flows (royalties, taxes, levies, withholding, profit share)."""
-    names = (
-        "royalties_federal",
-        "royalties_provincial",
-        "advance_royalty",
-        "income_tax",
-        "super_tax",
-        "presumptive_tax",
-        "rent",
-        "profit_share_state",
-        "interest_withholding",
-        "dividend_withholding",
-    )
+    names = [line.name for line in LEVIES] + ["profit_share_state", "interest_withholding", "dividend_withholding"]
     return sum((a.line(n) for n in names), np.zeros(len(a.years)))
 
 
@@ -468,8 +458,8 @@ def _solve_figures(a: Appraisal) -> list[Figure]:
     unit = compiled.price_units[primary]
     base_price = float(compiled.prices[primary, 0] * compiled.price_display_factor[primary])
 
-    pre_factor = price_factor_root(compiled, k.L.pre_tax_ncf, r, primary)
-    post_factor = price_factor_root(compiled, k.L.post_tax_ncf_unlevered, r, primary)
+    pre_factor = price_factor_root(compiled.model_inputs, Line.pre_tax_ncf, r, primary)
+    post_factor = price_factor_root(compiled.model_inputs, Line.post_tax_ncf_unlevered, r, primary)
     commodity = compiled.commodities[primary]
     none = "; n/a: no price from 1% to 2000% of the deck's makes it zero (the other products cover the costs)"
     figures = [
@@ -489,12 +479,12 @@ def _solve_figures(a: Appraisal) -> list[Figure]:
             f"as above, for the after-tax unlevered NPV at {r:.0%}" + (none if _nan(post_factor) else ""),
         ),
     ]
-    marginal = price_factor_root(compiled, k.L.post_tax_ncf_unlevered, r)
+    marginal = price_factor_root(compiled.model_inputs, Line.post_tax_ncf_unlevered, r)
     metr = math.nan
     basis = "no price level makes the after-tax NPV zero"
     if np.isfinite(marginal):
-        lines = run_price_factors(compiled, np.array([marginal]))[0][0]
-        p, reason = project_irr(lines[k.L.pre_tax_ncf])
+        lines = run_price_factors(compiled.model_inputs, np.array([marginal]))[0][0]
+        p, reason = project_irr(lines[Line.pre_tax_ncf])
         basis = f"the marginal project has no pre-tax return: {reason}"
         if np.isfinite(p) and p != 0:
             metr = (p - r) / p
@@ -505,10 +495,10 @@ def _solve_figures(a: Appraisal) -> list[Figure]:
     figures.append(_figure("metr", "Marginal effective tax rate (METR)", metr, "fraction", basis))
     curve = []
     factors = np.round(np.arange(0.5, 2.01, 0.1), 2)
-    lines = run_price_factors(compiled, factors, primary)[0]
-    pre = lines[:, k.L.pre_tax_ncf]
+    lines = run_price_factors(compiled.model_inputs, factors, primary)[0]
+    pre = lines[:, Line.pre_tax_ncf]
     pv_pre = np.asarray(npv(r, pre))  # one NPV per price factor, each as npv() of its row
-    pv_government = np.asarray(npv(r, lines[:, k.L.government_federal] + lines[:, k.L.government_provincial]))
+    pv_government = np.asarray(npv(r, lines[:, Line.government_federal] + lines[:, Line.government_provincial]))
     for j, factor in enumerate(factors):
         curve.append(
             ProgressivityPoint(
@@ -555,7 +545,7 @@ def appraise_compiled(compiled: Compiled, solve: bool = True) -> Appraisal:
     solve
         Also compute breakevens, METR and the progressivity curve (several extra model runs).
     """
-    lines, party_net = run_single(compiled, compiled.prices)
+    lines, party_net = run_single(compiled.model_inputs, compiled.prices)
     result = Appraisal(compiled, lines, party_net, compiled.scenario.discount_rate)
     result.figures = _figures(result)
     result.stakeholders = _stakeholders(result)
@@ -588,8 +578,8 @@ def government_items(a: AnnualRun) -> list[GovernmentItem]:
             federal -= provincial
         if federal or provincial:
             rows.append((label, federal, provincial))
-    levels = a.compiled.params.party_level
-    equity = [float(a.party_net[levels == lvl].sum()) for lvl in (k.LEVEL_FEDERAL, k.LEVEL_PROVINCIAL)]
+    levels = a.compiled.params.stakes.party_level
+    equity = [float(a.party_net[levels == lvl].sum()) for lvl in (kernel.LEVEL_FEDERAL, kernel.LEVEL_PROVINCIAL)]
     if any(equity):
         rows.append(("State equity, net (dividends - contributions)", equity[0], equity[1]))
     federal_line, provincial_line = _government_flows(a)

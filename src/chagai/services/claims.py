@@ -42,7 +42,6 @@ from typing import Any
 import numpy as np
 import yaml
 
-from chagai.cases.compile import DAYS_PER_YEAR
 from chagai.cases.schema import (
     CLAIM_BOUND_TOLERANCE,
     CLAIM_TOLERANCE,
@@ -54,7 +53,8 @@ from chagai.cases.schema import (
     normalise_name,
 )
 from chagai.cases.units import DIMENSIONS, TROY_OUNCE_G
-from chagai.core import kernel as k
+from chagai.core import kernel
+from chagai.core.calendar import DAYS_PER_YEAR
 from chagai.core.metrics import npv
 from chagai.formatting import percent_text
 from chagai.results import ClaimCheck, VerdictStatus
@@ -406,8 +406,8 @@ def _contributions(a: AnnualRun) -> np.ndarray:
     A free-carried line contributes nothing and its part falls on the paying lines, pro rata (as in the waterfall).
     """
     params = a.compiled.params
-    shares = np.asarray(params.stake_share)
-    paying_lines = np.asarray(params.stake_kind) != k.STAKE_FREE_CARRIED
+    shares = np.asarray(params.stakes.share)
+    paying_lines = np.asarray(params.stakes.kind) != kernel.STAKE_FREE_CARRIED
     paying = (shares * paying_lines[:, None]).sum(axis=0)
     need = np.maximum(-_line(a, "equity_cash_flow"), 0.0)
     per = np.divide(need, paying, out=np.zeros_like(need), where=paying > 0)
@@ -423,7 +423,7 @@ def _equity_contribution(holder: str) -> MeasureFn:
         p = parties.index(holder)
         who = a.case.party(holder).label
         params = a.compiled.params
-        lines = np.flatnonzero(np.asarray(params.stake_party) == p)
+        lines = np.flatnonzero(np.asarray(params.stakes.holder) == p)
         if not lines.size:
             return f"{who} holds no stake in the model"
         found = _period(a, r)
@@ -443,10 +443,10 @@ def _equity_contribution(holder: str) -> MeasureFn:
         if isinstance(cost, str):
             return cost
         amount, words = cost
-        kinds = np.asarray(params.stake_kind)
-        shares = np.asarray(params.stake_share)[:, idx[-1]]
-        paying = float(shares[kinds != k.STAKE_FREE_CARRIED].sum())
-        share = float(shares[lines][kinds[lines] != k.STAKE_FREE_CARRIED].sum()) / paying if paying > 0 else 0.0
+        kinds = np.asarray(params.stakes.kind)
+        shares = np.asarray(params.stakes.share)[:, idx[-1]]
+        paying = float(shares[kinds != kernel.STAKE_FREE_CARRIED].sum())
+        share = float(shares[lines][kinds[lines] != kernel.STAKE_FREE_CARRIED].sum()) / paying if paying > 0 else 0.0
         return Measure(
             share * amount,
             "money",

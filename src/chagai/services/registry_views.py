@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from chagai.cases.io import case_hash
 from chagai.cases.schema import Case, Claim
-from chagai.registry import models as m
+from chagai.registry import models
 from chagai.registry.exporters import operator_label, resource_label
 from chagai.results import (
     ChangeOut,
@@ -187,7 +187,7 @@ def claim_views(claims: Sequence[Claim], checks: Sequence[ClaimCheck], reason: s
     ]
 
 
-def change_views(changes: Sequence[m.Change]) -> list[ChangeOut]:
+def change_views(changes: Sequence[models.Change]) -> list[ChangeOut]:
     """Recorded changes of a project as the API shows them (a time without a zone is UTC)."""
     return [
         ChangeOut(

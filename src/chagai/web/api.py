@@ -489,7 +489,7 @@ def report_html(
 ) -> HTMLResponse:
     """The self-contained HTML report of the base case (as ``chagai report``)."""
     from chagai.report.html import build_report
-    from chagai.risk.simulate import simulate
+    from chagai.services.simulate import simulate
 
     appraisal = _cache(request).appraisal(_registry(request), project)
     simulation = simulate(appraisal.case, paths, seed, appraisal.compiled.scenario) if paths else None

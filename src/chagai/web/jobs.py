@@ -3,7 +3,7 @@
 :func:`submit_simulation` checks a request at once (unknown project, bad scenario or overrides: an error before
 anything is queued) and stores it as a ``queued`` run. A :class:`JobRunner` thread in each server process claims
 queued runs one at a time (an atomic ``queued -> running`` update, so several processes or machines never run
-the same job), runs :func:`chagai.risk.simulate.simulate` and stores its progress, a heartbeat and, at the end,
+the same job), runs :func:`chagai.services.simulate.simulate` and stores its progress, a heartbeat and, at the end,
 the results or the error. The model's compiled loops release the GIL, and a job uses one core fewer than the
 machine has (``CHAGAI_JOB_THREADS`` overrides) at a lower CPU priority than the requests (on Linux), so pages
 keep loading while it runs.
@@ -33,14 +33,14 @@ from chagai import __version__
 from chagai.cases.compile import Scenario
 from chagai.cases.io import case_hash
 from chagai.cases.schema import Case
+from chagai.config import settings
 from chagai.errors import ChagaiError, InputError, Issue, NotFoundError
 from chagai.registry import models as m
 from chagai.registry import repo
 from chagai.registry.db import Registry
-from chagai.risk.simulate import RiskSettings, simulate
+from chagai.results import RiskSettings
 from chagai.services.inputs import compiled_case
-from chagai.services.risk_options import check_risk_settings, max_threads
-from chagai.web.cache import finite
+from chagai.services.simulate import check_settings, max_threads, simulate
 
 log = logging.getLogger("chagai.web.jobs")
 
@@ -89,9 +89,9 @@ def lower_priority() -> None:
 
 def job_threads() -> int:
     """Threads a job uses: ``CHAGAI_JOB_THREADS``, else one fewer than numba may use (at least one)."""
-    text = os.environ.get("CHAGAI_JOB_THREADS", "").strip()
-    if text.isdigit() and int(text) > 0:
-        return min(int(text), max_threads())
+    chosen = settings().job_threads
+    if chosen is not None:
+        return min(chosen, max_threads())
     return max(1, max_threads() - 1)
 
 
@@ -161,7 +161,7 @@ def submit_simulation(
         issues.append(Issue("seed", seed, "a whole number from 0 to 2^63 - 1", "choose another seed"))
     if issues:
         raise InputError(issues)
-    check_risk_settings(risk)
+    check_settings(risk)
     resolved, case = prepare_case(registry, project_id, overrides, scenario)
     with registry.session() as session:
         waiting = session.scalar(
@@ -177,7 +177,7 @@ def submit_simulation(
         "seed": seed,
         "scenario": _scenario_document(scenario),
         "overrides": dict(overrides or {}),
-        "risk": asdict(risk),
+        "risk": risk.model_dump(),
     }
     with registry.session() as session, session.begin():
         session.add(
@@ -428,19 +428,19 @@ class JobRunner:
             with self.registry.session() as session:
                 row = session.get(m.Run, run_id)
                 parameters = dict(row.parameters) if row is not None else {}
-            scenario = _scenario_from(parameters["scenario"])
-            _, case = prepare_case(self.registry, parameters["project"], parameters.get("overrides"), scenario)
             sim = simulate(
-                case,
+                parameters["project"],
                 int(parameters["paths"]),
                 int(parameters["seed"]),
-                scenario,
+                _scenario_from(parameters["scenario"]),
                 RiskSettings(**parameters["risk"]),
                 chunk_size=CHUNK_SIZE,
                 threads=self.threads,
                 progress=self._progress,
+                overrides=parameters.get("overrides"),
+                registry=self.registry,
             )
-            results = finite(sim.as_dict())
+            results = sim.model_dump(mode="json")
             self._write(run_id, status="done", progress=1.0, finished_at=_now(), heartbeat_at=_now(), results=results)
         except _Stopped:
             log.info("server stopping: simulation job %s goes back to the queue", run_id)

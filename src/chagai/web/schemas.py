@@ -15,11 +15,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chagai import results
 from chagai.cases.compile import Scenario, StakeSale
 from chagai.cases.schema import Commodity, Slug
 from chagai.errors import InputError, Issue
-from chagai.risk.simulate import RiskSettings
+from chagai.results import RiskSettings, Simulation
 from chagai.web.jobs import MAX_PATHS
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -217,86 +216,6 @@ class FieldEdit(Request):
 # simulations
 
 
-class DistributionOut(BaseModel):
-    """Summary of one metric over the valid paths."""
-
-    key: str
-    label: str
-    unit: str
-    mean: float | None
-    p10: float | None
-    p50: float | None
-    p90: float | None
-    defined: int
-
-
-class IrrOut(BaseModel):
-    """IRR percentiles of a stakeholder over the sampled paths [fraction]."""
-
-    p10: float | None
-    p50: float | None
-    p90: float | None
-    defined: int
-
-
-class SimStakeholderOut(BaseModel):
-    """NPV distribution of one stakeholder [US$m], probability of a loss, IRR percentiles."""
-
-    party: str
-    label: str
-    level: str
-    unit: str
-    mean: float | None
-    p10: float | None
-    p50: float | None
-    p90: float | None
-    defined: int
-    p_loss: float | None
-    irr: IrrOut | None = None
-
-
-class FailuresOut(BaseModel):
-    """Paths that failed, with the inputs of the first few."""
-
-    count: int
-    examples: list[dict[str, Any]]
-
-
-class HistogramOut(BaseModel):
-    """A result's distribution over the valid paths: bin edges [unit] and the number of paths in each bin."""
-
-    key: str
-    label: str
-    unit: str
-    edges: list[float]
-    counts: list[int]
-
-
-class SimulationResults(BaseModel):
-    """The result of a Monte Carlo run, with what is needed to replay it."""
-
-    project: results.ProjectName
-    chagai_version: str
-    inputs_hash: str
-    seed: int
-    paths: int
-    chunk_size: int
-    threads: int
-    wall_seconds: float | None
-    risk: dict[str, Any]
-    security_profile: str | None
-    basis: str
-    distributions: list[DistributionOut]
-    stakeholders: list[SimStakeholderOut]
-    irr_sample_paths: int
-    probabilities: dict[str, float | None] = Field(
-        description="npv_post_tax_below_zero, min_dscr_below_1, default (each a share of the paths)"
-    )
-    first_default_year: dict[str, int]
-    failures: FailuresOut
-    histograms: list[HistogramOut] = Field(default_factory=list)
-
-
 JobState = Literal["queued", "running", "done", "failed"]
 
 
@@ -325,5 +244,5 @@ class JobOut(BaseModel):
     finished_at: dt.datetime | None
     heartbeat_at: dt.datetime | None
     error: str | None
-    results: SimulationResults | None
+    results: Simulation | None
     status_url: str

@@ -26,7 +26,7 @@ from chagai.formatting import format_value
 from chagai.registry import models as m
 from chagai.registry import repo
 from chagai.registry.db import Registry
-from chagai.services import Appraisal
+from chagai.services.appraise import Appraisal
 from chagai.web import session
 from chagai.web.cache import ModelCache
 

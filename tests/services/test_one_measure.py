@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from chagai.cases.compile import Scenario
 from chagai.cases.io import case_from_data
 from chagai.core import measures
-from chagai.risk.simulate import RiskSettings, simulate
-from chagai.services import appraise
+from chagai.results import RiskSettings
+from chagai.services.appraise import appraise
+from chagai.services.simulate import simulate
 
 from ..core.test_model_properties import cases
 
@@ -57,20 +58,20 @@ def test_a_still_monte_carlo_is_the_appraisal(generated: tuple[dict, Scenario]) 
         assert _same(ours, theirs), (name, ours, theirs)
         if name in FIGURE_OF:
             assert _same(ours, a.figure(FIGURE_OF[name]).value), name
-    by_party = {s["party"]: s for s in sim.stakeholders}
+    by_party = {s.party: s for s in sim.stakeholders}
     for s in a.stakeholders:
         if abs(s.npv) > 1e-9:
-            assert _same(by_party[s.party]["mean"], s.npv), (s.party, by_party[s.party]["mean"], s.npv)
-        irr = by_party[s.party]["irr"] if s.party in by_party else None
+            assert _same(by_party[s.party].mean, s.npv), (s.party, by_party[s.party].mean, s.npv)
+        irr = by_party[s.party].irr if s.party in by_party else None
         if math.isfinite(s.irr):
             assert irr is not None, s.party
-            assert _same(irr["p50"], s.irr), (s.party, irr, s.irr)
+            assert _same(irr.p50, s.irr), (s.party, irr, s.irr)
     project_irr = next(d for d in sim.distributions if d.key == "irr_post_tax")
     assert _same(project_irr.p50, a.figure("irr_post_tax").value)
     default = a.lenders.default_year if a.lenders else None
-    assert sim.probabilities["default"] == (1.0 if default is not None else 0.0)
+    assert sim.probabilities.default == (1.0 if default is not None else 0.0)
     if default is not None:
-        assert sim.default_years == {default: PATHS}
+        assert sim.first_default_year == {default: PATHS}
 
 
 def test_the_buyers_npv_is_the_same_in_the_appraisal_and_the_monte_carlo() -> None:
@@ -82,7 +83,7 @@ def test_the_buyers_npv_is_the_same_in_the_appraisal_and_the_monte_carlo() -> No
     scenario = Scenario(sales=(StakeSale.parse("15%:federal->manara@2027=540"),))
     a = appraise(reko, scenario, solve=False)
     sim = simulate(reko, PATHS, seed=5, scenario=scenario, settings=STILL, irr_sample=PATHS)
-    manara = next(s for s in sim.stakeholders if s["party"] == "manara")
-    assert manara["mean"] == pytest.approx(next(s.npv for s in a.stakeholders if s.party == "manara"), rel=1e-12)
-    assert manara["mean"] == pytest.approx(a.sales[0].buyer_npv, rel=1e-12)
+    manara = next(s for s in sim.stakeholders if s.party == "manara")
+    assert manara.mean == pytest.approx(next(s.npv for s in a.stakeholders if s.party == "manara"), rel=1e-12)
+    assert manara.mean == pytest.approx(a.sales[0].buyer_npv, rel=1e-12)
     assert np.isfinite(a.sales[0].buyer_indifference_price)

@@ -1,0 +1,70 @@
+"""Appraisal commands: one project's answers, projects side by side, the annual cash-flow table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from chagai import services
+from chagai.cli import render
+from chagai.cli.options import RateOpt, ScenarioOpt, SellOpt, SetOpt, case_of, overrides_of, scenario_of
+from chagai.services import Appraisal
+
+
+def appraisal_of(
+    project: str, scenario: str | None, sets: list[str] | None, sells: list[str] | None, rate: float | None
+) -> Appraisal:
+    """The appraisal of a project under the options ``--scenario``, ``--set``, ``--sell`` and ``--rate``."""
+    return services.appraise(case_of(project), scenario_of(scenario, sells, rate), overrides_of(sets))
+
+
+def appraise(
+    project: Annotated[str, typer.Argument(help="project id, name or alias")],
+    scenario: ScenarioOpt = None,
+    sets: SetOpt = None,
+    sells: SellOpt = None,
+    rate: RateOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the full result as JSON")] = False,
+) -> None:
+    """Appraise a project: what each government receives, what each owner earns, can the loans be repaid."""
+    result = appraisal_of(project, scenario, sets, sells, rate)
+    if as_json:
+        render.print_json(result.result().model_dump(mode="json"))
+        return
+    render.appraisal(result)
+
+
+def compare(
+    projects: Annotated[list[str], typer.Argument(help="two or more project ids, names or aliases")],
+    scenario: ScenarioOpt = None,
+    rate: RateOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Compare projects side by side: local (provincial) share, government take, returns, lenders' cover."""
+    chosen = scenario_of(scenario, None, rate)
+    results = services.compare([case_of(p) for p in projects], chosen)
+    rows = services.comparison_rows(results)
+    if as_json:
+        render.print_json([row.model_dump(mode="json") for row in rows])
+        return
+    render.comparison(results, rows, chosen.discount_rate)
+
+
+def cashflow(
+    project: Annotated[str, typer.Argument(help="project id, name or alias")],
+    scenario: ScenarioOpt = None,
+    sets: SetOpt = None,
+    sells: SellOpt = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="write every line as CSV to this file")] = None,
+) -> None:
+    """The annual cash-flow table: production, revenue, costs, royalties, taxes, debt, dividends, governments."""
+    result = appraisal_of(project, scenario, sets, sells, None)
+    if output is not None:
+        frame = result.table()
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(result.table_csv(), encoding="utf-8")
+        render.wrote(output, f"{len(frame)} years x {len(frame.columns)} columns")
+        return
+    render.cashflow(result)

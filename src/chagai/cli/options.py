@@ -1,0 +1,80 @@
+"""What the commands share: the options of a scenario, and the registry a project argument is looked up in."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Annotated, Any
+
+import typer
+
+from chagai import services
+from chagai.cases.compile import Scenario, StakeSale
+from chagai.cases.overrides import parse_assignment
+from chagai.cases.schema import Case
+from chagai.cli.render import err
+from chagai.registry import repo
+from chagai.registry.db import Registry, open_registry
+
+By = Annotated[str | None, typer.Option("--by", help="who makes the change (default: CHAGAI_USER or login)")]
+ScenarioOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scenario",
+        help="delay=YEARS,overrun=FACTOR,price=FACTOR,deck=NAME,availability=F,rate=R,year=Y,regime=NAME "
+        "(regime: base or a name under the case's fiscal.alternatives, e.g. statutory)",
+    ),
+]
+SetOpt = Annotated[
+    list[str] | None, typer.Option("--set", help="change a case input for this run: path=value (repeatable)")
+]
+SellOpt = Annotated[
+    list[str] | None,
+    typer.Option("--sell", help="a stake sale: SHARE:SELLER->BUYER@YEAR[=PRICE_US$m], e.g. 15%:federal->manara@2027"),
+]
+RateOpt = Annotated[float | None, typer.Option("--rate", help="discount rate, real (default 0.10)")]
+
+
+def date_of(text: str | None) -> dt.date:
+    """The date of a ``--at`` option (YYYY-MM-DD), today when it is not given."""
+    if text is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        msg = f"{text!r} is not a date; expected YYYY-MM-DD, e.g. 2026-01-01"
+        raise typer.BadParameter(msg) from None
+
+
+def scenario_of(text: str | None, sells: list[str] | None, rate: float | None) -> Scenario:
+    """The scenario of the ``--scenario``, ``--sell`` and ``--rate`` options (the sales add to the scenario's)."""
+    scenario = Scenario.parse(text or "")
+    sales = tuple(StakeSale.parse(s) for s in sells or [])
+    changes: dict[str, Any] = {"sales": scenario.sales + sales}
+    if rate is not None:
+        changes["discount_rate"] = rate
+    return dataclasses.replace(scenario, **changes)
+
+
+def overrides_of(assignments: list[str] | None) -> dict[str, Any]:
+    """The case inputs ``--set path=value`` options change, by path."""
+    return dict(parse_assignment(a) for a in assignments or [])
+
+
+def registry() -> Registry:
+    """Open the registry, loading the bundled cases the first time it is used."""
+    opened = open_registry()
+    try:
+        if opened.is_empty():
+            err.print("[dim]The registry is empty: loading the bundled cases (chagai db init).[/dim]")
+            repo.init_registry(opened)
+    except BaseException:
+        opened.close()
+        raise
+    return opened
+
+
+def case_of(project: str) -> Case:
+    """The case of a project named by its id, name or alias."""
+    with registry() as opened:
+        return services.case_of(project, opened)

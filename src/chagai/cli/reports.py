@@ -1,0 +1,68 @@
+"""Report commands: a self-contained HTML report, and the appraisal as an Excel workbook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from chagai import services
+from chagai.cli import render
+from chagai.cli.appraise import appraisal_of
+from chagai.cli.options import RateOpt, ScenarioOpt, SellOpt, SetOpt, case_of, scenario_of
+
+
+def report(
+    projects: Annotated[list[str], typer.Argument(help="project id, name or alias (several with --compare)")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="the HTML file to write")],
+    compare_: Annotated[bool, typer.Option("--compare", help="compare the projects side by side")] = False,
+    scenario: ScenarioOpt = None,
+    sets: SetOpt = None,
+    sells: SellOpt = None,
+    rate: RateOpt = None,
+    paths: Annotated[int, typer.Option("--paths", min=0, help="Monte Carlo paths (0: none)")] = 20_000,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="random seed of the Monte Carlo")] = 7,
+) -> None:
+    """Write one self-contained HTML report: answers, charts, claims and every assumption's source."""
+    from chagai.report.html import build_compare_report, write_report
+    from chagai.services.sensitivity import tornado
+    from chagai.services.simulate import simulate as run
+
+    if compare_ or len(projects) > 1:
+        if len(projects) < 2:
+            msg = "--compare needs two or more projects"
+            raise typer.BadParameter(msg)
+        chosen = scenario_of(scenario, sells, rate)
+        results = services.compare([case_of(p) for p in projects], chosen)
+        sims = [run(r.case, paths, seed, chosen) for r in results] if paths else None
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(build_compare_report(results, sims), encoding="utf-8")
+        render.wrote(output)
+        return
+    result = appraisal_of(projects[0], scenario, sets, sells, rate)
+    simulation = run(result.case, paths, seed, result.compiled.scenario) if paths else None
+    bars = tornado(result.compiled)
+    render.wrote(write_report(result, output, simulation, bars))
+
+
+def export_xlsx(
+    project: Annotated[str, typer.Argument(help="project id, name or alias")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="the workbook to write (.xlsx)")],
+    scenario: ScenarioOpt = None,
+    sets: SetOpt = None,
+    sells: SellOpt = None,
+    rate: RateOpt = None,
+    paths: Annotated[int, typer.Option("--paths", min=0, help="also a Monte Carlo sheet with this many paths")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="random seed of the Monte Carlo")] = 7,
+) -> None:
+    """Write the appraisal as an Excel workbook: assumptions with sources, cash flow, stakeholders, debt, claims."""
+    from chagai.report.xlsx import write_workbook
+
+    result = appraisal_of(project, scenario, sets, sells, rate)
+    simulation = None
+    if paths:
+        from chagai.services.simulate import simulate as run
+
+        simulation = run(result.case, paths, seed, result.compiled.scenario)
+    render.wrote(write_workbook(result, output, simulation))

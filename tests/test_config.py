@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -56,3 +59,14 @@ def test_settings_are_read_once_and_refreshed_on_demand(monkeypatch: pytest.Monk
     assert job_threads() == 1
     assert database_url() == "sqlite:///elsewhere.sqlite"
     assert database_url("sqlite:///given.sqlite") == "sqlite:///given.sqlite"
+
+
+def test_a_bad_variable_is_one_line_of_error_from_the_command_not_a_traceback(tmp_path: Path) -> None:
+    command = Path(sys.executable).with_name("chagai")
+    if not command.is_file():
+        pytest.skip("the chagai command is not installed beside this Python")
+    environment = {**os.environ, "CHAGAI_JOB_THREADS": "abc", "CHAGAI_DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}"}
+    done = subprocess.run([str(command), "projects"], capture_output=True, text=True, env=environment, check=False)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "CHAGAI_JOB_THREADS: got 'abc'" in done.stderr

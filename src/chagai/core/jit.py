@@ -20,6 +20,7 @@ import numba
 import platformdirs
 
 from chagai.config import settings
+from chagai.errors import InputError
 
 Fn = TypeVar("Fn", bound=Callable[..., Any])
 
@@ -37,7 +38,11 @@ def _source_digest() -> str:
 
 
 def _cache_dir() -> str:
-    base = settings().numba_cache or platformdirs.user_cache_dir("chagai", appauthor=False)
+    try:
+        chosen = settings().numba_cache
+    except InputError:  # a bad CHAGAI_* value: the command or server reports it where it reports every error
+        chosen = None
+    base = chosen or platformdirs.user_cache_dir("chagai", appauthor=False)
     return str(Path(base) / f"numba-{_source_digest()}")
 
 

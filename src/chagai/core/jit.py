@@ -31,8 +31,8 @@ def _source_digest() -> str:
     root = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256(numba.__version__.encode())
     for package in _COMPILED_PACKAGES:
-        for path in sorted((root / package).glob("*.py")):
-            digest.update(path.name.encode())
+        for path in sorted((root / package).rglob("*.py")):
+            digest.update(path.relative_to(root).as_posix().encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 

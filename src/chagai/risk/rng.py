@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from chagai.core.jit import jit
+from chagai.core.vecmath import EXP_LIMIT, exp_arith, log_arith
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -99,7 +100,7 @@ def inverse_normal(p: float) -> float:
 def _inverse_normal_tail(p: float) -> float:
     """Acklam's tail formula, for p below 0.02425 or above 0.97575."""
     tail = min(p, 1.0 - p)
-    q = math.sqrt(-2.0 * math.log(tail))
+    q = math.sqrt(-2.0 * log_arith(tail))
     x: float = (((((_C[0] * q + _C[1]) * q + _C[2]) * q + _C[3]) * q + _C[4]) * q + _C[5]) / (
         (((_D[0] * q + _D[1]) * q + _D[2]) * q + _D[3]) * q + 1.0
     )
@@ -193,6 +194,9 @@ def quantile_row(states: np.ndarray, tables: np.ndarray, which: np.ndarray, u: n
 
 @jit
 def exp_row(x: np.ndarray, out: np.ndarray) -> None:
-    """``out[b] = exp(x[b])`` for every element."""
+    """``out[b] = exp(x[b])`` for every element (:func:`chagai.core.vecmath.exp_arith`, ``math.exp`` beyond it)."""
     for b in range(out.shape[0]):
-        out[b] = math.exp(x[b])
+        out[b] = exp_arith(min(max(x[b], -EXP_LIMIT), EXP_LIMIT))
+    for b in range(out.shape[0]):
+        if not abs(x[b]) <= EXP_LIMIT:
+            out[b] = math.exp(x[b])

@@ -20,7 +20,7 @@ from scipy.stats import norm, poisson
 
 from chagai.cases.compile import Compiled, compile_case
 from chagai.cases.library import bundled_case
-from chagai.core.calendar import DAYS_PER_COMMON_YEAR
+from chagai.core.calendar import DAYS_PER_YEAR
 from chagai.results import RiskSettings
 from chagai.risk import montecarlo
 from chagai.risk.inputs import risk_inputs
@@ -30,6 +30,8 @@ from chagai.risk.security import (
     SecurityProfile,
     active_probability,
     bundled_security_profiles,
+    expected_output_loss,
+    mean_event_rate,
     outage_quantiles,
     pause_distribution,
     profile_for_case_kind,
@@ -241,8 +243,8 @@ def test_outage_totals_follow_the_compound_poisson_law(profile_id: str, active: 
         p_active_to_calm=0.0,
         start_active_probability=1.0 if active else 0.0,
         severe_probability=1.0 if severe else 0.0,
-        severe_days_mean=DAYS_PER_COMMON_YEAR / 1000,
-        outage_days_mean=DAYS_PER_COMMON_YEAR / 1000,
+        severe_days_mean=DAYS_PER_YEAR / 1000,
+        outage_days_mean=DAYS_PER_YEAR / 1000,
         outage_loss=1.0,
         delay_probability_calm=0.0,
         delay_probability_active=0.0,
@@ -276,13 +278,40 @@ def test_mean_availability_follows_the_regime_and_the_event_rates(profile_id: st
     per_event = (
         profile.severe_probability * profile.severe_days_mean
         + (1 - profile.severe_probability) * profile.outage_days_mean * profile.outage_loss
-    ) / DAYS_PER_COMMON_YEAR
+    ) / DAYS_PER_YEAR
     p = active_probability(profile, np.arange(n_years))
     expected = 1.0 - per_event * (p * profile.event_rate_active + (1 - p) * profile.event_rate_calm)
     sample = draws.availability.mean(axis=1)
     sd = draws.availability.std(axis=1)
     for t in range(n_years):
         _band(float(sample[t]), float(expected[t]), float(sd[t]) / math.sqrt(N_PATHS))
+
+
+@pytest.mark.parametrize("profile_id", ["balochistan-mine", "balochistan-gas"])
+def test_the_sensitivity_expected_loss_is_the_monte_carlo_mean_loss(profile_id: str) -> None:
+    """``expected_output_loss`` (sensitivity's middle availability) = the draws' mean lost share, one year length.
+
+    The regime starts in its stationary distribution, so every year's mean loss is the long-run one; events are
+    rare and short enough that overlaps and the cap at a whole year do not matter. Both divide the days lost by
+    the one year length, ``DAYS_PER_YEAR``.
+    """
+    base = bundled_security_profiles()[profile_id]
+    profile = dataclasses.replace(base, start_active_probability=stationary_active(base))
+    n_years = 10
+    draws = montecarlo.draw_inputs(_fixed_price(n_years, profile, 0, 0, 0), np.ones((1, n_years)), SEED, 100_000)
+    lost = 1.0 - draws.availability
+    assert float((lost >= 1.0).mean()) < 1e-4  # a whole year lost (the cap) is too rare to bias the mean
+    per_path = lost.mean(axis=0)  # a path's years are correlated through the regime: one value a path
+    _band(float(per_path.mean()), expected_output_loss(profile), float(per_path.std()) / math.sqrt(per_path.size))
+    assert expected_output_loss(profile) == pytest.approx(
+        mean_event_rate(profile)
+        * (
+            profile.severe_probability * profile.severe_days_mean
+            + (1 - profile.severe_probability) * profile.outage_days_mean * profile.outage_loss
+        )
+        / DAYS_PER_YEAR,
+        rel=1e-12,
+    )
 
 
 # ----------------------------------------------------------------------------------------- pauses and overrun

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from chagai.core.calendar import DAYS_PER_COMMON_YEAR
+from chagai.core.calendar import DAYS_PER_YEAR
 
 TROY_OUNCE_G = 31.1034768
 """Grams in one troy ounce [g]."""
@@ -67,8 +67,8 @@ DIMENSIONS: MappingProxyType[str, Dimension] = MappingProxyType(
                 {
                     "kt/yr": 1e3,
                     "Mt/yr": 1e6,
-                    "t/d": DAYS_PER_COMMON_YEAR,
-                    "kt/d": DAYS_PER_COMMON_YEAR * 1e3,
+                    "t/d": DAYS_PER_YEAR,
+                    "kt/d": DAYS_PER_YEAR * 1e3,
                     "Mlb/yr": POUND_KG * 1e3,
                 },
             ),
@@ -86,9 +86,9 @@ DIMENSIONS: MappingProxyType[str, Dimension] = MappingProxyType(
             _dim("price_per_energy", "US$/MMBtu"),
             _dim("price_per_gas_volume", "US$/Mscf", {"US$/MMscf": 1e-3}),
             _dim("gas_volume", "MMscf", {"bcf": 1e3, "Tcf": 1e6, "Mscf": 1e-3, "bcm": 35_314.6667}),
-            _dim("gas_rate", "MMscf/d", {"MMcfd": 1.0, "MMscfd": 1.0, "bcf/yr": 1e3 / DAYS_PER_COMMON_YEAR}),
+            _dim("gas_rate", "MMscf/d", {"MMcfd": 1.0, "MMscfd": 1.0, "bcf/yr": 1e3 / DAYS_PER_YEAR}),
             _dim("energy_per_gas_volume", "MMBtu/Mscf", {"Btu/scf": 1e-3}),
-            _dim("duration", "yr", {"months": 1 / 12, "d": 1 / DAYS_PER_COMMON_YEAR}),
+            _dim("duration", "yr", {"months": 1 / 12, "d": 1 / DAYS_PER_YEAR}),
             _dim("rate_per_year", "1/yr", {"%/yr": 0.01}),
             _dim("ratio", "ratio", {"w/o": 1.0}),
             _dim("count", "count", {"jobs": 1.0, "people": 1.0}),

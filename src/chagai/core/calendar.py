@@ -1,11 +1,10 @@
-"""Days in a year: the two conventions chagai uses, each named for what it converts.
+"""Days in a year: the one length chagai converts with.
 
-``DAYS_PER_YEAR`` (365.25, the mean calendar year) turns daily rates into annual volumes and back: decline curves,
-gas production, claimed daily rates, and the expected share of a year's output lost to outages.
-``DAYS_PER_COMMON_YEAR`` (365, a year without 29 February) is the factor of the per-day units of case files (t/d,
-bcf/yr, durations in days) and turns the Monte Carlo's outage days into shares of a year.
-
-The two differ by 0.07%; they are kept apart because the bundled results were computed with each where it is used.
+``DAYS_PER_YEAR`` (365.25, the mean calendar year, leap years included) turns every per-day figure into a
+yearly one and back: the per-day units of case files (t/d, MMscf/d, bcf/yr, durations in days), decline curves,
+claimed daily rates, and the days an outage lasts into the share of a year's output it costs (the Monte Carlo's
+draws and the sensitivity's expected loss alike). Tools that count 365 days a year (ARIES, for instance) give
+volumes 0.07% lower from the same daily rate.
 """
 
 from __future__ import annotations
@@ -14,6 +13,3 @@ from typing import Final
 
 DAYS_PER_YEAR: Final = 365.25
 """Mean length of a calendar year, leap years included [d/yr]."""
-
-DAYS_PER_COMMON_YEAR: Final = 365.0
-"""Length of a year without 29 February: the factor of per-day units and of outage days [d/yr]."""

@@ -40,7 +40,7 @@ import numpy as np
 from numba import prange
 
 from chagai.core import kernel
-from chagai.core.calendar import DAYS_PER_COMMON_YEAR
+from chagai.core.calendar import DAYS_PER_YEAR
 from chagai.core.jit import jit, parallel_jit
 from chagai.core.lines import Line
 from chagai.core.measures import (
@@ -278,8 +278,8 @@ def _draw_block(
     construction_start, construction_years = risk.construction_start, risk.construction_years
     # outage totals of the two kinds (independent compound Poisson sums), tabulated by regime
     outages = risk.outage_quantiles
-    severe_years = sec[S_SEVERE_DAYS] / DAYS_PER_COMMON_YEAR  # share of a year lost per mean severe stoppage
-    partial_years = sec[S_DAYS] * sec[S_LOSS] / DAYS_PER_COMMON_YEAR  # per mean ordinary outage
+    severe_years = sec[S_SEVERE_DAYS] / DAYS_PER_YEAR  # share of a year lost per mean severe stoppage
+    partial_years = sec[S_DAYS] * sec[S_LOSS] / DAYS_PER_YEAR  # per mean ordinary outage
     states = np.empty(m, dtype=np.uint64)
     u = np.empty(m)
     lanes = np.empty(m, dtype=np.int64)

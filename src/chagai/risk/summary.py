@@ -75,22 +75,27 @@ def _histograms(
     values: np.ndarray,
     valid: np.ndarray,
     columns: list[int],
+    bounds: np.ndarray,
     names: list[tuple[str, str, str]],
     bins: int,
     parties: bool = False,
 ) -> list[Histogram]:
     """Histograms of some columns of a run's results (key, label and unit in ``names``), as ``np.histogram``.
 
-    Over the valid paths' finite values, a column's edges span its values, or the central :data:`HISTOGRAM_RANGE`
-    with the values beyond it counted in the end bins when there are any; a column without a finite value is left
-    out, and so is a party without flows (``parties``).
+    ``bounds`` holds each column's percentiles 0, :data:`HISTOGRAM_RANGE` and 100 over the valid paths (NaN when
+    it has no finite value). A column's edges span its values, or the central :data:`HISTOGRAM_RANGE` with the
+    values beyond it counted in the end bins when there are any; a column without a finite value is left out,
+    and so is a party without flows (``parties``).
     """
-    q, defined = column_percentiles(values, valid, (0, *HISTOGRAM_RANGE, 100), columns)
-    kept = [i for i in range(len(columns)) if defined[i] and (not parties or _has_flows(q[i, 0], q[i, -1]))]
+    kept = [
+        i
+        for i in range(len(columns))
+        if not math.isnan(bounds[i, 0]) and (not parties or _has_flows(bounds[i, 0], bounds[i, -1]))
+    ]
     edges = np.empty((len(kept), bins + 1))
     clipped = np.zeros(len(kept), dtype=bool)
     for row, i in enumerate(kept):
-        smallest, low, high, largest = q[i]
+        smallest, low, high, largest = bounds[i]
         clipped[row] = high > low and (smallest < low or largest > high)
         first, last = (low, high) if clipped[row] else (smallest, largest)
         if first == last:  # np.histogram's bins around a single value
@@ -106,21 +111,38 @@ def _histograms(
     return out
 
 
-def histograms(compiled: Compiled, arrays: montecarlo.SimulationArrays, bins: int = HISTOGRAM_BINS) -> list[Histogram]:
+HISTOGRAM_METRICS = (measures.M_NPV_POST, measures.M_PV_FED, measures.M_PV_PROV, measures.M_AETR, measures.M_MIN_DSCR)
+"""The measures a run shows as histograms, besides each owner's NPV."""
+QUANTILES = (0, HISTOGRAM_RANGE[0], *PERCENTILES, HISTOGRAM_RANGE[1], 100)
+"""The percentiles a run's summary reads, found in one pass over each array of results [%]."""
+_RESULT_PERCENTILES = slice(2, 2 + len(PERCENTILES))
+_HISTOGRAM_BOUNDS = [0, 1, len(QUANTILES) - 2, len(QUANTILES) - 1]
+
+
+def histograms(
+    compiled: Compiled,
+    arrays: montecarlo.SimulationArrays,
+    metric_quantiles: np.ndarray,
+    party_quantiles: np.ndarray,
+    bins: int = HISTOGRAM_BINS,
+) -> list[Histogram]:
     """Bin edges and path counts of the main results over the valid paths.
 
     One entry per result: the project's NPV after tax, each government's PV, the government take, the
     minimum DSCR and each owner's NPV, with its key, label and unit. Values beyond the central 99% (ratios
     over a near-zero NPV can be huge) are counted in the outermost bins, so every path is counted and the
-    bins stay readable; the label says so when it happens.
+    bins stay readable; the label says so when it happens. ``metric_quantiles`` and ``party_quantiles`` are the
+    :data:`QUANTILES` of every measure and every stored party NPV over the valid paths.
     """
     valid = valid_paths(arrays)
-    metrics = [measures.M_NPV_POST, measures.M_PV_FED, measures.M_PV_PROV, measures.M_AETR, measures.M_MIN_DSCR]
+    metrics = list(HISTOGRAM_METRICS)
     metric_names = [(measures.MEASURES[i][0], measures.MEASURES[i][2], measures.MEASURES[i][1]) for i in metrics]
     owners = [compiled.parties[p] for p in arrays.parties]
     owner_names = [(f"npv_{party.id}", f"NPV of {party.label}", "US$m") for party in owners]
-    return _histograms(arrays.metrics, valid, metrics, metric_names, bins) + _histograms(
-        arrays.party_npv, valid, list(range(len(owners))), owner_names, bins, parties=True
+    metric_bounds = metric_quantiles[np.ix_(metrics, _HISTOGRAM_BOUNDS)]
+    party_bounds = party_quantiles[:, _HISTOGRAM_BOUNDS]
+    return _histograms(arrays.metrics, valid, metrics, metric_bounds, metric_names, bins) + _histograms(
+        arrays.party_npv, valid, list(range(len(owners))), party_bounds, owner_names, bins, parties=True
     )
 
 
@@ -231,7 +253,7 @@ def summarise(
     valid = valid_paths(a)
     n_valid = int(np.count_nonzero(valid))
     metric_means, party_means = a.exact_means()
-    metric_q, metric_defined = column_percentiles(a.metrics, valid, PERCENTILES)
+    metric_q, metric_defined = column_percentiles(a.metrics, valid, QUANTILES)
     distributions = []
     for i, (name, unit, label) in enumerate(measures.MEASURES):
         mean = metric_means[i]
@@ -239,9 +261,11 @@ def summarise(
             numerators, basis = RATIOS_OF_MEANS[i]
             mean = ratio_of_means(metric_means, numerators)
             label = f"{label}; mean: {basis}"
-        distributions.append(_distribution(name, label, unit, mean, metric_q[i], int(metric_defined[i])))
+        distributions.append(
+            _distribution(name, label, unit, mean, metric_q[i, _RESULT_PERCENTILES], int(metric_defined[i]))
+        )
     # the smallest and largest NPV (percentiles 0 and 100) tell which parties have flows at all
-    party_q, party_defined = column_percentiles(a.party_npv, valid, (0, *PERCENTILES, 100))
+    party_q, party_defined = column_percentiles(a.party_npv, valid, QUANTILES)
     holders = [
         (column, int(p)) for column, p in enumerate(a.parties) if _has_flows(party_q[column, 0], party_q[column, -1])
     ]
@@ -252,7 +276,9 @@ def summarise(
     stakeholders = []
     for (column, p), irr in zip(holders, party_irrs, strict=True):
         party = compiled.parties[p]
-        d = _distribution("", "", "US$m", party_means[column], party_q[column, 1:-1], int(party_defined[column]))
+        d = _distribution(
+            "", "", "US$m", party_means[column], party_q[column, _RESULT_PERCENTILES], int(party_defined[column])
+        )
         stakeholders.append(
             SimulationStakeholder(
                 party=party.id,
@@ -295,7 +321,7 @@ def summarise(
         probabilities=probabilities,
         first_default_year={int(y): int(per_year[y]) for y in np.flatnonzero(per_year)},
         failures=Failures(count=int(failed.size), examples=examples),
-        histograms=histograms(compiled, a),
+        histograms=histograms(compiled, a, metric_q, party_q),
     )
 
 

@@ -33,3 +33,12 @@ def figure_text(value: float) -> str:
     if abs(value) >= 1e4:
         return f"{value:,.0f}"
     return f"{value:,.4g}"
+
+
+def claimed_text(value: float, high: float | None = None, bound: str | None = None) -> str:
+    """A claimed value as a reader sees it: ``2.8``, ``2.8-2.9``, ``≥ 75`` or ``≤ 2028`` (without the unit).
+
+    ``high`` is the top of a claimed range; ``bound`` is ``about`` (or None), ``at-least`` or ``at-most``.
+    """
+    text = f"{value:g}" + (f"-{high:g}" if high is not None else "")
+    return {"at-least": "≥ ", "at-most": "≤ "}.get(bound or "about", "") + text

@@ -11,7 +11,6 @@ import datetime as dt
 import math
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import numpy as np
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -28,12 +27,21 @@ from chagai.errors import InputError, Issue
 from chagai.formatting import figure_text, percent_text
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from chagai.cases.compile import Compiled
     from chagai.cases.schema import Case
     from chagai.risk.montecarlo import SimulationArrays
     from chagai.risk.prices import PriceModels
     from chagai.risk.security import SecurityProfile
     from chagai.risk.sensitivity.evaluator import Evaluator
+
+
+def _no_values() -> np.ndarray:
+    """An empty array of draws (numpy is loaded only when a result holds arrays)."""
+    import numpy as np
+
+    return np.zeros(0)
 
 
 def _finite_or_none(value: float) -> float | None:
@@ -792,7 +800,7 @@ class BreakevenDistribution(BaseModel):
     runs: int
     basis: str
 
-    _values: np.ndarray = PrivateAttr(default_factory=lambda: np.zeros(0))
+    _values: np.ndarray = PrivateAttr(default_factory=_no_values)
 
     def keep_values(self, values: np.ndarray) -> BreakevenDistribution:
         """Keep every draw's breakeven price [unit]; return self."""

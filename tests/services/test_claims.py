@@ -21,7 +21,7 @@ from chagai.cases.library import bundled_case
 from chagai.cases.schema import Case, Claim, MineProduction
 from chagai.core.lines import Line
 from chagai.errors import InputError
-from chagai.services import Appraisal, appraise
+from chagai.services.appraise import Appraisal, appraise
 from chagai.services.claims import ClaimCheck, _phase_years, check_claims, porphyry_deposits
 
 from ..conftest import FIXTURES, SHARED_DATA

@@ -19,7 +19,7 @@ from chagai.cases.io import case_hash, load_case_file
 from chagai.registry import edits, models, repo
 from chagai.registry.db import Registry, open_registry
 from chagai.registry.tokens import create_token, list_tokens, revoke_token, verify_token
-from chagai.services import appraise
+from chagai.services.appraise import appraise
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "pocket-mine.yaml"
 

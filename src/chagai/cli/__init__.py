@@ -16,7 +16,7 @@ This module assembles them into the Typer app, in the order ``chagai --help`` li
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -54,6 +54,24 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        version()
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="print the chagai version and exit"),
+    ] = False,
+) -> None:
+    """Economics, fiscal terms, financing and risk of extractive projects."""
+
+
 db_app = typer.Typer(help="Create and inspect the registry database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 token_app = typer.Typer(

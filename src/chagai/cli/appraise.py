@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from chagai import services
 from chagai.cli import render
 from chagai.cli.options import RateOpt, ScenarioOpt, SellOpt, SetOpt, case_of, overrides_of, scenario_of
-from chagai.services import Appraisal
+
+if TYPE_CHECKING:
+    from chagai.services import Appraisal
 
 
 def appraisal_of(
     project: str, scenario: str | None, sets: list[str] | None, sells: list[str] | None, rate: float | None
 ) -> Appraisal:
     """The appraisal of a project under the options ``--scenario``, ``--set``, ``--sell`` and ``--rate``."""
-    return services.appraise(case_of(project), scenario_of(scenario, sells, rate), overrides_of(sets))
+    from chagai.services.appraise import appraise
+
+    return appraise(case_of(project), scenario_of(scenario, sells, rate), overrides_of(sets))
 
 
 def appraise(

@@ -9,18 +9,17 @@ from typing import Annotated, Any
 
 import typer
 
-from chagai.cases.io import dump_case, load_case_file
 from chagai.cli import render
 from chagai.cli.options import By, registry
 from chagai.errors import InputError
-from chagai.registry import repo
-from chagai.registry.exporters import bods_statements, geojson
 
 EXPORT_FORMATS = ("yaml", "json", "bods", "geojson")
 
 
 def validate(files: Annotated[list[Path], typer.Argument(help="case files (YAML)")]) -> None:
     """Check case files without writing anything; every problem is listed with its field path."""
+    from chagai.cases.io import load_case_file
+
     failed = 0
     for path in files:
         try:
@@ -39,6 +38,9 @@ def import_(
     by: By = None,
 ) -> None:
     """Import case files into the registry in one transaction (a bad file writes nothing)."""
+    from chagai.cases.io import load_case_file
+    from chagai.registry import repo
+
     cases = [load_case_file(p) for p in files]
     with registry() as opened:
         result = repo.import_cases(opened, cases, by)
@@ -55,6 +57,10 @@ def export(
     all_: Annotated[bool, typer.Option("--all", help="every project (json, bods or geojson)")] = False,
 ) -> None:
     """Export a project as a case file (YAML or JSON), its ownership as BODS JSON, or projects as GeoJSON."""
+    from chagai.cases.io import dump_case
+    from chagai.registry import repo
+    from chagai.registry.exporters import bods_statements, geojson
+
     if fmt not in EXPORT_FORMATS:
         msg = f"--format {fmt!r}: expected one of {', '.join(EXPORT_FORMATS)}"
         raise typer.BadParameter(msg)

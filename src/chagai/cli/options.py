@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from chagai import services
-from chagai.cases.compile import Scenario, StakeSale
-from chagai.cases.overrides import parse_assignment
-from chagai.cases.schema import Case
 from chagai.cli.render import err
-from chagai.registry import repo
-from chagai.registry.db import Registry, open_registry
+
+if TYPE_CHECKING:  # the commands import what they use when they run, so the command line starts at once
+    from chagai.cases.compile import Scenario
+    from chagai.cases.schema import Case
+    from chagai.registry.db import Registry
 
 By = Annotated[str | None, typer.Option("--by", help="who makes the change (default: CHAGAI_USER or login)")]
 ScenarioOpt = Annotated[
@@ -48,6 +47,8 @@ def date_of(text: str | None) -> dt.date:
 
 def scenario_of(text: str | None, sells: list[str] | None, rate: float | None) -> Scenario:
     """The scenario of the ``--scenario``, ``--sell`` and ``--rate`` options (the sales add to the scenario's)."""
+    from chagai.cases.compile import Scenario, StakeSale
+
     scenario = Scenario.parse(text or "")
     sales = tuple(StakeSale.parse(s) for s in sells or [])
     changes: dict[str, Any] = {"sales": scenario.sales + sales}
@@ -58,11 +59,16 @@ def scenario_of(text: str | None, sells: list[str] | None, rate: float | None) -
 
 def overrides_of(assignments: list[str] | None) -> dict[str, Any]:
     """The case inputs ``--set path=value`` options change, by path."""
+    from chagai.cases.overrides import parse_assignment
+
     return dict(parse_assignment(a) for a in assignments or [])
 
 
 def registry() -> Registry:
     """Open the registry, loading the bundled cases the first time it is used."""
+    from chagai.registry import repo
+    from chagai.registry.db import open_registry
+
     opened = open_registry()
     try:
         if opened.is_empty():
@@ -76,5 +82,7 @@ def registry() -> Registry:
 
 def case_of(project: str) -> Case:
     """The case of a project named by its id, name or alias."""
+    from chagai import services
+
     with registry() as opened:
         return services.case_of(project, opened)

@@ -7,13 +7,9 @@ from typing import Annotated
 
 import typer
 
-from chagai.cases.regimes import all_regimes
 from chagai.cases.schema import STATUSES
 from chagai.cli import render
 from chagai.cli.options import By, case_of, date_of, overrides_of, registry
-from chagai.registry import repo
-from chagai.registry.db import open_registry
-from chagai.services import registry_views
 
 
 def projects(
@@ -24,6 +20,9 @@ def projects(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
 ) -> None:
     """List the projects in the registry: Project | Resource | Operator/Partner | Status."""
+    from chagai.registry import repo
+    from chagai.services import registry_views
+
     on = date_of(at)
     if status is not None and status not in STATUSES:
         msg = f"{status!r} is not a status; expected one of {', '.join(STATUSES)}"
@@ -59,6 +58,8 @@ def edit(
     by: By = None,
 ) -> None:
     """Change fields of a stored project; the change is validated and recorded in its history."""
+    from chagai.registry import repo
+
     parsed = overrides_of(assignments)
     with registry() as opened:
         with opened.session() as session:
@@ -69,6 +70,8 @@ def edit(
 
 def history(project: Annotated[str, typer.Argument(help="project id, name or alias")]) -> None:
     """Show who changed what in a project, and when."""
+    from chagai.registry import repo
+
     with registry() as opened, opened.session() as session:
         pid = repo.resolve(session, project)
         changes = repo.history(session, pid)
@@ -77,6 +80,8 @@ def history(project: Annotated[str, typer.Argument(help="project id, name or ali
 
 def regimes() -> None:
     """List the fiscal regime presets with their legal instruments and effective dates."""
+    from chagai.cases.regimes import all_regimes
+
     render.regimes(all_regimes())
 
 
@@ -84,6 +89,9 @@ def db_init(
     reset: Annotated[bool, typer.Option(help="remove every stored project and its history first")] = False,
 ) -> None:
     """Create the registry (if needed) and load the bundled cases and fiscal regimes."""
+    from chagai.registry import repo
+    from chagai.registry.db import open_registry
+
     with open_registry() as opened:
         result = repo.init_registry(opened, reset=reset)
         where = opened.engine.url.render_as_string(hide_password=True)
@@ -95,6 +103,9 @@ def db_init(
 
 def db_info() -> None:
     """Show where the registry is and what it holds."""
+    from chagai.registry import repo
+    from chagai.registry.db import open_registry
+
     with open_registry() as opened, opened.session() as session:
         ids = repo.project_ids(session)
         where = opened.engine.url.render_as_string(hide_password=True)

@@ -16,25 +16,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-from pydantic import BaseModel, JsonValue
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from chagai import services
-from chagai.cases.regimes import all_regimes
-from chagai.cases.schema import Case
-from chagai.formatting import format_value
-from chagai.registry.exporters import operator_label, resource_label
-from chagai.results import SobolRefusal
-from chagai.services import registry_views
-from chagai.services.claims import claimed_text
+from chagai.formatting import claimed_text, format_value
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel, JsonValue
+
     from chagai.cases.regimes import Regime
+    from chagai.cases.schema import Case
     from chagai.registry.models import Change
     from chagai.registry.tokens import TokenInfo
     from chagai.results import CompareRow, Lenders, ProjectRow, RiskSettings, Sensitivity, Simulation
@@ -185,6 +179,10 @@ def _owners(case: Case, on: dt.date) -> Table:
 
 def project(case: Case, on: dt.date) -> None:
     """One project: facts, status history, owners on a date, loans, fiscal regime, claims and sources."""
+    from chagai.cases.regimes import all_regimes
+    from chagai.registry.exporters import operator_label, resource_label
+    from chagai.services import registry_views
+
     status = case.status_on(on)
     facts = [
         f"[bold]{case.name}[/bold] ({case.id})"
@@ -242,7 +240,7 @@ def project(case: Case, on: dt.date) -> None:
         for c in case.claims:
             claims.add_row(
                 escape(c.statement),
-                f"{claimed_text(c)} {c.unit}",
+                f"{claimed_text(c.value, c.high, c.bound)} {c.unit}",
                 str(c.year or ""),
                 ", ".join(c.source),
                 c.confidence or "",
@@ -290,6 +288,8 @@ def tokens(stored: Sequence[TokenInfo]) -> None:
 
 def appraisal(a: Appraisal) -> None:
     """An appraisal: figures, stakeholders, stake sales, governments, lenders, progressivity and claims."""
+    from chagai import services
+
     scenario = a.compiled.scenario
     head = f"[bold]{a.case.name}[/bold] ({a.case.id}); price deck {scenario.deck}; " + escape(
         ", ".join(scenario.changes()) or "no scenario changes"
@@ -451,6 +451,8 @@ CASHFLOW_LINES = (
 
 def cashflow(a: Appraisal) -> None:
     """The annual cash-flow table, years with any flow only [US$m; DSCR as a ratio]."""
+    import numpy as np
+
     headers = [name.replace("_", " ") for name in CASHFLOW_LINES]
     shown = table(
         f"{a.case.name}: annual cash flow (US$m, {a.case.money.basis} {a.case.money.base_year})",
@@ -587,6 +589,8 @@ def sensitivity(report: Sensitivity, bracket: tuple[float, float], outputs: Mapp
     ``bracket`` is the range of prices a breakeven is searched in, as fractions of the deck price; ``outputs``
     gives each output's label and unit by key.
     """
+    from chagai.results import SobolRefusal
+
     factors_by_name = {f.name: f for f in report.factors}
     out.print(
         Panel(

@@ -9,7 +9,6 @@ import typer
 
 from chagai.cli import render
 from chagai.cli.options import RateOpt, ScenarioOpt, SellOpt, SetOpt, case_of, overrides_of, scenario_of
-from chagai.results import RiskSettings
 
 
 def simulate(
@@ -37,6 +36,7 @@ def simulate(
 
     Each path draws price paths, security outages, delay and capital overrun, and runs the full annual model.
     """
+    from chagai.results import RiskSettings
     from chagai.services.simulate import save_draws as write_draws
     from chagai.services.simulate import simulate as run_simulation
 

@@ -10,7 +10,6 @@ import typer
 from chagai import __version__
 from chagai.cli import render
 from chagai.cli.options import registry
-from chagai.registry.tokens import create_token, list_tokens, revoke_token
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
@@ -54,6 +53,8 @@ def token_create(
     role: Annotated[str, typer.Option("--role", help="viewer, editor or admin (admins may also delete projects)")],
 ) -> None:
     """Create a token and print it once: only its hash is kept, so it cannot be shown again."""
+    from chagai.registry.tokens import create_token
+
     with registry() as opened:
         token_id, plaintext = create_token(opened, name, role)
     render.err.print(f"token {token_id} for {name!r}, role {role}. Keep it secret: it is shown only now.")
@@ -65,6 +66,8 @@ def token_create(
 
 def token_list() -> None:
     """List the tokens (never their secrets): id, name, role, created, revoked."""
+    from chagai.registry.tokens import list_tokens
+
     with registry() as opened:
         tokens = list_tokens(opened)
     render.tokens(tokens)
@@ -72,6 +75,8 @@ def token_list() -> None:
 
 def token_revoke(token_id: Annotated[str, typer.Argument(help="the token's id (see `chagai token list`)")]) -> None:
     """Revoke a token: it is refused from the next request on."""
+    from chagai.registry.tokens import revoke_token
+
     with registry() as opened:
         revoke_token(opened, token_id)
     render.out.print(f"revoked token {token_id}")

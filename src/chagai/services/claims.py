@@ -56,6 +56,7 @@ from chagai.cases.units import DIMENSIONS, TROY_OUNCE_G
 from chagai.core import kernel
 from chagai.core.calendar import DAYS_PER_YEAR
 from chagai.core.metrics import npv
+from chagai.formatting import claimed_text as claimed_value_text
 from chagai.formatting import percent_text
 from chagai.results import ClaimCheck, VerdictStatus
 from chagai.services.annual import AnnualRun
@@ -711,14 +712,9 @@ def metric(name: str) -> Metric | str:
 # verdicts
 
 
-def _number(value: float) -> str:
-    return f"{value:g}"
-
-
 def claimed_text(claim: Claim) -> str:
-    """The claimed value as a reader sees it: ``2.8``, ``2.8-2.9``, ``≥ 75`` or ``≤ 2028`` (without the unit)."""
-    text = _number(claim.value) + (f"-{_number(claim.high)}" if claim.high is not None else "")
-    return {"at-least": "≥ ", "at-most": "≤ "}.get(claim.bound or "about", "") + text
+    """The claimed value as a reader sees it (:func:`chagai.formatting.claimed_text`)."""
+    return claimed_value_text(claim.value, claim.high, claim.bound)
 
 
 def _tolerance(claim: Claim, years: bool) -> float:

@@ -7,12 +7,14 @@ the model starts from :func:`compiled_case` (or :func:`case_of` when it only nee
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chagai.cases.compile import Compiled, Scenario, compile_case
 from chagai.cases.schema import Case
 from chagai.registry import repo
 from chagai.registry.db import Registry, open_registry
+
+if TYPE_CHECKING:
+    from chagai.cases.compile import Compiled, Scenario
 
 ProjectRef = str | Case
 """A project: its id, name or alias in the registry, or a case."""
@@ -62,4 +64,6 @@ def compiled_case(
     registry
         The registry a project name is looked up in (default: the configured one).
     """
+    from chagai.cases.compile import Scenario, compile_case  # the compiler loads the model: only when compiling
+
     return compile_case(case_of(project, registry), (scenario or Scenario()).with_overrides(overrides))

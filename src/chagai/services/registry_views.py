@@ -24,7 +24,6 @@ from chagai.results import (
     StakeOut,
     StatusOut,
 )
-from chagai.services.claims import cannot_check
 
 
 def status_text(case: Case, on: dt.date) -> str:
@@ -178,6 +177,8 @@ def facilities(case: Case) -> list[FacilityOut]:
 
 def claim_views(claims: Sequence[Claim], checks: Sequence[ClaimCheck], reason: str) -> list[ClaimOut]:
     """Each claim with the model's verdict: its check among ``checks``, else "cannot check" for ``reason``."""
+    from chagai.services.claims import cannot_check  # the claims' measures load the model: only when shown
+
     by_id = {c.claim_id: c for c in checks}
     return [
         ClaimOut.model_validate(

@@ -370,6 +370,50 @@ def exponential_section() -> None:
     print("(2.56 million values, best of 7; the Monte Carlo draws take one exponential per commodity, year and path)")
 
 
+CLI_COMMANDS: tuple[tuple[str, tuple[str, ...], float], ...] = (
+    ("chagai --version", ("--version",), 0.5),
+    ("chagai --help", ("--help",), 0.5),
+    ("chagai projects", ("projects",), 0.5),
+    ("chagai show reko-diq", ("show", "reko-diq"), 0.5),
+    ("chagai appraise reko-diq (warm)", ("appraise", "reko-diq"), 1.0),
+)
+"""Commands timed from a new process each, with the goal each should answer within [s]."""
+
+
+def _command_seconds(args: tuple[str, ...], env: dict[str, str], runs: int = 5) -> float:
+    """Median wall time of a command in a new process [s]."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "chagai", *args], capture_output=True, env=env, check=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def cli_section() -> None:
+    print("\n## The command line: each command in a new process, against the interpreter's own start-up")
+    with tempfile.TemporaryDirectory() as folder:
+        env = {**os.environ, "CHAGAI_DATABASE_URL": f"sqlite:///{folder}/registry.sqlite", "COLUMNS": "100"}
+        subprocess.run([sys.executable, "-m", "chagai", "db", "init"], capture_output=True, env=env, check=True)
+        subprocess.run(  # the compiled model in the cache, as after the first appraisal
+            [sys.executable, "-m", "chagai", "appraise", "reko-diq"], capture_output=True, env=env, check=True
+        )
+        floor = statistics.median(_interpreter_seconds() for _ in range(5))
+        print(f"{'command':34s}{'wall':>9s}{'x python':>10s}{'goal':>8s}")
+        print(f"{'python -c pass (the floor)':34s}{floor:8.2f}s{1.0:9.1f}x")
+        for label, args, goal in CLI_COMMANDS:
+            wall = _command_seconds(args, env)
+            met = "met" if wall <= goal else "MISSED"
+            print(f"{label:34s}{wall:8.2f}s{wall / floor:9.1f}x{goal:6.1f}s {met}")
+    print("(median of 5 runs each; the goal is the answer's wall time on this machine)")
+
+
+def _interpreter_seconds() -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "pass"], check=True)
+    return time.perf_counter() - start
+
+
 # ---------------------------------------------------------------------------------------------------------
 # web: the API under load, and pages beside a long simulation job
 
@@ -584,6 +628,7 @@ def main() -> int:
     appraisal_section()
     montecarlo_section()
     exponential_section()
+    cli_section()
     registry_section()
     web_section()
     return 0

@@ -1,0 +1,5 @@
+"""``python -m chagai``: the ``chagai`` command."""
+
+from chagai.cli import main
+
+main()

@@ -310,3 +310,53 @@ def test_calibrate_prints_the_backtest_coverage() -> None:
     assert "P10-P90" in output
     assert "copper" in output
     assert "all" in output
+
+
+def test_version_prints_the_version() -> None:
+    from chagai import __version__
+
+    assert run("--version").strip() == __version__
+
+
+@pytest.mark.parametrize(
+    ("args", "names"),
+    [
+        (("--rate", "10"), ("--scenario rate", "0.1 for 10%")),
+        (("--scenario", "delay=two,year=x"), ("--scenario delay", "'two'", "whole years", "--scenario year")),
+        (("--set", "prices.copper=abc"), ("prices.copper", "'abc'", "a number, the new value in US$/t")),
+    ],
+)
+def test_bad_options_name_the_field_and_what_is_expected(args: tuple[str, ...], names: tuple[str, ...]) -> None:
+    output = run("appraise", "reko-diq", *args, code=2)
+    for name in names:
+        assert name in output
+
+
+def test_a_filter_that_matches_nothing_suggests_close_values() -> None:
+    assert "did you mean copper" in run("projects", "--commodity", "coper").replace("\n", " ")
+    assert "did you mean balochistan" in run("projects", "--region", "balochstan").replace("\n", " ")
+
+
+def test_output_into_a_missing_folder_is_refused_not_created(tmp_path: Path) -> None:
+    target = tmp_path / "no-such-folder" / "cashflow.csv"
+    output = run("cashflow", "reko-diq", "-o", str(target), code=2)
+    assert "does not exist" in output
+    assert not target.parent.exists()
+
+
+def test_listing_and_showing_projects_do_not_load_the_model() -> None:
+    """``projects`` and ``show`` answer without numpy, numba or the compiled model (the command line starts fast)."""
+    script = (
+        "import sys\n"
+        "from chagai.cli import main\n"
+        "for args in (['projects'], ['show', 'reko-diq'], ['--help']):\n"
+        "    sys.argv = ['chagai', *args]\n"
+        "    try:\n"
+        "        main()\n"
+        "    except SystemExit as stop:\n"
+        "        assert not stop.code, (args, stop.code)\n"
+        "loaded = sorted(m for m in ('numpy', 'numba', 'scipy', 'pandas', 'chagai.core.kernel') if m in sys.modules)\n"
+        "print('LOADED', loaded)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=os.environ, check=True)
+    assert "LOADED []" in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]

@@ -166,9 +166,11 @@ class Scenario:
             (
                 "rate",
                 self.discount_rate,
-                math.isfinite(self.discount_rate) and self.discount_rate > -1,
-                "a rate above -100%",
-                "use 0.1",
+                math.isfinite(self.discount_rate) and 0 <= self.discount_rate < 1,
+                "a real discount rate as a decimal from 0 to 1 (0.10 is 10%)",
+                f"write {self.discount_rate / 100:g} for {self.discount_rate:g}%"
+                if 1 <= self.discount_rate <= 100
+                else "use 0.1",
             ),
         )
         issues = [
@@ -193,19 +195,31 @@ class Scenario:
         if unknown:
             issue = Issue("--scenario", unknown, f"keys among {', '.join(sorted(known))}", "correct the key")
             raise InputError([issue])
-        try:
-            return cls(
-                delay=int(values.get("delay", 0)),
-                overrun=float(values.get("overrun", 1.0)),
-                deck=values.get("deck", "base"),
-                price_factor=float(values.get("price", 1.0)),
-                availability=float(values.get("availability", 1.0)),
-                discount_rate=float(values.get("rate", 0.10)),
-                valuation_year=int(values["year"]) if "year" in values else None,
-                regime=values.get("regime", BASE_TERMS),
-            )
-        except ValueError as exc:
-            raise InputError([Issue("--scenario", text, "numbers for the values", str(exc))]) from None
+        issues: list[Issue] = []
+
+        def number(key: str, kind: type[int] | type[float], default: float, expected: str, example: str) -> Any:
+            text = values.get(key)
+            if text is None:
+                return kind(default)
+            try:
+                return kind(text)
+            except ValueError:
+                issues.append(Issue(f"--scenario {key}", text, expected, f"write e.g. {key}={example}"))
+                return kind(default)
+
+        scenario = cls(
+            delay=number("delay", int, 0, "whole years", "2"),
+            overrun=number("overrun", float, 1.0, "a capital cost factor (1.2: 20% over)", "1.2"),
+            deck=values.get("deck", "base"),
+            price_factor=number("price", float, 1.0, "a price factor (0.9: prices 10% lower)", "0.9"),
+            availability=number("availability", float, 1.0, "a share from 0 to 1", "0.93"),
+            discount_rate=number("rate", float, 0.10, "a decimal rate (0.08 is 8%)", "0.08"),
+            valuation_year=number("year", int, 0, "a year", "2026") if "year" in values else None,
+            regime=values.get("regime", BASE_TERMS),
+        )
+        if issues:
+            raise InputError(issues)
+        return scenario
 
     def compiled_part(self) -> Scenario:
         """What :func:`compile_case` reads beyond the price levels: valuation year, deck, sales, fiscal terms.

@@ -96,6 +96,17 @@ def _assign(current: Any, value: Any, override: str | None = None) -> Any:
     return value
 
 
+def _check_number(current: Any, value: Any, where: str) -> None:
+    """Refuse text given for a quantity or a price: a number (its new value) or a whole mapping is expected."""
+    if not isinstance(value, str) or not isinstance(current, dict):
+        return
+    quantity = current if "value" in current and "unit" in current else current.get("price")
+    if isinstance(quantity, dict) and "unit" in quantity:
+        unit = quantity["unit"]
+        issue = Issue(where, value, f"a number, the new value in {unit}", f"write e.g. {where}={quantity.get('value')}")
+        raise InputError([issue])
+
+
 def _set(document: dict[str, Any], path: str, value: Any, override: str | None = None) -> None:
     steps = _steps(path)
     node: Any = document
@@ -119,6 +130,7 @@ def _set(document: dict[str, Any], path: str, value: Any, override: str | None =
             raise InputError([Issue(where, step, f"one of {_fields(node)}", "correct the path")])
         if last:
             current = node.get(step) if isinstance(node, dict) else node[int(step)]
+            _check_number(current, value, where)
             node[step] = _assign(current, value, override)
         else:
             node = node[step]

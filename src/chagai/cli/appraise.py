@@ -9,7 +9,16 @@ import typer
 
 from chagai import services
 from chagai.cli import render
-from chagai.cli.options import RateOpt, ScenarioOpt, SellOpt, SetOpt, case_of, overrides_of, scenario_of
+from chagai.cli.options import (
+    RateOpt,
+    ScenarioOpt,
+    SellOpt,
+    SetOpt,
+    case_of,
+    in_existing_folder,
+    overrides_of,
+    scenario_of,
+)
 
 if TYPE_CHECKING:
     from chagai.services import Appraisal
@@ -61,13 +70,15 @@ def cashflow(
     scenario: ScenarioOpt = None,
     sets: SetOpt = None,
     sells: SellOpt = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="write every line as CSV to this file")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", callback=in_existing_folder, help="write every line as CSV to this file"),
+    ] = None,
 ) -> None:
     """The annual cash-flow table: production, revenue, costs, royalties, taxes, debt, dividends, governments."""
     result = appraisal_of(project, scenario, sets, sells, None)
     if output is not None:
         frame = result.table()
-        output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(result.table_csv(), encoding="utf-8")
         render.wrote(output, f"{len(frame)} years x {len(frame.columns)} columns")
         return

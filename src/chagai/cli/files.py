@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from chagai.cli import render
-from chagai.cli.options import By, registry
+from chagai.cli.options import By, in_existing_folder, registry
 from chagai.errors import InputError
 
 EXPORT_FORMATS = ("yaml", "json", "bods", "geojson")
@@ -53,7 +53,9 @@ def import_(
 def export(
     project: Annotated[str | None, typer.Argument(help="project id, name or alias (omit with --all)")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="yaml, json, bods or geojson")] = "yaml",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="file to write (default: print)")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", callback=in_existing_folder, help="file to write (default: print)")
+    ] = None,
     all_: Annotated[bool, typer.Option("--all", help="every project (json, bods or geojson)")] = False,
 ) -> None:
     """Export a project as a case file (YAML or JSON), its ownership as BODS JSON, or projects as GeoJSON."""
@@ -87,6 +89,5 @@ def export(
     if output is None:
         sys.stdout.write(text)
     else:
-        output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
         render.wrote(output)

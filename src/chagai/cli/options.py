@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -32,6 +33,14 @@ SellOpt = Annotated[
     typer.Option("--sell", help="a stake sale: SHARE:SELLER->BUYER@YEAR[=PRICE_US$m], e.g. 15%:federal->manara@2027"),
 ]
 RateOpt = Annotated[float | None, typer.Option("--rate", help="discount rate, real (default 0.10)")]
+
+
+def in_existing_folder(path: Path | None) -> Path | None:
+    """Check an output file's folder exists (a mistyped folder is refused, never created where it lands)."""
+    if path is not None and not path.expanduser().parent.is_dir():
+        msg = f"the folder {str(path.parent)!r} does not exist; create it first or write to an existing folder"
+        raise typer.BadParameter(msg)
+    return path
 
 
 def date_of(text: str | None) -> dt.date:

@@ -33,7 +33,7 @@ def projects(
     if as_json:
         render.print_json_text(json.dumps([row.model_dump(mode="json") for row in rows]))
         return
-    render.projects(rows, on)
+    render.projects(rows, on, [] if rows else registry_views.filter_hints(cases, commodity, region))
 
 
 def show(

@@ -139,8 +139,8 @@ def path_progress(total: int, hidden: bool) -> Iterator[Callable[[int, int], obj
 # the registry
 
 
-def projects(rows: Sequence[ProjectRow], on: dt.date) -> None:
-    """The projects table: Project | Resource | Operator/Partner | Status | Region."""
+def projects(rows: Sequence[ProjectRow], on: dt.date, hints: Sequence[str] = ()) -> None:
+    """The projects table: Project | Resource | Operator/Partner | Status | Region; ``hints`` when it is empty."""
     shown = table(
         f"Projects in the registry, {on.isoformat()}",
         ("Project", "Resource", "Operator/Partner", "Status", "Region"),
@@ -152,7 +152,7 @@ def projects(rows: Sequence[ProjectRow], on: dt.date) -> None:
         shown.add_row(row.project, row.resource, row.operator, row.status_text, region_text)
     out.print(shown)
     if not rows:
-        err.print("No project matches the filters.")
+        err.print("No project matches the filters" + (f" ({'; '.join(hints)})." if hints else "."))
 
 
 def _owners(case: Case, on: dt.date) -> Table:

@@ -10,12 +10,12 @@ import typer
 from chagai import services
 from chagai.cli import render
 from chagai.cli.appraise import appraisal_of
-from chagai.cli.options import RateOpt, ScenarioOpt, SellOpt, SetOpt, case_of, scenario_of
+from chagai.cli.options import RateOpt, ScenarioOpt, SellOpt, SetOpt, case_of, in_existing_folder, scenario_of
 
 
 def report(
     projects: Annotated[list[str], typer.Argument(help="project id, name or alias (several with --compare)")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="the HTML file to write")],
+    output: Annotated[Path, typer.Option("--output", "-o", callback=in_existing_folder, help="the HTML file to write")],
     compare_: Annotated[bool, typer.Option("--compare", help="compare the projects side by side")] = False,
     scenario: ScenarioOpt = None,
     sets: SetOpt = None,
@@ -36,7 +36,6 @@ def report(
         chosen = scenario_of(scenario, sells, rate)
         results = services.compare([case_of(p) for p in projects], chosen)
         sims = [run(r.case, paths, seed, chosen) for r in results] if paths else None
-        output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(build_compare_report(results, sims), encoding="utf-8")
         render.wrote(output)
         return
@@ -48,7 +47,9 @@ def report(
 
 def export_xlsx(
     project: Annotated[str, typer.Argument(help="project id, name or alias")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="the workbook to write (.xlsx)")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", callback=in_existing_folder, help="the workbook to write (.xlsx)")
+    ],
     scenario: ScenarioOpt = None,
     sets: SetOpt = None,
     sells: SellOpt = None,

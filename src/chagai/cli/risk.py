@@ -8,7 +8,16 @@ from typing import Annotated
 import typer
 
 from chagai.cli import render
-from chagai.cli.options import RateOpt, ScenarioOpt, SellOpt, SetOpt, case_of, overrides_of, scenario_of
+from chagai.cli.options import (
+    RateOpt,
+    ScenarioOpt,
+    SellOpt,
+    SetOpt,
+    case_of,
+    in_existing_folder,
+    overrides_of,
+    scenario_of,
+)
 
 
 def simulate(
@@ -29,7 +38,10 @@ def simulate(
     ] = None,
     chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, help="paths per chunk (memory)")] = 100_000,
     threads: Annotated[int | None, typer.Option("--threads", min=1, help="threads (default: all cores)")] = None,
-    save_draws: Annotated[Path | None, typer.Option("--save-draws", help="write every path to a parquet file")] = None,
+    save_draws: Annotated[
+        Path | None,
+        typer.Option("--save-draws", callback=in_existing_folder, help="write every path to a parquet file"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
 ) -> None:
     """Monte Carlo of the whole model: distributions per stakeholder and the loans' chance of default.
@@ -70,7 +82,8 @@ def calibrate(
     ] = None,
     fit_end: Annotated[int, typer.Option("--fit-end", help="last year of the backtest's fit")] = 2015,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="write the calibrated parameters (YAML)")
+        Path | None,
+        typer.Option("--output", "-o", callback=in_existing_folder, help="write the calibrated parameters (YAML)"),
     ] = None,
 ) -> None:
     """Fit the price models to the Pink Sheet and backtest them: share of later prices inside the P10-P90 band."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections.abc import Sequence
 from typing import TypeVar
 
@@ -41,6 +42,22 @@ View = TypeVar("View", bound=BaseModel)
 def _view(view: type[View], record: BaseModel, **extra: object) -> View:
     """The fields of ``record`` that ``view`` shows, with ``extra`` ones."""
     return view.model_validate({**record.model_dump(include=set(view.model_fields)), **extra})
+
+
+def filter_hints(cases: Sequence[Case], commodity: str | None = None, region: str | None = None) -> list[str]:
+    """Why a commodity or region filter may match nothing: the value is not in the registry; the closest ones."""
+    hints = []
+    for what, value, known in (
+        ("commodity", commodity, {c for case in cases for c in case.commodities}),
+        ("region", region, {r for case in cases for r in (case.location.region, case.location.district) if r}),
+    ):
+        if not value or value.lower().replace(" ", "-") in {k.lower() for k in known}:
+            continue
+        close = difflib.get_close_matches(value.lower(), sorted(k.lower() for k in known), n=3, cutoff=0.6)
+        hint = f"no project has the {what} {value!r}"
+        hint += f": did you mean {' or '.join(close)}?" if close else f"; the registry has {', '.join(sorted(known))}"
+        hints.append(hint)
+    return hints
 
 
 def project_rows(

@@ -360,3 +360,26 @@ def test_listing_and_showing_projects_do_not_load_the_model() -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=os.environ, check=True)
     assert "LOADED []" in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
+
+
+def _command_paths() -> list[tuple[str, ...]]:
+    from chagai.cli import COMMANDS, DB_COMMANDS, TOKEN_COMMANDS
+
+    return [
+        (),
+        *((name,) for name, _ in COMMANDS),
+        ("db",),
+        *(("db", name) for name, _ in DB_COMMANDS),
+        ("token",),
+        *(("token", name) for name, _ in TOKEN_COMMANDS),
+    ]
+
+
+@pytest.mark.parametrize("command", _command_paths(), ids=lambda c: " ".join(c) or "chagai")
+def test_help_fits_100_columns_whole_and_without_python_types(command: tuple[str, ...]) -> None:
+    result = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "100"}, terminal_width=100)
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.output  # nothing cut short
+    for python_type in ("<bool>", "<str>", "<int>", "<float>", "<list"):
+        assert python_type not in result.output
+    assert max(len(line) for line in result.output.splitlines()) <= 100

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from chagai import __version__
 from chagai.cli import appraise, files, registry, render, reports, risk, server
@@ -28,8 +28,36 @@ from chagai.errors import ChagaiError, InputError
 __all__ = ["app", "main"]
 
 
+def _no_type(ctx: Any) -> None:
+    return None
+
+
+def _plain_help(params: list[Any]) -> None:
+    """Show options as people write them: a flag alone (``--json``), a value by its name (``--rate RATE``).
+
+    Without this the help shows each option's Python type (``<bool>``, ``<list[str]>``), which says nothing to
+    someone at a terminal.
+    """
+    for param in params:
+        if isinstance(param, TyperArgument):
+            param.metavar = param.metavar or (param.name or "value").upper()
+            param.display_type_rich = _no_type  # type: ignore[method-assign]  # the argument's name says it
+        elif isinstance(param, TyperOption) and param.metavar is None:
+            param.metavar = "" if param.is_flag else (param.name or "value").upper()
+
+
 class _Commands(TyperGroup):
     """Command group that turns chagai's own errors into a clear message and an exit code, never a traceback."""
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            _plain_help(command.get_params(ctx))
+        return command
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _plain_help(self.get_params(ctx))
+        super().format_help(ctx, formatter)
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -72,10 +100,10 @@ def _options(
     """Economics, fiscal terms, financing and risk of extractive projects."""
 
 
-db_app = typer.Typer(help="Create and inspect the registry database.", no_args_is_help=True)
+db_app = typer.Typer(cls=_Commands, help="Create and inspect the registry database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 token_app = typer.Typer(
-    help="Create, list and revoke the tokens that may write through the web API.", no_args_is_help=True
+    cls=_Commands, help="Create, list and revoke the tokens that may write through the web API.", no_args_is_help=True
 )
 app.add_typer(token_app, name="token")
 

@@ -21,16 +21,23 @@ ScenarioOpt = Annotated[
     str | None,
     typer.Option(
         "--scenario",
-        help="delay=YEARS,overrun=FACTOR,price=FACTOR,deck=NAME,availability=F,rate=R,year=Y,regime=NAME "
-        "(regime: base or a name under the case's fiscal.alternatives, e.g. statutory)",
+        help="changes for this run, as key=value pairs joined by commas (e.g. delay=2,overrun=1.2): delay (years), "
+        "overrun (capital cost factor), price (price factor), deck (price deck name), availability (share of "
+        "capacity), rate (discount rate as a decimal), year (valuation year), regime (base, or one of the case's "
+        "fiscal alternatives, e.g. statutory)",
     ),
 ]
 SetOpt = Annotated[
-    list[str] | None, typer.Option("--set", help="change a case input for this run: path=value (repeatable)")
+    list[str] | None,
+    typer.Option("--set", metavar="PATH=VALUE", help="change a case input for this run: path=value (repeatable)"),
 ]
 SellOpt = Annotated[
     list[str] | None,
-    typer.Option("--sell", help="a stake sale: SHARE:SELLER->BUYER@YEAR[=PRICE_US$m], e.g. 15%:federal->manara@2027"),
+    typer.Option(
+        "--sell",
+        metavar="SALE",
+        help="a stake sale: SHARE:SELLER->BUYER@YEAR[=PRICE_US$m], e.g. 15%:federal->manara@2027",
+    ),
 ]
 RateOpt = Annotated[float | None, typer.Option("--rate", help="discount rate, real (default 0.10)")]
 

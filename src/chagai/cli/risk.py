@@ -32,8 +32,10 @@ def simulate(
         str | None,
         typer.Option(
             "--risk",
-            help="prices=on|off,security=on|off,schedule=on|off,trend=deck|calibrated,volatility=F; trend deck keeps "
-            "the mean price at the deck, calibrated reverts the median price to the calibrated long-run level",
+            help="which risks to draw, as key=value pairs joined by commas (e.g. security=off,volatility=1.5): "
+            "prices, security, schedule (on or off), trend (deck keeps the mean price at the deck; calibrated "
+            "reverts the median price to the calibrated long-run level), volatility (a factor on the price "
+            "volatilities), profile (a security profile, e.g. balochistan-mine)",
         ),
     ] = None,
     chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, help="paths per chunk (memory)")] = 100_000,

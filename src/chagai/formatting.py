@@ -6,6 +6,11 @@ import math
 from typing import Any
 
 
+def _without_negative_zero(text: str) -> str:
+    """``-0``, ``-0.0%`` and the like (a tiny negative number rounded away) lose their sign."""
+    return text[1:] if text.startswith("-") and not any(c in "123456789" for c in text) else text
+
+
 def format_value(value: Any, unit: str) -> str:
     """``value`` in ``unit`` as people read it: 21.9%, 3.06x, 2030, 7,374 US$m; ``n/a`` when missing."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -13,26 +18,39 @@ def format_value(value: Any, unit: str) -> str:
     if unit == "text" or isinstance(value, str):
         return str(value)
     if unit == "fraction":
-        return f"{100 * value:.1f}%"
+        return _without_negative_zero(f"{100 * value:,.1f}%")
     if unit == "year":
-        return f"{value:.0f}"
+        return _without_negative_zero(f"{value:.0f}")
     if unit == "ratio":
-        return f"{value:.2f}x"
+        return _without_negative_zero(f"{value:,.2f}x")
     if unit in ("US$m", "US$m/yr"):
-        return f"{value:,.0f} {unit}"
-    return f"{value:,.4g} {unit}"
+        return _without_negative_zero(f"{value:,.0f}") + f" {unit}"
+    return f"{figure_text(value)} {unit}"
 
 
 def percent_text(fraction: float) -> str:
-    """A fraction as a percentage with no needless digits: ``15%``, ``2.5%``, ``0%``."""
-    return f"{fraction * 100:.4g}%"
+    """A fraction as a percentage with no needless digits: ``15%``, ``2.5%``, ``0%``, ``12,500%``."""
+    return f"{figure_text(fraction * 100)}%"
 
 
 def figure_text(value: float) -> str:
-    """A figure with four significant digits and thousands separators: ``2.649``, ``769``, ``14,130``."""
+    """A figure with four significant digits and thousands separators, never in e-notation.
+
+    ``2.649``, ``769``, ``14,130``, ``0.0001235``; below a billionth, ``0``.
+    """
+    if not math.isfinite(value):
+        return str(value)
     if abs(value) >= 1e4:
-        return f"{value:,.0f}"
-    return f"{value:,.4g}"
+        text = f"{value:,.0f}"
+    elif abs(value) < 1e-9:
+        text = "0"
+    elif abs(value) < 1e-3:
+        text = f"{value:.{3 - math.floor(math.log10(abs(value)))}f}".rstrip("0")
+    else:
+        text = f"{value:,.4g}"
+        if "e" in text:  # rounded up to 10,000
+            text = f"{value:,.0f}"
+    return _without_negative_zero(text)
 
 
 def claimed_text(value: float, high: float | None = None, bound: str | None = None) -> str:

@@ -32,7 +32,7 @@ def run_json(*args: str) -> object:
 
 def test_projects_prints_the_founding_table() -> None:
     output = run("projects", "--at", "2026-03-31")
-    for header in ("Project", "Resource", "Operator/Partner", "Status"):
+    for header in ("Project", "Id", "Resource", "Operator", "Status"):
         assert header in output
     lines = {line.split("│")[1].strip(): line for line in output.splitlines() if line.count("│") > 4}
     assert "Copper & Gold" in lines["Reko Diq"]
@@ -62,8 +62,8 @@ def test_show_resolves_aliases_and_dates_owners() -> None:
     assert "Reko Diq" in output
     assert "Barrick" in output
     assert "50%" in output
-    assert "free-carried" in output
-    assert "funded-by-another-party" in output
+    assert "free carried" in output
+    assert "funded by GoP" in output
     assert "US EXIM" in output or "us-exim" in output
     assert "Sources" in output
     before = run("show", "reko-diq", "--at", "2020-01-01")
@@ -383,3 +383,15 @@ def test_help_fits_100_columns_whole_and_without_python_types(command: tuple[str
     for python_type in ("<bool>", "<str>", "<int>", "<float>", "<list"):
         assert python_type not in result.output
     assert max(len(line) for line in result.output.splitlines()) <= 100
+
+
+def test_projects_fits_a_screen_and_show_keeps_the_ids_a_user_types() -> None:
+    result = CliRunner().invoke(app, ["projects"], env={"COLUMNS": "100"}, terminal_width=100)
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout.splitlines()) <= 30  # the notes are in `show`, not in the list
+    for project in ("reko-diq", "saindak", "sui", "gunga-barytes"):
+        assert project in result.stdout
+    shown = CliRunner().invoke(app, ["show", "reko-diq"], env={"COLUMNS": "100"}, terminal_width=100).stdout
+    assert "…" not in shown
+    for typed in ("barrick", "pakistan-minerals", "bmrl", "manara", "us-exim", "euler-hermes-kfw-ekn"):
+        assert typed in shown

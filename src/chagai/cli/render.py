@@ -52,6 +52,7 @@ def table(
     right: Collection[str] = (),
     fold: bool = False,
     show_lines: bool = False,
+    whole: Collection[str] = (),
 ) -> Table:
     """An empty table with its title and columns.
 
@@ -67,10 +68,18 @@ def table(
         Wrap long cells onto several lines instead of cutting them short.
     show_lines
         Draw a line between rows.
+    whole
+        Headers of the columns never wrapped or cut (what a user types, such as ids).
     """
     shown = Table(title=title, show_lines=show_lines)
     for name in columns:
-        shown.add_column(name, justify="right" if name in right else "left", overflow="fold" if fold else "ellipsis")
+        shown.add_column(
+            name,
+            justify="right" if name in right else "left",
+            overflow="fold" if fold else "ellipsis",
+            no_wrap=name in whole,
+            min_width=max((len(word) for word in name.split()), default=None) if name in whole else None,
+        )
     return shown
 
 
@@ -140,39 +149,52 @@ def path_progress(total: int, hidden: bool) -> Iterator[Callable[[int, int], obj
 
 
 def projects(rows: Sequence[ProjectRow], on: dt.date, hints: Sequence[str] = ()) -> None:
-    """The projects table: Project | Resource | Operator/Partner | Status | Region; ``hints`` when it is empty."""
+    """The projects table: Project | Id | Resource | Operator (or partner) | Status | Region.
+
+    The status is its word; its note, dates and sources are in ``chagai show``. ``hints`` when nothing matches.
+    """
     shown = table(
         f"Projects in the registry, {on.isoformat()}",
-        ("Project", "Resource", "Operator/Partner", "Status", "Region"),
+        ("Project", "Id", "Resource", "Operator", "Status", "Region"),
         fold=True,
-        show_lines=True,
+        whole=("Id",),
     )
     for row in rows:
         region_text = f"{row.district}, {row.region}" if row.district else row.region
-        shown.add_row(row.project, row.resource, row.operator, row.status_text, region_text)
+        status = row.status.capitalize() if row.status else "-"
+        shown.add_row(row.project, row.id, row.resource, row.operator, status, region_text)
     out.print(shown)
-    if not rows:
+    if rows:
+        err.print("[dim]Status notes, owners, loans and sources: chagai show ID[/dim]")
+    else:
         err.print("No project matches the filters" + (f" ({'; '.join(hints)})." if hints else "."))
 
 
 def _owners(case: Case, on: dt.date) -> Table:
-    """Who owns what on a date, proposed stakes included."""
-    shown = table(f"Owners on {on.isoformat()}", ("Holder", "Share", "Kind", "Funded by", "Since", "Until", "Sources"))
+    """Who owns what on a date, proposed stakes included; each holder with the id a sale names it by."""
+    shown = table(
+        f"Owners on {on.isoformat()}",
+        ("Holder", "Id", "Share", "Kind", "Since", "Sources"),
+        fold=True,
+        whole=("Id", "Share"),
+    )
     for s in case.stakes_on(on, include_proposed=True):
         share = (
             share_text(s.share.exact)
             if s.share.exact is not None
             else f"{share_text(s.share.low)}-{share_text(s.share.high)}"
         )
-        kind = s.kind + (f" (from {case.party(s.from_party).label})" if s.from_party else "")
+        kind = s.kind.replace("-", " ") + (f" (from {case.party(s.from_party).label})" if s.from_party else "")
+        if s.funded_by:
+            kind = kind.replace("another party", case.party(s.funded_by).label)
+        kind += f", until {s.end.isoformat()}" if s.end else ""
         shown.add_row(
             case.party(s.party).label,
+            s.party,
             share,
             kind,
-            case.party(s.funded_by).label if s.funded_by else "",
             s.start.isoformat(),
-            s.end.isoformat() if s.end else "",
-            ", ".join(s.source) or f"estimate: {s.estimate}",
+            "\n".join(s.source) or f"estimate: {s.estimate}",
         )
     return shown
 
@@ -205,7 +227,9 @@ def project(case: Case, on: dt.date) -> None:
     if case.financing:
         loans = table(
             "Loans and guarantees",
-            ("Facility", "Lender", "Kind", "Amount", "Rate", "Grace", "Tenor", "Repayment", "Status"),
+            ("Facility", "Lender", "Kind", "Amount", "Rate", "Grace + tenor", "Status"),
+            fold=True,
+            whole=("Facility", "Amount"),
         )
         for f in registry_views.facilities(case):
             loans.add_row(
@@ -214,9 +238,7 @@ def project(case: Case, on: dt.date) -> None:
                 f"{f.kind} {f.instrument}, {f.seniority}",
                 f"{f.amount_usd_m:,.0f} US$m",
                 share_text(f.rate),
-                f"{f.grace_years:g} yr",
-                f"{f.tenor_years:g} yr",
-                f.repayment,
+                f"{f.grace_years:g} + {f.tenor_years:g} yr, {f.repayment}",
                 f.status,
             )
         total = sum(f.amount.to("US$m") for f in case.financing if f.instrument == "loan")

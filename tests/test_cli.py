@@ -141,7 +141,7 @@ def test_cli_on_postgres(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> 
 def test_appraise_the_founding_projects() -> None:
     for project in ("reko-diq", "saindak", "sui"):
         output = run("appraise", project)
-        for title in ("Summary", "Stakeholders", "Government receipts", "Claims against the model"):
+        for title in ("Answers", "Figures", "Stakeholders", "Government receipts", "Claims against the model"):
             assert title in output, (project, title)
         assert "Government take" in output
         assert "n/a" not in output.split("Government take (undiscounted)")[1][:40]
@@ -164,7 +164,7 @@ def test_appraise_json_reko_diq_revenue_near_the_claim() -> None:
 
 
 def test_appraise_shows_each_claims_difference_tolerance_and_rule() -> None:
-    output = run("appraise", "reko-diq")
+    output = run("appraise", "reko-diq", "--full")
     table = output.split("Claims against the model")[1]
     for header in ("Claimed", "Model", "Diff.", "Tol.", "Verdict", "Rule and basis"):
         assert header in table
@@ -395,3 +395,18 @@ def test_projects_fits_a_screen_and_show_keeps_the_ids_a_user_types() -> None:
     assert "…" not in shown
     for typed in ("barrick", "pakistan-minerals", "bmrl", "manara", "us-exim", "euler-hermes-kfw-ekn"):
         assert typed in shown
+
+
+def test_appraise_answers_first_and_states_the_basis_once() -> None:
+    result = CliRunner().invoke(app, ["appraise", "reko-diq"], env={"COLUMNS": "100"}, terminal_width=100)
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    answers = text.split("Figures")[0]
+    for question in ("What each government gets", "What each owner earns", "Can the loans be repaid", "How sure"):
+        assert question in answers
+    assert "Barrick Gold 7,180 US$m" in answers.replace("\n", " ").replace("│", "")
+    assert text.count("flows before 2026 are sunk") == 1  # the basis, once, in the header
+    assert "Progressivity" not in text
+    assert len(text.splitlines()) < 250
+    full = CliRunner().invoke(app, ["appraise", "reko-diq", "--full"], env={"COLUMNS": "100"}, terminal_width=100)
+    assert "Progressivity" in full.stdout

@@ -40,13 +40,19 @@ def appraise(
     sells: SellOpt = None,
     rate: RateOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the full result as JSON")] = False,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full", help="also each claim's statement and rule, the progressivity curve and the model's notes"
+        ),
+    ] = False,
 ) -> None:
     """Appraise a project: what each government receives, what each owner earns, can the loans be repaid."""
     result = appraisal_of(project, scenario, sets, sells, rate)
     if as_json:
         render.print_json(result.result().model_dump(mode="json"))
         return
-    render.appraisal(result)
+    render.appraisal(result, full=full)
 
 
 def compare(

@@ -308,18 +308,88 @@ def tokens(stored: Sequence[TokenInfo]) -> None:
 # appraisal
 
 
-def appraisal(a: Appraisal) -> None:
-    """An appraisal: figures, stakeholders, stake sales, governments, lenders, progressivity and claims."""
+def _answers(a: Appraisal) -> list[str]:
+    """The four answers of an appraisal, a sentence or two each: governments, owners, lenders, how sure."""
+    value = {f.key: f.value for f in a.figures}
+    rate = f"{a.discount_rate:.0%}"
+    answers = [
+        "[bold]What each government gets:[/bold] federal "
+        f"{format_value(value['government_federal_total'], 'US$m')} over the life "
+        f"({format_value(value['government_federal_pv'], 'US$m')} today at {rate}); provincial "
+        f"{format_value(value['government_provincial_total'], 'US$m')} "
+        f"({format_value(value['government_provincial_pv'], 'US$m')} today). The province gets "
+        f"{format_value(value['local_share'], 'fraction')} of the project's pre-tax cash flow "
+        f"({format_value(value['local_share_pv'], 'fraction')} discounted); all governments "
+        f"{format_value(value['aetr'], 'fraction')} discounted, their own stakes included."
+    ]
+    earns = [
+        f"{s.label} {format_value(s.npv, 'US$m')}"
+        + (f" (IRR {format_value(s.irr, 'fraction')})" if s.irr == s.irr else "")
+        for s in a.stakeholders
+    ]
+    answers.append(f"[bold]What each owner earns[/bold] (NPV at {rate}): " + "; ".join(earns) + ".")
+    lenders = a.lenders
+    if lenders is None:
+        answers.append("[bold]Can the loans be repaid?[/bold] The case has no loans.")
+    elif lenders.default_year is None:
+        answers.append(
+            f"[bold]Can the loans be repaid?[/bold] Yes: {format_value(lenders.total_debt, 'US$m')} drawn; the "
+            f"cash available covers debt service every year, at least {format_value(lenders.min_dscr, 'ratio')} "
+            f"(in {lenders.min_dscr_year}); repaid by {lenders.final_maturity}."
+        )
+    else:
+        answers.append(
+            f"[bold]Can the loans be repaid?[/bold] No: the cash available falls short of debt service in "
+            f"{lenders.default_year} (largest shortfall {format_value(lenders.max_shortfall, 'US$m')}; minimum "
+            f"cover {format_value(lenders.min_dscr, 'ratio')})."
+        )
+    breakeven = next(f for f in a.figures if f.key == "breakeven_post_tax")
+    commodity = a.compiled.commodities[0]
+    deck = float(a.compiled.prices[0, 0]) * a.compiled.price_display_factor[0]
+    if breakeven.value == breakeven.value:
+        margin = 1 - breakeven.value / deck
+        sure = (
+            f"the project still pays back its capital at {rate} after tax down to a {commodity} price of "
+            f"{format_value(breakeven.value, breakeven.unit)}, {format_value(margin, 'fraction')} below the "
+            f"deck's {format_value(deck, breakeven.unit)}"
+        )
+    else:
+        sign = "positive" if value["npv_post_tax"] > 0 else "negative"
+        sure = f"the after-tax NPV at {rate} stays {sign} at any {commodity} price (the other products decide it)"
+    answers.append(
+        f"[bold]How sure?[/bold] This is one scenario: {sure}. For the odds under price, security and schedule "
+        f"risk: chagai simulate {a.case.id}."
+    )
+    return answers
+
+
+def _own_basis(basis: str, common: str) -> str:
+    """What a figure's basis adds to the appraisal's, which the header states once."""
+    own = basis.replace(f"; {common}", "").replace(common, "")
+    return own.strip("; ")
+
+
+def appraisal(a: Appraisal, full: bool = False) -> None:
+    """An appraisal: the four answers first, then the figures, stakeholders, governments and lenders.
+
+    ``full`` adds each claim's statement and rule, the claims the model cannot check, the progressivity curve
+    and the model's notes.
+    """
     from chagai import services
 
     scenario = a.compiled.scenario
     head = f"[bold]{a.case.name}[/bold] ({a.case.id}); price deck {scenario.deck}; " + escape(
         ", ".join(scenario.changes()) or "no scenario changes"
     )
-    out.print(Panel(f"{head}\n[dim]{escape(a.basis)}[/dim]", title="Appraisal"))
-    summary = table("Summary", ("Figure", "Value", "Basis"), fold=True)
+    basis = f"Every figure: {a.basis}, unless its row says otherwise."
+    out.print(Panel(f"{head}\n[dim]{escape(basis)}[/dim]", title="Appraisal"))
+    out.print(Panel("\n".join(_answers(a)), title="Answers"))
+    summary = table("Figures", ("Figure", "Value", "Basis"), fold=True)
+    previous = ""
     for f in a.figures:
-        summary.add_row(f.label, format_value(f.value, f.unit), escape(f.basis))
+        own = _own_basis(f.basis, a.basis)
+        summary.add_row(f.label, format_value(f.value, f.unit), "as above" if own and own == previous else escape(own))
+        previous = own
     out.print(summary)
     owners = table(
         f"Stakeholders (NPV at {a.discount_rate:.0%})",
@@ -349,6 +419,14 @@ def appraisal(a: Appraisal) -> None:
     out.print(governments)
     if a.lenders is not None:
         _lenders(a.lenders)
+    if a.claims:
+        _claim_checks(a, full)
+    if not full:
+        more = "each claim's statement and rule, the progressivity curve" + (
+            " and the model's notes" if a.compiled.notes else ""
+        )
+        err.print(f"[dim]More: --full adds {more}; chagai cashflow {a.case.id} prints the annual table.[/dim]")
+        return
     if a.progressivity:
         unit = a.compiled.price_units[0]
         columns = (f"Price ({unit})", "Pre-tax IRR", f"AETR at {a.discount_rate:.0%}")
@@ -360,8 +438,6 @@ def appraisal(a: Appraisal) -> None:
             shown = f"{price:,.0f}" if price >= 100 else f"{price:.3g}"
             curve.add_row(shown, format_value(point.pre_tax_irr, "fraction"), format_value(point.aetr, "fraction"))
         out.print(curve)
-    if a.claims:
-        _claim_checks(a)
     for text in a.compiled.notes:
         note(text)
 
@@ -417,27 +493,36 @@ def _lenders(ln: Lenders) -> None:
     out.print(lenders)
 
 
-def _claim_checks(a: Appraisal) -> None:
-    """Each sourced claim against the model, with its verdict."""
-    claims = table(
-        "Claims against the model",
-        ("Claim", "Claimed", "Model", "Diff.", "Tol.", "Verdict", "Rule and basis"),
-        right=("Diff.", "Tol."),
-        fold=True,
-    )
+def _claim_checks(a: Appraisal, full: bool = False) -> None:
+    """Each sourced claim against the model, with its verdict; ``full`` adds the statement, rule and basis.
+
+    Without ``full``, a claim that cannot be checked is counted, not listed.
+    """
+    columns = ("Claim", "Claimed", "Model", "Diff.", "Tol.", "Verdict") + (("Rule and basis",) if full else ())
+    claims = table("Claims against the model", columns, right=("Diff.", "Tol."), fold=True, whole=("Verdict",))
     colour = {"agree": "green", "disagree": "red", "cannot check": "yellow"}
+    unchecked = 0
     for c in a.claims:
+        if not full and c.status == "cannot check":
+            unchecked += 1
+            continue
         model = "n/a" if c.model_value is None else f"{c.model_text} {c.unit}"
-        claims.add_row(
-            escape(c.statement),
+        row = [
+            escape(c.statement) if full else c.claim_id,
             f"{c.claimed} {c.unit}",
             model,
             c.difference_text,
             c.tolerance_text,
             f"[{colour[c.status]}]{c.status}[/{colour[c.status]}]",
-            escape(c.basis) if c.status == "cannot check" else f"[dim]{escape(c.rule)}.[/dim] {escape(c.basis)}",
-        )
+        ]
+        if full:
+            row.append(
+                escape(c.basis) if c.status == "cannot check" else f"[dim]{escape(c.rule)}.[/dim] {escape(c.basis)}"
+            )
+        claims.add_row(*row)
     out.print(claims)
+    if unchecked:
+        err.print(f"[dim]{unchecked} more claims the model cannot check (jobs, dates ...): see --full.[/dim]")
 
 
 def comparison(appraisals: Sequence[Appraisal], rows: Sequence[CompareRow], discount_rate: float) -> None:

@@ -24,6 +24,13 @@ demo: $(STAMP)
 	CHAGAI_DATABASE_URL=$(DEMO_DB) $(VENV)/bin/chagai cashflow reko-diq -o out/reko-diq-cashflow.csv
 	CHAGAI_DATABASE_URL=$(DEMO_DB) $(VENV)/bin/chagai export-xlsx reko-diq -o out/reko-diq.xlsx --paths 20000
 	CHAGAI_DATABASE_URL=$(DEMO_DB) $(VENV)/bin/chagai report reko-diq -o out/reko-diq.html --paths 20000
+	@echo ""
+	@echo "The demo wrote, in out/:"
+	@echo "  reko-diq.html            the report: open it in a web browser (xdg-open out/reko-diq.html)"
+	@echo "  reko-diq.xlsx            the workbook: open it in Excel or LibreOffice"
+	@echo "  reko-diq-cashflow.csv    the annual cash flow, a column per line, for any spreadsheet"
+	@echo "Next: .venv/bin/chagai serve, then open http://127.0.0.1:8000 for the web app;"
+	@echo "      .venv/bin/chagai --help for every command."
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks

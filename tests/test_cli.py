@@ -410,3 +410,25 @@ def test_appraise_answers_first_and_states_the_basis_once() -> None:
     assert len(text.splitlines()) < 250
     full = CliRunner().invoke(app, ["appraise", "reko-diq", "--full"], env={"COLUMNS": "100"}, terminal_width=100)
     assert "Progressivity" in full.stdout
+
+
+def test_a_cold_compile_cache_is_announced_before_the_minute_starts(tmp_path: Path) -> None:
+    script = (
+        "import numba\n"
+        "from chagai.services.warmup import model_compiled\n"
+        "compiled = model_compiled()\n"
+        "print(numba.config.CACHE_DIR, compiled)\n"
+    )
+    env = {**os.environ, "CHAGAI_NUMBA_CACHE": str(tmp_path)}
+
+    def ask() -> tuple[str, str]:
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+        folder, compiled = done.stdout.split()
+        return folder, compiled
+
+    folder, compiled = ask()
+    assert compiled == "False"
+    assert Path(folder).parent == tmp_path
+    Path(folder, "chagai_core_kernel").mkdir(parents=True)
+    Path(folder, "chagai_core_kernel", "kernel.run_block-1.py311.nbi").write_bytes(b"")
+    assert ask()[1] == "True"

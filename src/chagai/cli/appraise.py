@@ -14,6 +14,7 @@ from chagai.cli.options import (
     ScenarioOpt,
     SellOpt,
     SetOpt,
+    announce_compiling,
     case_of,
     in_existing_folder,
     overrides_of,
@@ -30,7 +31,9 @@ def appraisal_of(
     """The appraisal of a project under the options ``--scenario``, ``--set``, ``--sell`` and ``--rate``."""
     from chagai.services.appraise import appraise
 
-    return appraise(case_of(project), scenario_of(scenario, sells, rate), overrides_of(sets))
+    case = case_of(project)
+    announce_compiling()
+    return appraise(case, scenario_of(scenario, sells, rate), overrides_of(sets))
 
 
 def appraise(
@@ -63,7 +66,9 @@ def compare(
 ) -> None:
     """Compare projects side by side: local (provincial) share, government take, returns, lenders' cover."""
     chosen = scenario_of(scenario, None, rate)
-    results = services.compare([case_of(p) for p in projects], chosen)
+    cases = [case_of(p) for p in projects]
+    announce_compiling()
+    results = services.compare(cases, chosen)
     rows = services.comparison_rows(results)
     if as_json:
         render.print_json([row.model_dump(mode="json") for row in rows])

@@ -50,6 +50,17 @@ def in_existing_folder(path: Path | None) -> Path | None:
     return path
 
 
+def announce_compiling() -> None:
+    """Tell the user, before it starts, when the model must be compiled first (once a machine, about a minute)."""
+    from chagai.services.warmup import model_compiled
+
+    if not model_compiled():
+        err.print(
+            "[yellow]Compiling the model for this machine, once: about a minute (or two for a simulation). "
+            "Later runs start at once.[/yellow]"
+        )
+
+
 def date_of(text: str | None) -> dt.date:
     """The date of a ``--at`` option (YYYY-MM-DD), today when it is not given."""
     if text is None:

@@ -10,7 +10,16 @@ import typer
 from chagai import services
 from chagai.cli import render
 from chagai.cli.appraise import appraisal_of
-from chagai.cli.options import RateOpt, ScenarioOpt, SellOpt, SetOpt, case_of, in_existing_folder, scenario_of
+from chagai.cli.options import (
+    RateOpt,
+    ScenarioOpt,
+    SellOpt,
+    SetOpt,
+    announce_compiling,
+    case_of,
+    in_existing_folder,
+    scenario_of,
+)
 
 
 def report(
@@ -34,7 +43,9 @@ def report(
             msg = "--compare needs two or more projects"
             raise typer.BadParameter(msg)
         chosen = scenario_of(scenario, sells, rate)
-        results = services.compare([case_of(p) for p in projects], chosen)
+        cases = [case_of(p) for p in projects]
+        announce_compiling()
+        results = services.compare(cases, chosen)
         sims = [run(r.case, paths, seed, chosen) for r in results] if paths else None
         output.write_text(build_compare_report(results, sims), encoding="utf-8")
         render.wrote(output)

@@ -13,6 +13,7 @@ from chagai.cli.options import (
     ScenarioOpt,
     SellOpt,
     SetOpt,
+    announce_compiling,
     case_of,
     in_existing_folder,
     overrides_of,
@@ -56,6 +57,7 @@ def simulate(
 
     overrides = overrides_of(sets)
     case = case_of(project)
+    announce_compiling()
     settings = RiskSettings.parse(risk or "")
     with render.path_progress(paths, hidden=as_json or paths < 200_000) as progress:
         sim = run_simulation(
@@ -119,8 +121,10 @@ def sensitivity(
     from chagai.services.sensitivity import BREAKEVEN_BRACKET, OUTPUT_LABELS
     from chagai.services.sensitivity import sensitivity as analyse
 
+    case = case_of(project)
+    announce_compiling()
     report = analyse(
-        case_of(project),
+        case,
         scenario_of(scenario, None, rate),
         overrides_of(sets),
         sobol_n=sobol_n,

@@ -49,6 +49,12 @@ def _cache_dir() -> str:
 numba.config.CACHE_DIR = _cache_dir()  # type: ignore[attr-defined]  # before numba compiles anything
 
 
+def compiled_before() -> bool:
+    """Whether this machine's compile cache holds compiled model code (else the first run compiles it)."""
+    folder = Path(numba.config.CACHE_DIR)  # type: ignore[attr-defined]
+    return folder.is_dir() and any(folder.rglob("*.nbi"))
+
+
 def jit(fn: Fn) -> Fn:
     """Compile ``fn`` with numba in nopython mode, caching the result on disk."""
     return cast(Fn, numba.njit(cache=True, nogil=True, error_model="numpy")(fn))

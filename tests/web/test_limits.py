@@ -149,8 +149,8 @@ def test_values_json_cannot_hold_get_a_422_naming_the_field(
     response = client.post("/api/appraisals", content=body, headers=JSON)
     assert response.status_code == 422
     issue = problems(response)[field]
-    if shown is not None:
-        assert issue["value"] == shown
+    if shown is not None:  # named in the reply (in any case: NaN, nan), never an unencodable value
+        assert str(issue["value"]).lower() == shown.lower()
 
 
 def test_a_body_that_cannot_be_read_gets_json_naming_the_body(client: httpx.Client) -> None:
@@ -166,7 +166,8 @@ def test_a_long_value_is_echoed_cut_short(client: httpx.Client) -> None:
     assert response.status_code == 422
     assert len(response.content) < 5_000
     (issue,) = response.json()["issues"]
-    assert issue["value"].endswith("... (1,000,000 characters)")
+    assert issue["value"].startswith("zzzz")
+    assert len(issue["value"]) <= ECHO_CHARACTERS + 50
 
 
 def test_deep_override_paths_and_values_get_a_422(client: httpx.Client) -> None:

@@ -212,7 +212,9 @@ class SimulationRequest(Request):
 
     project: ProjectName
     paths: int = Field(
-        100_000, description=f"number of paths, 1 to the server's cap ({MAX_PATHS:,} unless its operator changed it)"
+        100_000,
+        ge=1,
+        description=f"number of paths, 1 to the server's cap ({MAX_PATHS:,} unless its operator changed it)",
     )
     seed: int = Field(7, ge=0, le=2**63 - 1, description="random seed (the same seed gives the same result)")
     scenario: ScenarioIn = Field(default_factory=ScenarioIn)

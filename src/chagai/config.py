@@ -14,6 +14,8 @@ variable                      meaning (default)
 ``CHAGAI_JOB_THREADS``        threads a web simulation job uses (one fewer than numba may use, at least one)
 ``CHAGAI_NUMBA_CACHE``        folder of numba's compiled-code cache (the user's cache directory)
 ``CHAGAI_USER``               who is recorded as making a change to the registry (the login name)
+``CHAGAI_MAX_BODY_BYTES``     largest request body the web server reads, in bytes (2097152: 2 MB)
+``CHAGAI_MAX_PATHS``          most Monte Carlo paths one simulation request may ask the web API for (2000000)
 ============================  ======================================================================================
 """
 
@@ -40,6 +42,10 @@ NUMBA_CACHE: Final = "CHAGAI_NUMBA_CACHE"
 """Environment variable naming the folder of numba's compiled-code cache."""
 USER: Final = "CHAGAI_USER"
 """Environment variable naming who makes changes to the registry."""
+MAX_BODY_BYTES: Final = "CHAGAI_MAX_BODY_BYTES"
+"""Environment variable giving the largest request body the web server reads [bytes]."""
+MAX_PATHS: Final = "CHAGAI_MAX_PATHS"
+"""Environment variable giving the most paths a simulation request to the web API may ask for."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,11 @@ class Settings:
         Folder of numba's compiled-code cache (``CHAGAI_NUMBA_CACHE``) [-].
     user
         Who is recorded as making a change to the registry (``CHAGAI_USER``) [-].
+    max_body_bytes
+        Largest request body the web server reads, 1 or more (``CHAGAI_MAX_BODY_BYTES``) [bytes].
+    max_paths
+        Most Monte Carlo paths one simulation request to the web API may ask for, 1 or more
+        (``CHAGAI_MAX_PATHS``) [paths].
     """
 
     database_url: str | None = None
@@ -65,6 +76,8 @@ class Settings:
     job_threads: int | None = None
     numba_cache: Path | None = None
     user: str | None = None
+    max_body_bytes: int | None = None
+    max_paths: int | None = None
 
 
 def _positive_whole_number(text: str) -> int:
@@ -105,6 +118,18 @@ def settings_from(environment: Mapping[str, str]) -> Settings:
         ),
         numba_cache=read(NUMBA_CACHE, Path, "a folder", "give a writable folder"),
         user=read(USER, str, "a name", "give the name to record"),
+        max_body_bytes=read(
+            MAX_BODY_BYTES,
+            _positive_whole_number,
+            "a whole number of bytes, 1 or more",
+            f"set {MAX_BODY_BYTES}=2097152 (for example), or unset it to accept bodies up to 2 MB",
+        ),
+        max_paths=read(
+            MAX_PATHS,
+            _positive_whole_number,
+            "a whole number of paths, 1 or more",
+            f"set {MAX_PATHS}=2000000 (for example), or unset it to allow 2,000,000 paths",
+        ),
     )
     if issues:
         raise InputError(issues, origin="environment")

@@ -45,6 +45,8 @@ MAX_YEARS = 120
 """Longest horizon the model runs [yr]."""
 DELAY_MARGIN = 12
 """Years added after the base end of production, so delays and outages still fit in the horizon [yr]."""
+VALUATION_YEARS = range(1950, 2101)
+"""Years a scenario may take as year 0 of its NPVs: with the horizon after them, every year stays a date [year]."""
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,9 @@ class Scenario:
         issues = [
             Issue(f"--scenario {key}", value, expected, fix) for key, value, ok, expected, fix in checks if not ok
         ]
+        if self.valuation_year is not None and self.valuation_year not in VALUATION_YEARS:
+            expected = f"a year from {VALUATION_YEARS.start} to {VALUATION_YEARS.stop - 1}"
+            issues.append(Issue("--scenario year", self.valuation_year, expected, "value from a year near the case's"))
         for commodity, factor in self.commodity_factors:
             if not (math.isfinite(factor) and factor >= 0):
                 issues.append(Issue(f"commodity factor {commodity}", factor, "a factor >= 0", "use 1"))

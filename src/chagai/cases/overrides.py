@@ -44,8 +44,17 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     return path.strip(), value
 
 
+MAX_PATH_STEPS = 32
+"""Most steps (field names and list positions) a path may have; a case is nowhere near as deep."""
+
+
 def _steps(path: str) -> list[str | int]:
     steps: list[str | int] = []
+    count = path.count(".") + path.count("[") + 1  # counted before any step is made, so nothing deep is built
+    if count > MAX_PATH_STEPS:
+        expected = f"a path of at most {MAX_PATH_STEPS} field names and list positions (no case is deeper)"
+        fix = "name the field as the case file nests it, e.g. costs.opex_per_tonne_milled.value"
+        raise InputError([Issue(f"--set {path[:80]}...", f"a path of {count:,} steps", expected, fix)])
     for segment in path.split("."):
         match = _SEGMENT.match(segment)
         if match is None or not segment:

@@ -6,10 +6,12 @@ the model starts from :func:`compiled_case` (or :func:`case_of` when it only nee
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from chagai.cases.schema import Case
+from chagai.errors import InputError, Issue
 from chagai.registry import repo
 from chagai.registry.db import Registry, open_registry
 
@@ -63,7 +65,30 @@ def compiled_case(
         scenario's own.
     registry
         The registry a project name is looked up in (default: the configured one).
+
+    Raises
+    ------
+    InputError
+        If an override changes the project's id (a run appraises the project it names, under its own id), or the
+        scenario or the changed case is invalid.
     """
     from chagai.cases.compile import Scenario, compile_case  # the compiler loads the model: only when compiling
 
-    return compile_case(case_of(project, registry), (scenario or Scenario()).with_overrides(overrides))
+    scenario = (scenario or Scenario()).with_overrides(overrides)
+    if issues := _id_overrides(scenario):
+        raise InputError(issues)
+    return compile_case(case_of(project, registry), scenario)
+
+
+def _id_overrides(scenario: Scenario) -> list[Issue]:
+    """Issues for the overrides that would change the project's id: refused, as an edit that renames is."""
+    return [
+        Issue(
+            f"--set {path}",
+            value,
+            "no change to the project's id: a run appraises the project it names, under its own id",
+            "remove the override of `id`; to appraise another project, name that project",
+        )
+        for path, value in scenario.overrides
+        if re.split(r"[.\[]", path.strip(), maxsplit=1)[0].strip() == "id"
+    ]

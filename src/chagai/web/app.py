@@ -6,6 +6,9 @@ What is loaded by then (modules, the compiled model, the registry's cases) lives
 taken out of the garbage collector's sight until the app stops: a full collection then scans only what requests
 made since, instead of stopping the server for a tenth of a second. Stopping the app puts a running job back in
 the queue.
+
+Every request passes two guards (:mod:`chagai.web.guards`): a body larger than ``CHAGAI_MAX_BODY_BYTES`` is refused
+with 413 before it is read, and every response carries the security headers.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from chagai.registry import models
 from chagai.registry.db import Registry, open_registry
 from chagai.registry.repo import init_registry
 from chagai.web.cache import ModelCache
+from chagai.web.guards import BodyLimit, SecurityHeaders
 from chagai.web.jobs import JobRunner
 
 STATIC = Path(__file__).parent / "static"
@@ -40,8 +44,9 @@ DESCRIPTION = """Registry, appraisal and risk of extractive projects.
   recorded with who made it and when (`GET /api/projects/{project}/history`).
 * **Appraisals** (`POST /api/appraisals`) run at once; **simulations** (`POST /api/simulations`) run in the
   background: poll the `status_url` for progress and results. Jobs and results are kept in the registry.
-* **Errors** are JSON: 404 names close matches; 422 lists every problem with its field, the value sent, what was
-  expected and how to fix it.
+* **Errors** are JSON: 404 names close matches; 422 lists every problem with its field, the value sent (cut short
+  when long), what was expected and how to fix it; 413 refuses a body larger than the server accepts (2 MB unless
+  the operator sets `CHAGAI_MAX_BODY_BYTES`).
 """
 
 
@@ -115,4 +120,6 @@ def create_app(database_url: str | None = None, *, run_jobs: bool = True) -> Fas
     app.include_router(routes.router, prefix="/api")
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders, docs_paths=("/api/docs",))
     return app

@@ -33,6 +33,7 @@ from chagai import __version__
 from chagai.cases.compile import Scenario
 from chagai.cases.io import case_hash
 from chagai.cases.schema import Case
+from chagai.config import MAX_PATHS as MAX_PATHS_SETTING
 from chagai.config import settings
 from chagai.errors import ChagaiError, InputError, Issue, NotFoundError
 from chagai.registry import models, repo
@@ -48,7 +49,21 @@ KIND = "simulation"
 STATUSES = ("queued", "running", "done", "failed")
 """Every status a job can have; ``done`` and ``failed`` are final."""
 MAX_PATHS = 2_000_000
-"""Most paths one job may ask for."""
+"""Most paths one job may ask for when ``CHAGAI_MAX_PATHS`` is unset."""
+
+
+def max_paths() -> int:
+    """Most paths one job may ask for: ``CHAGAI_MAX_PATHS``, else :data:`MAX_PATHS`."""
+    return settings().max_paths or MAX_PATHS
+
+
+def path_cap_issue(field: str, paths: int) -> Issue:
+    """The issue of a request for more paths than :func:`max_paths` (or fewer than one): the cap and its setting."""
+    cap = max_paths()
+    fix = f"ask for fewer paths (the server's cap is {cap:,}: its operator may change it with {MAX_PATHS_SETTING})"
+    return Issue(field, paths, f"a whole number of paths from 1 to {cap:,}", fix)
+
+
 CHUNK_SIZE = 50_000
 """Paths per chunk of a job (the progress moves once a chunk; results do not depend on it)."""
 MAX_WAITING = 100
@@ -154,8 +169,8 @@ def submit_simulation(
     scenario = scenario or Scenario()
     risk = risk or RiskSettings()
     issues = []
-    if not 1 <= paths <= MAX_PATHS:
-        issues.append(Issue("paths", paths, f"a whole number from 1 to {MAX_PATHS:,}", "ask for fewer paths"))
+    if not 1 <= paths <= max_paths():
+        issues.append(path_cap_issue("paths", paths))
     if not 0 <= seed < 2**63:
         issues.append(Issue("seed", seed, "a whole number from 0 to 2^63 - 1", "choose another seed"))
     if issues:

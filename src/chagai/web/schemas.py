@@ -13,13 +13,13 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from chagai.cases.compile import Scenario, StakeSale
-from chagai.cases.schema import Commodity, Slug
+from chagai.cases.schema import Commodity, Slug, invalid
 from chagai.errors import InputError, Issue
 from chagai.results import RiskSettings, Simulation
-from chagai.web.jobs import MAX_PATHS
+from chagai.web.jobs import MAX_PATHS, max_paths, path_cap_issue
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -111,8 +111,31 @@ class ScenarioIn(Request):
         )
 
 
+MAX_VALUE_DEPTH = 16
+"""Most levels of lists and mappings one value of ``set`` may nest (a case's deepest record is far shallower)."""
+MAX_PATH_CHARACTERS = 300
+"""Longest path of ``set`` [characters]."""
+
+
+def _shallow(value: Any) -> Any:
+    """``value`` if its lists and mappings nest at most :data:`MAX_VALUE_DEPTH` levels (walked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            if depth > MAX_VALUE_DEPTH:
+                expected = f"a value whose lists and mappings nest at most {MAX_VALUE_DEPTH} levels deep"
+                kind, fix = "too_deep", "give the record as the case file has it"
+                raise invalid(kind, expected, {"expected": expected, "fix": fix})
+            stack += [(child, depth + 1) for child in (node.values() if isinstance(node, dict) else node)]
+    return value
+
+
+SetPath = Annotated[str, Field(min_length=1, max_length=MAX_PATH_CHARACTERS)]
+SetValue = Annotated[Any, AfterValidator(_shallow)]
+
 Overrides = Annotated[
-    dict[str, Any],
+    dict[SetPath, SetValue],
     Field(
         default_factory=dict,
         max_length=50,
@@ -188,12 +211,26 @@ class SimulationRequest(Request):
     """A Monte Carlo run to start in the background."""
 
     project: ProjectName
-    paths: int = Field(100_000, ge=1, le=MAX_PATHS, description="number of paths")
+    paths: int = Field(
+        100_000,
+        ge=1,
+        description=f"number of paths, 1 to the server's cap ({MAX_PATHS:,} unless its operator changed it)",
+    )
     seed: int = Field(7, ge=0, le=2**63 - 1, description="random seed (the same seed gives the same result)")
     scenario: ScenarioIn = Field(default_factory=ScenarioIn)
     overrides: Overrides
     sell: Sales
     risk: RiskIn = Field(default_factory=RiskIn)
+
+    @field_validator("paths")
+    @classmethod
+    def _within_cap(cls, paths: int) -> int:
+        """The paths, if the server's cap (``CHAGAI_MAX_PATHS``) allows them."""
+        if not 1 <= paths <= max_paths():
+            issue = path_cap_issue("paths", paths)
+            kind = "paths_cap"
+            raise invalid(kind, issue.expected, {"expected": issue.expected, "fix": issue.fix})
+        return paths
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -203,7 +240,7 @@ class SimulationRequest(Request):
 class FieldEdit(Request):
     """Changes to fields of a project by path, as ``chagai edit --set`` (validated as a whole)."""
 
-    assignments: dict[str, Any] = Field(
+    assignments: dict[SetPath, SetValue] = Field(
         alias="set",
         min_length=1,
         max_length=50,

@@ -17,6 +17,7 @@ from pydantic import JsonValue
 from chagai.registry.exporters import bods_statements, geojson
 from chagai.web.cache import json_bytes
 from chagai.web.deps import ModelCacheDep, ProjectDep, RegistryDep
+from chagai.web.guards import REPORT_POLICY
 from chagai.web.routes.errors import api_router
 
 router = api_router()
@@ -42,13 +43,16 @@ def report_html(
     paths: Annotated[int, Query(ge=0, le=20_000, description="Monte Carlo paths in the report (0: none)")] = 0,
     seed: Annotated[int, Query(ge=0, le=2**63 - 1, description="seed of the Monte Carlo")] = 7,
 ) -> HTMLResponse:
-    """The self-contained HTML report of the base case (as ``chagai report``)."""
+    """The self-contained HTML report of the base case (as ``chagai report``).
+
+    Its policy lets its own inline charts run and fetches nothing, so the report works offline as a download does.
+    """
     from chagai.report.html import build_report
     from chagai.services.simulate import simulate
 
     appraisal = project.appraisal()
     simulation = simulate(appraisal.case, paths, seed, appraisal.compiled.scenario) if paths else None
-    return HTMLResponse(build_report(appraisal, simulation))
+    return HTMLResponse(build_report(appraisal, simulation), headers={"Content-Security-Policy": REPORT_POLICY})
 
 
 @router.get("/projects/{project}/workbook.xlsx", tags=["exports"], responses={200: {"content": {XLSX: {}}}})

@@ -30,7 +30,7 @@ from chagai.report.html import appraisal_charts, compare_figures, figure_json
 from chagai.results import ProjectRow
 from chagai.services import registry_views
 from chagai.web import editor, jobs, session
-from chagai.web.cache import ModelCache
+from chagai.web.cache import ModelCache, appraisal_key
 from chagai.web.charts import default_years, histogram, owner_ranges, registry_map
 from chagai.web.deps import (
     JobRunnerDep,
@@ -84,6 +84,13 @@ def _search(cases: list[Case], query: str, rows: list[ProjectRow], match: str | 
     return [r for r in rows if any(needle in normalise_name(n) for n in names[r.id])]
 
 
+def _map(cache: ModelCache, cases: list[Case], rows: list[ProjectRow]) -> str:
+    """The registry's map of ``rows`` (plotly JSON), kept by what it shows: each point's name, place and status."""
+    by_id = {c.id: c for c in cases}
+    shown = tuple((r.id, r.status, by_id[r.id].name, by_id[r.id].location.lon, by_id[r.id].location.lat) for r in rows)
+    return cache.view(("registry map", shown), lambda: registry_map(cases, rows))
+
+
 @router.get("/", response_class=HTMLResponse)
 def registry_page(
     request: Request,
@@ -125,7 +132,7 @@ def registry_page(
         "alias_note": alias_note,
         "not_found": not_found if query and not rows else "",
         "total": len(cases),
-        "map": registry_map(cases, rows),
+        "map": _map(cache, cases, rows),
     }
     if wants_fragment(request):
         return render(request, "_registry_results.html", **context)
@@ -166,7 +173,7 @@ def _appraisal_context(
         base_figures={f.key: f for f in base.figures} if base else {},
         base_npv={s.party: s.npv for s in base.stakeholders} if base else {},
         government_rows=services.government_items(a),
-        charts=appraisal_charts(a),
+        charts=cache.view(("appraisal charts", appraisal_key(a)), lambda: appraisal_charts(a)),
         checks={c.claim_id: c for c in a.claims},
     )
     return 200, context
@@ -315,7 +322,10 @@ def compare_page(
     context.update(
         appraisals=appraisals,
         rows=services.comparison_rows(appraisals) if appraisals else [],
-        charts=[(i, h, figure_json(f)) for i, h, f in compare_figures(appraisals)] if appraisals else [],
+        charts=cache.view(
+            ("compare charts", *map(appraisal_key, appraisals)),
+            lambda: [(i, h, figure_json(f)) for i, h, f in compare_figures(appraisals)] if appraisals else [],
+        ),
         labels={a.case.id: (resource_label(a.case), operator_label(a.case)) for a in appraisals},
         basis=appraisals[0].basis if appraisals else "",
     )

@@ -271,7 +271,7 @@ def test_charts_are_drawn_once_per_content_and_scenario(tmp_path: Path, monkeypa
         assert depleting != every
 
 
-def test_a_monte_carlo_runs_without_javascript(client: httpx.Client) -> None:
+def test_a_monte_carlo_runs_without_javascript(client: httpx.Client, monkeypatch: pytest.MonkeyPatch) -> None:
     csrf = _csrf(client, "/projects/reko-diq/risk")
     refused = client.post("/projects/reko-diq/risk", data={"paths": "500", "seed": "3"})
     assert refused.status_code == 403
@@ -293,6 +293,10 @@ def test_a_monte_carlo_runs_without_javascript(client: httpx.Client) -> None:
     assert 'id="mc-owners"' in page
     assert "Barrick Gold" in page
     assert 'id="chart-mc-owners"' in page
+    drawn: list[int] = []
+    monkeypatch.setattr(pages, "owner_ranges", lambda *args: drawn.append(1))
+    assert _figures(client.get(location).text) == _figures(page)  # a finished run's charts are drawn once
+    assert not drawn
     other = client.get("/projects/sui/risk", params={"job": location.rsplit("=", 1)[1]})
     assert other.status_code == 404
 

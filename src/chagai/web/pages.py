@@ -206,8 +206,24 @@ def project_page(request: Request, project: str, registry: RegistryDep, cache: M
     return render(request, "project.html", status, **context)
 
 
-def _risk_context(registry: Registry, case: Case, job: str, **extra: Any) -> tuple[int, dict[str, Any]]:
-    """The Monte Carlo form, and the state (and results, with charts) of the job ``job`` when given."""
+def _risk_charts(results: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The charts of a finished Monte Carlo's results as (id, heading, plotly JSON)."""
+    paths = int(results["paths"])
+    charts = [("mc-owners", "NPV by owner", owner_ranges(results["stakeholders"], paths))]
+    if results.get("first_default_year"):
+        charts.append(("mc-default", "Year of the first default", default_years(results["first_default_year"], paths)))
+    for i, data in enumerate(results.get("histograms") or []):
+        charts.append((f"mc-histogram-{i}", str(data.get("label", "distribution")), histogram(data)))
+    return charts
+
+
+def _risk_context(
+    registry: Registry, cache: ModelCache, case: Case, job: str, **extra: Any
+) -> tuple[int, dict[str, Any]]:
+    """The Monte Carlo form, and the state (and results, with charts) of the job ``job`` when given.
+
+    A finished job's results never change, so its charts are kept by the job's id and the time it finished.
+    """
     context: dict[str, Any] = {
         "title": f"{case.name}: Monte Carlo",
         "case": case,
@@ -233,15 +249,9 @@ def _risk_context(registry: Registry, case: Case, job: str, **extra: Any) -> tup
     results = state["results"] if state["status"] == "done" else None
     context.update(state=state, results=results, paths=state["paths"], seed=state["seed"])
     if results:
-        paths = int(results["paths"])
-        charts = [("mc-owners", "NPV by owner", owner_ranges(results["stakeholders"], paths))]
-        if results.get("first_default_year"):
-            charts.append(
-                ("mc-default", "Year of the first default", default_years(results["first_default_year"], paths))
-            )
-        for i, data in enumerate(results.get("histograms") or []):
-            charts.append((f"mc-histogram-{i}", str(data.get("label", "distribution")), histogram(data)))
-        context["charts"] = charts
+        context["charts"] = cache.view(
+            ("risk charts", state["id"], state["finished_at"]), lambda: _risk_charts(results)
+        )
     return 200, context
 
 
@@ -252,7 +262,7 @@ def risk_page(request: Request, project: str, registry: RegistryDep, cache: Mode
         case = stored_case(cache, registry, project)
     except NotFoundError as exc:
         return error_page(request, 404, "No such project", str(exc))
-    code, context = _risk_context(registry, case, job.strip())
+    code, context = _risk_context(registry, cache, case, job.strip())
     if wants_fragment(request):
         return render(request, "_risk_results.html", code, **context)
     return render(request, "risk.html", code, **context)
@@ -288,7 +298,7 @@ def _start(
             registry, case.id, int(paths_text), int(seed_text), actor=user.name if user else None
         )
     except InputError as exc:
-        _, context = _risk_context(registry, case, "", issues=exc.issues, paths=paths_text, seed=seed_text)
+        _, context = _risk_context(registry, cache, case, "", issues=exc.issues, paths=paths_text, seed=seed_text)
         return render(request, "risk.html", 422, **context)
     if runner is not None:
         runner.wake()

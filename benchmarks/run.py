@@ -1,7 +1,7 @@
 """chagai benchmarks: each section times peers side by side in one run and prints the ratios.
 
 Run with ``make bench``; ``benchmarks/run.py web`` (or any of the section names appraisal, montecarlo,
-exponential, registry, web) runs only those sections. Sections need no data beyond what the package ships; the
+exponential, registry, pages, web) runs only those sections. Sections need no data beyond what the package ships; the
 PostgreSQL column is filled when the server on 127.0.0.1:5432 answers (``CHAGAI_BENCH_POSTGRES_URL`` overrides).
 """
 
@@ -520,6 +520,54 @@ def _page_latency(base: str, paths: list[str], seconds: float, clients: int = 4)
     return latencies
 
 
+PAGES = [
+    "/",
+    "/projects/reko-diq",
+    "/projects/saindak",
+    "/projects/sui",
+    "/projects/reko-diq/claims",
+    "/projects/reko-diq/risk",
+    "/compare",
+    "/api/projects",
+    "/api/projects/reko-diq",
+]
+"""The pages whose CPU time is measured, each warm (seen before)."""
+
+
+def pages_section() -> None:
+    import asyncio
+
+    import httpx
+
+    from chagai.web.app import create_app
+
+    runs = 50
+    print(f"\n## CPU per request, warm (median of {runs}; in process, the client's share included)")
+    folder = Path(tempfile.mkdtemp(prefix="chagai-bench-pages-"))
+    app = create_app(f"sqlite:///{folder / 'pages.sqlite'}", run_jobs=False)
+
+    async def measure() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            print(f"{'request':34s}{'CPU ms':>9s}{'kB':>9s}")
+            body = {"project": "reko-diq", "scenario": {"delay": 2}}
+            asks = [(page, client.get, {}) for page in PAGES] + [("/api/appraisals", client.post, {"json": body})]
+            for path, ask, extra in asks:
+                for _ in range(3):
+                    answer = await ask(path, **extra)
+                    answer.raise_for_status()
+                times = []
+                for _ in range(runs):
+                    start = time.process_time()
+                    answer = await ask(path, **extra)
+                    times.append(time.process_time() - start)
+                label = f"POST {path} (kept)" if extra else f"GET {path}"
+                print(f"{label:34s}{statistics.median(times) * 1e3:9.1f}{len(answer.content) / 1e3:9.1f}")
+
+    asyncio.run(measure())
+    app.state.registry.close()
+
+
 def web_section() -> None:
     import asyncio
 
@@ -602,6 +650,7 @@ SECTIONS = {
     "montecarlo": montecarlo_section,
     "exponential": exponential_section,
     "registry": registry_section,
+    "pages": pages_section,
     "web": web_section,
 }
 """The sections by name, in the order they run."""

@@ -13,6 +13,12 @@ from chagai.cli.options import registry
 from chagai.registry.tokens import create_token, list_tokens, revoke_token
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+WORKER_HEALTHCHECK = 120
+"""How long a server process may take to answer the parent's health check [s] before it is replaced.
+
+Uvicorn's default, 5 s, is shorter than a process's start (imports, the compiled model loaded and warmed) on a
+busy machine: the parent then killed and restarted a process that was only starting, over and over.
+"""
 
 
 def serve(
@@ -46,6 +52,7 @@ def serve(
         workers=workers,
         log_level=log_level,
         access_log=log_level in ("info", "debug"),
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK,
     )
 
 

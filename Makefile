@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # The demo keeps its registry inside the checkout so it never touches a user's own registry.
 DEMO_DB := sqlite:///$(CURDIR)/out/demo-registry.sqlite
 
-.PHONY: demo test lint typecheck bench clean browser
+.PHONY: demo test lint typecheck bench fuzz clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ test: lint browser
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
+
+# Generated API requests for FUZZ_SECONDS on each backend (SQLite, then PostgreSQL): no server error allowed.
+FUZZ_SECONDS ?= 180
+fuzz: $(STAMP)
+	CHAGAI_SCHEMATHESIS_SECONDS=$(FUZZ_SECONDS) $(VENV)/bin/pytest -q tests/web/test_schemathesis.py
 
 clean:
 	rm -rf $(VENV) out build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,7 +1,8 @@
 """chagai benchmarks: each section times peers side by side in one run and prints the ratios.
 
-Run with ``make bench``. Sections need no data beyond what the package ships; the PostgreSQL column is filled
-when the server on 127.0.0.1:5432 answers (``CHAGAI_BENCH_POSTGRES_URL`` overrides).
+Run with ``make bench``; ``benchmarks/run.py web`` (or any of the section names appraisal, montecarlo,
+exponential, registry, pages, web) runs only those sections. Sections need no data beyond what the package ships; the
+PostgreSQL column is filled when the server on 127.0.0.1:5432 answers (``CHAGAI_BENCH_POSTGRES_URL`` overrides).
 """
 
 from __future__ import annotations
@@ -419,10 +420,12 @@ def _interpreter_seconds() -> float:
 
 WEB_SECONDS = float(os.environ.get("CHAGAI_BENCH_WEB_SECONDS", "30"))
 """How long each load run lasts [s] (30 by default; shorten for a quick trial)."""
-WEB_CLIENTS = int(os.environ.get("CHAGAI_BENCH_WEB_CLIENTS", "50"))
+WEB_CLIENTS = int(os.environ.get("CHAGAI_BENCH_WEB_CLIENTS", "30"))
 """Concurrent clients of the load run."""
-WEB_WORKERS = int(os.environ.get("CHAGAI_BENCH_WEB_WORKERS", str(os.cpu_count() or 1)))
+WEB_WORKERS = int(os.environ.get("CHAGAI_BENCH_WEB_WORKERS", "2"))
 """Server processes (``chagai serve --workers``)."""
+MIXED_PAGES = ["/", "/projects/reko-diq", "/projects/saindak", "/projects/sui", "/compare"]
+"""The pages of the mixed load run, asked in turn."""
 
 APPRAISALS = [
     {"project": project, "scenario": scenario, "sell": sell}
@@ -541,6 +544,16 @@ def _print_load(label: str, latencies: list[float], errors: int, wall: float) ->
     )
 
 
+def _mixed(base: str) -> list[bytes]:
+    """The mixed load: a page, the project list and an appraisal in turn (a third each), every page and scenario."""
+    requests = []
+    for i in range(len(MIXED_PAGES) * len(APPRAISALS)):
+        requests.append(_request("GET", base, MIXED_PAGES[i % len(MIXED_PAGES)]))
+        requests.append(_request("GET", base, "/api/projects"))
+        requests.append(_request("POST", base, "/api/appraisals", json.dumps(APPRAISALS[i % len(APPRAISALS)]).encode()))
+    return requests
+
+
 def _page_latency(base: str, paths: list[str], seconds: float, clients: int = 4) -> list[float]:
     import asyncio
 
@@ -549,6 +562,54 @@ def _page_latency(base: str, paths: list[str], seconds: float, clients: int = 4)
     if errors:
         print(f"  ({errors} page request(s) failed)")
     return latencies
+
+
+PAGES = [
+    "/",
+    "/projects/reko-diq",
+    "/projects/saindak",
+    "/projects/sui",
+    "/projects/reko-diq/claims",
+    "/projects/reko-diq/risk",
+    "/compare",
+    "/api/projects",
+    "/api/projects/reko-diq",
+]
+"""The pages whose CPU time is measured, each warm (seen before)."""
+
+
+def pages_section() -> None:
+    import asyncio
+
+    import httpx
+
+    from chagai.web.app import create_app
+
+    runs = 50
+    print(f"\n## CPU per request, warm (median of {runs}; in process, the client's share included)")
+    folder = Path(tempfile.mkdtemp(prefix="chagai-bench-pages-"))
+    app = create_app(f"sqlite:///{folder / 'pages.sqlite'}", run_jobs=False)
+
+    async def measure() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            print(f"{'request':34s}{'CPU ms':>9s}{'kB':>9s}")
+            body = {"project": "reko-diq", "scenario": {"delay": 2}}
+            asks = [(page, client.get, {}) for page in PAGES] + [("/api/appraisals", client.post, {"json": body})]
+            for path, ask, extra in asks:
+                for _ in range(3):
+                    answer = await ask(path, **extra)
+                    answer.raise_for_status()
+                times = []
+                for _ in range(runs):
+                    start = time.process_time()
+                    answer = await ask(path, **extra)
+                    times.append(time.process_time() - start)
+                label = f"POST {path} (kept)" if extra else f"GET {path}"
+                print(f"{label:34s}{statistics.median(times) * 1e3:9.1f}{len(answer.content) / 1e3:9.1f}")
+
+    asyncio.run(measure())
+    app.state.registry.close()
 
 
 def web_section() -> None:
@@ -560,12 +621,17 @@ def web_section() -> None:
     folder = Path(tempfile.mkdtemp(prefix="chagai-bench-web-"))
     server, base = _start_server(f"sqlite:///{folder / 'web.sqlite'}", WEB_WORKERS)
     try:
-        post = [_request("POST", base, "/api/appraisals", json.dumps(b).encode()) for b in APPRAISALS]
-        asyncio.run(_load(base, post, WEB_WORKERS * 4, 3.0))  # every worker has computed (and kept) each appraisal
-        print(f"POST /api/appraisals, {WEB_CLIENTS} concurrent clients for {WEB_SECONDS:g} s each (keep-alive)")
+        mixed = _mixed(base)
+        asyncio.run(_load(base, mixed, WEB_WORKERS * 4, 3.0))  # every worker has computed (and kept) each answer
+        print(f"{WEB_CLIENTS} concurrent clients for {WEB_SECONDS:g} s each (keep-alive); load average before")
+        print(f"the run {', '.join(f'{x:.1f}' for x in os.getloadavg())} (1, 5, 15 min)")
         print(f"{'requests':44s}{'req/s':>9s}{'p50 ms':>9s}{'p95 ms':>9s}{'p99 ms':>9s}{'errors':>8s}   p95<300ms")
         _print_load(
-            f"{len(APPRAISALS)} scenarios, repeated (results kept)",
+            "mixed: pages, /api/projects, POST appraisals", *asyncio.run(_load(base, mixed, WEB_CLIENTS, WEB_SECONDS))
+        )
+        post = [_request("POST", base, "/api/appraisals", json.dumps(b).encode()) for b in APPRAISALS]
+        _print_load(
+            f"POST /api/appraisals, {len(APPRAISALS)} scenarios repeated",
             *asyncio.run(_load(base, post, WEB_CLIENTS, WEB_SECONDS)),
         )
         for solve, label in (
@@ -623,16 +689,29 @@ def web_section() -> None:
         server.wait(60)
 
 
-def main() -> int:
+SECTIONS = {
+    "appraisal": appraisal_section,
+    "montecarlo": montecarlo_section,
+    "exponential": exponential_section,
+    "cli": cli_section,
+    "registry": registry_section,
+    "pages": pages_section,
+    "web": web_section,
+}
+"""The sections by name, in the order they run."""
+
+
+def main(names: list[str]) -> int:
+    unknown = [n for n in names if n not in SECTIONS]
+    if unknown:
+        print(f"no section {', '.join(unknown)}; expected some of: {', '.join(SECTIONS)}", file=sys.stderr)
+        return 2
     print(f"chagai benchmarks, Python {sys.version.split()[0]}")
-    appraisal_section()
-    montecarlo_section()
-    exponential_section()
-    cli_section()
-    registry_section()
-    web_section()
+    for name, section in SECTIONS.items():
+        if not names or name in names:
+            section()
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

@@ -6,14 +6,20 @@ from __future__ import annotations
 import html
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from markupsafe import escape
 
 from chagai.registry.db import open_registry
+from chagai.registry.repo import edit_case
 from chagai.registry.tokens import create_token, revoke_token
+from chagai.web import pages
+
+from .conftest import running_server
 
 SCRIPT = "<script>alert(1)</script>"
 
@@ -221,7 +227,51 @@ def test_the_comparison_shows_the_three_projects(client: httpx.Client) -> None:
     assert "Not compared" in one.text
 
 
-def test_a_monte_carlo_runs_without_javascript(client: httpx.Client) -> None:
+def _figures(page: str) -> list[str]:
+    return re.findall(r'data-figure="([^"]*)"', page)
+
+
+def test_charts_are_drawn_once_per_content_and_scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    drawn: list[str] = []
+
+    def counted(name: str, draw: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            drawn.append(name)
+            return draw(*args, **kwargs)
+
+        return call
+
+    for name in ("appraisal_charts", "compare_figures", "registry_map"):
+        monkeypatch.setattr(pages, name, counted(name, getattr(pages, name)))
+    url = f"sqlite:///{tmp_path / 'charts.sqlite'}"
+    with running_server(url, run_jobs=False) as base, httpx.Client(base_url=base, timeout=60) as client:
+        first = _figures(client.get("/projects/reko-diq").text)
+        assert len(first) == 6
+        assert _figures(client.get("/projects/reko-diq").text) == first
+        assert drawn.count("appraisal_charts") == 1
+        cheap = _figures(client.get("/projects/reko-diq", params={"price-copper": "6000"}).text)
+        assert drawn.count("appraisal_charts") == 2
+        assert cheap != first
+        with open_registry(url) as registry:
+            edit_case(registry, "reko-diq", {"costs.closure": 900})
+        edited = _figures(client.get("/projects/reko-diq").text)
+        assert drawn.count("appraisal_charts") == 3  # an edited project is drawn again
+        assert edited != first
+
+        assert _figures(client.get("/compare").text) == _figures(client.get("/compare").text)
+        assert drawn.count("compare_figures") == 1
+        client.get("/compare", params={"ids": ["sui", "saindak"]})
+        assert drawn.count("compare_figures") == 2
+
+        every = _figures(client.get("/").text)
+        assert _figures(client.get("/").text) == every
+        assert drawn.count("registry_map") == 1
+        depleting = _figures(client.get("/", params={"status": "depleting"}).text)
+        assert drawn.count("registry_map") == 2
+        assert depleting != every
+
+
+def test_a_monte_carlo_runs_without_javascript(client: httpx.Client, monkeypatch: pytest.MonkeyPatch) -> None:
     csrf = _csrf(client, "/projects/reko-diq/risk")
     refused = client.post("/projects/reko-diq/risk", data={"paths": "500", "seed": "3"})
     assert refused.status_code == 403
@@ -243,6 +293,10 @@ def test_a_monte_carlo_runs_without_javascript(client: httpx.Client) -> None:
     assert 'id="mc-owners"' in page
     assert "Barrick Gold" in page
     assert 'id="chart-mc-owners"' in page
+    drawn: list[int] = []
+    monkeypatch.setattr(pages, "owner_ranges", lambda *args: drawn.append(1))
+    assert _figures(client.get(location).text) == _figures(page)  # a finished run's charts are drawn once
+    assert not drawn
     other = client.get("/projects/sui/risk", params={"job": location.rsplit("=", 1)[1]})
     assert other.status_code == 404
 

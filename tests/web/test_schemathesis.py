@@ -3,10 +3,16 @@
 Every operation is called with requests schemathesis derives from the schema (its examples, then random and
 invalid ones): anonymously, and with an editor token, on SQLite and on PostgreSQL. Writes without a token must
 be refused (401) whatever their body.
+
+By default each operation gets a few fixed examples (a short, repeatable run for CI). For a longer search set
+``CHAGAI_SCHEMATHESIS_SECONDS`` (``make fuzz`` sets 180): each backend then gets that many seconds, shared by its
+two tests, spent in rounds of fresh random requests over every operation until the time is out.
 """
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -32,11 +38,15 @@ COMPUTATIONS = {("POST", "/api/appraisals"), ("POST", "/api/simulations")}
 """Operations that write nothing to the registry (an appraisal, a background simulation): open to everyone."""
 WHOLE_CASES = {("POST", "/api/projects"), ("PUT", "/api/projects/{project}")}
 """Operations whose body is a whole case: slow to generate, so fewer examples."""
+BUDGET = float(os.environ.get("CHAGAI_SCHEMATHESIS_SECONDS") or 0)
+"""Seconds of generated requests per backend (0: one repeatable round of a few examples per operation)."""
+ROUND = 5
+"""How many times more examples each operation gets per round when a time budget is set."""
 
 
-def _settings(examples: int) -> settings:
+def _settings(examples: int, fixed: bool) -> settings:
     return settings(
-        max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=True
+        max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=fixed
     )
 
 
@@ -70,22 +80,34 @@ def _strategy(api: Any, operation: Any) -> st.SearchStrategy[schemathesis.Case]:
 def _each_operation(
     api: Any, methods: tuple[str, ...], examples: Callable[[str, str], int], test: Callable[[schemathesis.Case], None]
 ) -> None:
-    """Run ``test`` on generated requests of every operation; report every operation that fails."""
-    failures = []
+    """Run ``test`` on generated requests of every operation; report every operation that fails.
+
+    Without a time budget, one round of fixed examples; with one, rounds of new random examples until half the
+    budget is spent (the other half is the other test's), each failure reported once.
+    """
+    failures: list[str] = []
     operations = [result.ok() for result in api.get_all_operations()]
     chosen = [op for op in operations if op.method.upper() in methods]
     assert chosen
-    for operation in chosen:
+    stop = time.monotonic() + BUDGET / 2
+    rounds = 0
+    while rounds == 0 or time.monotonic() < stop:
+        rounds += 1
+        for operation in chosen:
+            count = examples(operation.method.upper(), operation.path)
 
-        @_settings(examples(operation.method.upper(), operation.path))
-        @given(case=_strategy(api, operation))
-        def run(case: schemathesis.Case) -> None:
-            test(case)
+            @_settings(count * ROUND if BUDGET else count, fixed=not BUDGET)
+            @given(case=_strategy(api, operation))
+            def run(case: schemathesis.Case) -> None:
+                test(case)
 
-        try:
-            run()
-        except Exception as exc:  # collected, then reported together
-            failures.append(f"{operation.label}: {exc}")
+            try:
+                run()
+            except Exception as exc:  # collected, then reported together
+                if (failure := f"{operation.label}: {exc}") not in failures:
+                    failures.append(failure)
+            if time.monotonic() > stop and BUDGET:
+                break
     assert not failures, "\n\n".join(failures)
 
 

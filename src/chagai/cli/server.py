@@ -12,6 +12,12 @@ from chagai.cli import render
 from chagai.cli.options import registry
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+WORKER_HEALTHCHECK = 120
+"""How long a server process may take to answer the parent's health check [s] before it is replaced.
+
+Uvicorn's default, 5 s, is shorter than a process's start (imports, the compiled model loaded and warmed) on a
+busy machine: the parent then killed and restarted a process that was only starting, over and over.
+"""
 
 
 def serve(
@@ -45,6 +51,7 @@ def serve(
         workers=workers,
         log_level=log_level,
         access_log=log_level in ("info", "debug"),
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK,
     )
 
 

@@ -5,7 +5,9 @@ of its content (a cheap column read), so an edit is seen at once and an unchange
 An appraisal is kept by that key and its scenario, and so is its JSON: a repeated request costs a lookup. A new
 scenario reuses what does not depend on it: the case with its overrides applied, and the case compiled for the
 scenario's valuation year, deck and stake sales (moved to the scenario's prices with
-:meth:`~chagai.cases.compile.Compiled.under`, which gives exactly what compiling anew gives).
+:meth:`~chagai.cases.compile.Compiled.under`, which gives exactly what compiling anew gives). What the pages
+derive from appraisals and cases (charts as plotly JSON) is kept by a key naming the content it was made from
+(:meth:`ModelCache.view`), so a page seen again costs its template only.
 Each store is a bounded least-recently-used map, safe to share between the server's threads.
 """
 
@@ -101,15 +103,34 @@ def _read(registry: Registry, connection: Connection, what: Callable[[Session], 
         return what(session)
 
 
+def appraisal_key(appraisal: Appraisal) -> tuple[str, Scenario, tuple[str, ...]]:
+    """What an appraisal was computed from and holds: its case's content, its scenario, its figures.
+
+    The content is the case's SHA-256, the scenario carries its input overrides, and the figures' keys tell a
+    solved appraisal (with breakevens) from one that is not. Two appraisals with the same key have the same
+    results, so anything derived from one serves the other.
+    """
+    return appraisal.compiled.inputs_hash, appraisal.compiled.scenario, tuple(f.key for f in appraisal.figures)
+
+
 class ModelCache:
     """Cases, appraisals and appraisal responses of one server, keyed by content."""
 
-    def __init__(self, cases: int = 256, appraisals: int = 64, responses: int = 512) -> None:
+    def __init__(self, cases: int = 256, appraisals: int = 64, responses: int = 512, views: int = 256) -> None:
         self.names: LRU[dict[str, str]] = LRU(4)
         self.cases: LRU[Case] = LRU(cases)
         self.compiled: LRU[Compiled] = LRU(cases)
         self.appraisals: LRU[Appraisal] = LRU(appraisals)
         self.responses: LRU[bytes] = LRU(responses)
+        self.views: LRU[Any] = LRU(views)
+
+    def view(self, key: Hashable, make: Callable[[], V]) -> V:
+        """What ``make`` gives, kept under ``key``, which must name every input ``make`` reads.
+
+        Keys of views of appraisals start with :func:`appraisal_key` of each; keys of views of cases hold the
+        values read from them.
+        """
+        return self.views.get_or_make(key, make)  # type: ignore[no-any-return]
 
     def all_cases(self, registry: Registry) -> list[Case]:
         """Every stored case, by id."""

@@ -30,7 +30,7 @@ from chagai.report.html import appraisal_charts, compare_figures, figure_json
 from chagai.results import ProjectRow
 from chagai.services import registry_views
 from chagai.web import editor, jobs, session
-from chagai.web.cache import ModelCache
+from chagai.web.cache import ModelCache, appraisal_key
 from chagai.web.charts import default_years, histogram, owner_ranges, registry_map
 from chagai.web.deps import (
     JobRunnerDep,
@@ -84,6 +84,13 @@ def _search(cases: list[Case], query: str, rows: list[ProjectRow], match: str | 
     return [r for r in rows if any(needle in normalise_name(n) for n in names[r.id])]
 
 
+def _map(cache: ModelCache, cases: list[Case], rows: list[ProjectRow]) -> str:
+    """The registry's map of ``rows`` (plotly JSON), kept by what it shows: each point's name, place and status."""
+    by_id = {c.id: c for c in cases}
+    shown = tuple((r.id, r.status, by_id[r.id].name, by_id[r.id].location.lon, by_id[r.id].location.lat) for r in rows)
+    return cache.view(("registry map", shown), lambda: registry_map(cases, rows))
+
+
 @router.get("/", response_class=HTMLResponse)
 def registry_page(
     request: Request,
@@ -125,7 +132,7 @@ def registry_page(
         "alias_note": alias_note,
         "not_found": not_found if query and not rows else "",
         "total": len(cases),
-        "map": registry_map(cases, rows),
+        "map": _map(cache, cases, rows),
     }
     if wants_fragment(request):
         return render(request, "_registry_results.html", **context)
@@ -166,7 +173,7 @@ def _appraisal_context(
         base_figures={f.key: f for f in base.figures} if base else {},
         base_npv={s.party: s.npv for s in base.stakeholders} if base else {},
         government_rows=services.government_items(a),
-        charts=appraisal_charts(a),
+        charts=cache.view(("appraisal charts", appraisal_key(a)), lambda: appraisal_charts(a)),
         checks={c.claim_id: c for c in a.claims},
     )
     return 200, context
@@ -199,8 +206,24 @@ def project_page(request: Request, project: str, registry: RegistryDep, cache: M
     return render(request, "project.html", status, **context)
 
 
-def _risk_context(registry: Registry, case: Case, job: str, **extra: Any) -> tuple[int, dict[str, Any]]:
-    """The Monte Carlo form, and the state (and results, with charts) of the job ``job`` when given."""
+def _risk_charts(results: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The charts of a finished Monte Carlo's results as (id, heading, plotly JSON)."""
+    paths = int(results["paths"])
+    charts = [("mc-owners", "NPV by owner", owner_ranges(results["stakeholders"], paths))]
+    if results.get("first_default_year"):
+        charts.append(("mc-default", "Year of the first default", default_years(results["first_default_year"], paths)))
+    for i, data in enumerate(results.get("histograms") or []):
+        charts.append((f"mc-histogram-{i}", str(data.get("label", "distribution")), histogram(data)))
+    return charts
+
+
+def _risk_context(
+    registry: Registry, cache: ModelCache, case: Case, job: str, **extra: Any
+) -> tuple[int, dict[str, Any]]:
+    """The Monte Carlo form, and the state (and results, with charts) of the job ``job`` when given.
+
+    A finished job's results never change, so its charts are kept by the job's id and the time it finished.
+    """
     context: dict[str, Any] = {
         "title": f"{case.name}: Monte Carlo",
         "case": case,
@@ -226,15 +249,9 @@ def _risk_context(registry: Registry, case: Case, job: str, **extra: Any) -> tup
     results = state["results"] if state["status"] == "done" else None
     context.update(state=state, results=results, paths=state["paths"], seed=state["seed"])
     if results:
-        paths = int(results["paths"])
-        charts = [("mc-owners", "NPV by owner", owner_ranges(results["stakeholders"], paths))]
-        if results.get("first_default_year"):
-            charts.append(
-                ("mc-default", "Year of the first default", default_years(results["first_default_year"], paths))
-            )
-        for i, data in enumerate(results.get("histograms") or []):
-            charts.append((f"mc-histogram-{i}", str(data.get("label", "distribution")), histogram(data)))
-        context["charts"] = charts
+        context["charts"] = cache.view(
+            ("risk charts", state["id"], state["finished_at"]), lambda: _risk_charts(results)
+        )
     return 200, context
 
 
@@ -245,7 +262,7 @@ def risk_page(request: Request, project: str, registry: RegistryDep, cache: Mode
         case = stored_case(cache, registry, project)
     except NotFoundError as exc:
         return error_page(request, 404, "No such project", str(exc))
-    code, context = _risk_context(registry, case, job.strip())
+    code, context = _risk_context(registry, cache, case, job.strip())
     if wants_fragment(request):
         return render(request, "_risk_results.html", code, **context)
     return render(request, "risk.html", code, **context)
@@ -281,7 +298,7 @@ def _start(
             registry, case.id, int(paths_text), int(seed_text), actor=user.name if user else None
         )
     except InputError as exc:
-        _, context = _risk_context(registry, case, "", issues=exc.issues, paths=paths_text, seed=seed_text)
+        _, context = _risk_context(registry, cache, case, "", issues=exc.issues, paths=paths_text, seed=seed_text)
         return render(request, "risk.html", 422, **context)
     if runner is not None:
         runner.wake()
@@ -315,7 +332,10 @@ def compare_page(
     context.update(
         appraisals=appraisals,
         rows=services.comparison_rows(appraisals) if appraisals else [],
-        charts=[(i, h, figure_json(f)) for i, h, f in compare_figures(appraisals)] if appraisals else [],
+        charts=cache.view(
+            ("compare charts", *map(appraisal_key, appraisals)),
+            lambda: [(i, h, figure_json(f)) for i, h, f in compare_figures(appraisals)] if appraisals else [],
+        ),
         labels={a.case.id: (resource_label(a.case), operator_label(a.case)) for a in appraisals},
         basis=appraisals[0].basis if appraisals else "",
     )

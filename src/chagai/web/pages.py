@@ -233,7 +233,7 @@ def _risk_context(
         "issues": [],
         "paths": 20_000,
         "seed": 7,
-        "max_paths": jobs.MAX_PATHS,
+        "max_paths": jobs.max_paths(),
     }
     context.update(extra)
     if not job:

@@ -50,15 +50,27 @@ DESCRIPTION = """Registry, appraisal and risk of extractive projects.
 """
 
 
-def _warm(registry: Registry, cache: ModelCache) -> None:
-    """Appraise one project so the compiled model is loaded before the first request."""
+WARM_PATHS = 256
+"""Paths of the small simulation that loads the Monte Carlo's compiled code at start-up."""
+
+
+def _warm(registry: Registry, cache: ModelCache, simulation: bool = False) -> None:
+    """Appraise one project so the compiled model is loaded (or compiled, once a machine) before the first request.
+
+    With ``simulation`` (the process that runs the jobs), also a small simulation of it, so the first job
+    does not wait for the Monte Carlo's code either.
+    """
     with registry.session() as session:
         ids = list(session.scalars(select(models.Project.id).order_by(models.Project.id)))
     for project in ids:
         if not cache.case(registry, project)[2].has_economics:
             continue
         try:
-            cache.appraisal(registry, project)
+            appraisal = cache.appraisal(registry, project)
+            if simulation:
+                from chagai.services.simulate import simulate
+
+                simulate(appraisal.case, WARM_PATHS, scenario=appraisal.compiled.scenario, irr_sample=WARM_PATHS)
         except ChagaiError:  # a case that cannot be appraised must not stop the server
             log.warning("could not warm the model on %s", project, exc_info=True)
             continue
@@ -76,7 +88,7 @@ def _use_wal(registry: Registry) -> None:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     registry: Registry = app.state.registry
-    await run_in_threadpool(_warm, registry, app.state.cache)
+    await run_in_threadpool(_warm, registry, app.state.cache, app.state.run_jobs)
     gc.collect()  # no garbage is frozen with what lives on
     gc.freeze()
     runner = JobRunner(registry) if app.state.run_jobs else None

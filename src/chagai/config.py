@@ -14,6 +14,8 @@ variable                      meaning (default)
 ``CHAGAI_JOB_THREADS``        threads a web simulation job uses (one fewer than numba may use, at least one)
 ``CHAGAI_NUMBA_CACHE``        folder of numba's compiled-code cache (the user's cache directory)
 ``CHAGAI_USER``               who is recorded as making a change to the registry (the login name)
+``CHAGAI_JOB_RETENTION_DAYS`` days a finished simulation job and its results are kept (30)
+``CHAGAI_JOB_RATE``           simulations one client may submit per minute to the web API (10)
 ============================  ======================================================================================
 """
 
@@ -40,6 +42,10 @@ NUMBA_CACHE: Final = "CHAGAI_NUMBA_CACHE"
 """Environment variable naming the folder of numba's compiled-code cache."""
 USER: Final = "CHAGAI_USER"
 """Environment variable naming who makes changes to the registry."""
+JOB_RETENTION_DAYS: Final = "CHAGAI_JOB_RETENTION_DAYS"
+"""Environment variable giving the days a finished simulation job is kept."""
+JOB_RATE: Final = "CHAGAI_JOB_RATE"
+"""Environment variable giving the simulations one client may submit per minute."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,12 @@ class Settings:
         Folder of numba's compiled-code cache (``CHAGAI_NUMBA_CACHE``) [-].
     user
         Who is recorded as making a change to the registry (``CHAGAI_USER``) [-].
+    job_retention_days
+        Days a finished (done or failed) simulation job and its results are kept before they are pruned, 1 or
+        more (``CHAGAI_JOB_RETENTION_DAYS``) [d].
+    job_rate
+        Simulations one client (its token, else its address) may submit per minute, 1 or more
+        (``CHAGAI_JOB_RATE``) [1/min].
     """
 
     database_url: str | None = None
@@ -65,6 +77,8 @@ class Settings:
     job_threads: int | None = None
     numba_cache: Path | None = None
     user: str | None = None
+    job_retention_days: int | None = None
+    job_rate: int | None = None
 
 
 def _positive_whole_number(text: str) -> int:
@@ -105,6 +119,18 @@ def settings_from(environment: Mapping[str, str]) -> Settings:
         ),
         numba_cache=read(NUMBA_CACHE, Path, "a folder", "give a writable folder"),
         user=read(USER, str, "a name", "give the name to record"),
+        job_retention_days=read(
+            JOB_RETENTION_DAYS,
+            _positive_whole_number,
+            "a whole number of days, 1 or more",
+            f"set {JOB_RETENTION_DAYS}=30 (for example), or unset it to keep finished jobs 30 days",
+        ),
+        job_rate=read(
+            JOB_RATE,
+            _positive_whole_number,
+            "a whole number of submissions per minute, 1 or more",
+            f"set {JOB_RATE}=10 (for example), or unset it to allow 10 a minute",
+        ),
     )
     if issues:
         raise InputError(issues, origin="environment")

@@ -29,7 +29,6 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 
 from chagai.cases.compile import Scenario
-from chagai.cases.io import case_hash
 from chagai.cases.schema import Case
 from chagai.registry import models, repo
 from chagai.registry.db import Registry
@@ -242,9 +241,9 @@ ProjectDep = Annotated[PathProject, Depends(path_project)]
 # versions of a project: ETag and If-Match
 
 
-def etag(case: Case) -> str:
-    """The ETag of a project's case: its content hash, quoted (a strong validator)."""
-    return f'"{case_hash(case)}"'
+def etag(content_hash: str) -> str:
+    """The ETag of a project's case: its content hash (``ProjectDetail.content_hash``), quoted (a strong validator)."""
+    return f'"{content_hash}"'
 
 
 def _if_match(

@@ -227,10 +227,10 @@ def submit_simulation(
         issues.append(Issue("seed", seed, "a whole number from 0 to 2^63 - 1", "choose another seed"))
     if issues:
         raise InputError(issues)
+    if client is not None:  # first: a refused client costs one query, not a compiled case
+        check_rate(registry, client)
     check_settings(risk)
     stored, case = prepare_case(registry, project_id, overrides, scenario)
-    if client is not None:
-        check_rate(registry, client)
     with registry.session() as session:
         waiting = session.scalar(
             select(func.count()).select_from(models.Run).where(models.Run.kind == KIND, models.Run.status == "queued")

@@ -120,8 +120,9 @@ def replace_project(
         changed = edits.replace_case(registry, project.resolved_id(), case, principal.name, if_content=if_match)
     except ChangedSinceRead as exc:
         raise _stale(exc) from None
-    response.headers["ETag"] = etag(changed)
-    return registry_views.project_detail(changed)
+    detail = registry_views.project_detail(changed)
+    response.headers["ETag"] = etag(detail.content_hash)
+    return detail
 
 
 @router.patch("/projects/{project}", response_model=ProjectDetail, tags=["registry"], responses=VERSIONED_WRITE_ERRORS)
@@ -144,8 +145,9 @@ def edit_project(
         )
     except ChangedSinceRead as exc:
         raise _stale(exc) from None
-    response.headers["ETag"] = etag(changed)
-    return registry_views.project_detail(changed)
+    detail = registry_views.project_detail(changed)
+    response.headers["ETag"] = etag(detail.content_hash)
+    return detail
 
 
 @router.delete("/projects/{project}", status_code=status.HTTP_204_NO_CONTENT, tags=["registry"], responses=WRITE_ERRORS)

@@ -61,9 +61,9 @@ def get_project(project: ProjectDep, response: Response) -> ProjectDetail:
 
     Its ``ETag`` header is the case's content hash: send it back as ``If-Match`` with a PUT or PATCH.
     """
-    case = project.case()
-    response.headers["ETag"] = etag(case)
-    return registry_views.project_detail(case)
+    detail = registry_views.project_detail(project.case())
+    response.headers["ETag"] = etag(detail.content_hash)
+    return detail
 
 
 @router.get("/projects/{project}/case", tags=["registry"], response_model=Case, response_model_exclude_none=True)

@@ -31,7 +31,7 @@ from chagai.registry.db import Registry
 
 Document = dict[str, Any]
 
-WRITE_BUDGET = 10.0
+WRITE_BUDGET = 15.0
 """Longest a write keeps trying when other writers keep changing the same project [s]."""
 FIRST_BACKOFF = 0.01
 """Longest first wait before trying a collided write again; it doubles at each collision [s]."""

@@ -16,6 +16,8 @@ variable                      meaning (default)
 ``CHAGAI_USER``               who is recorded as making a change to the registry (the login name)
 ``CHAGAI_MAX_BODY_BYTES``     largest request body the web server reads, in bytes (2097152: 2 MB)
 ``CHAGAI_MAX_PATHS``          most Monte Carlo paths one simulation request may ask the web API for (2000000)
+``CHAGAI_JOB_RETENTION_DAYS`` days a finished simulation job and its results are kept (30)
+``CHAGAI_JOB_RATE``           simulations one client may submit per minute to the web API (10)
 ============================  ======================================================================================
 """
 
@@ -46,6 +48,10 @@ MAX_BODY_BYTES: Final = "CHAGAI_MAX_BODY_BYTES"
 """Environment variable giving the largest request body the web server reads [bytes]."""
 MAX_PATHS: Final = "CHAGAI_MAX_PATHS"
 """Environment variable giving the most paths a simulation request to the web API may ask for."""
+JOB_RETENTION_DAYS: Final = "CHAGAI_JOB_RETENTION_DAYS"
+"""Environment variable giving the days a finished simulation job is kept."""
+JOB_RATE: Final = "CHAGAI_JOB_RATE"
+"""Environment variable giving the simulations one client may submit per minute."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,12 @@ class Settings:
     max_paths
         Most Monte Carlo paths one simulation request to the web API may ask for, 1 or more
         (``CHAGAI_MAX_PATHS``) [paths].
+    job_retention_days
+        Days a finished (done or failed) simulation job and its results are kept before they are pruned, 1 or
+        more (``CHAGAI_JOB_RETENTION_DAYS``) [d].
+    job_rate
+        Simulations one client (its token, else its address) may submit per minute, 1 or more
+        (``CHAGAI_JOB_RATE``) [1/min].
     """
 
     database_url: str | None = None
@@ -78,6 +90,8 @@ class Settings:
     user: str | None = None
     max_body_bytes: int | None = None
     max_paths: int | None = None
+    job_retention_days: int | None = None
+    job_rate: int | None = None
 
 
 def _positive_whole_number(text: str) -> int:
@@ -129,6 +143,18 @@ def settings_from(environment: Mapping[str, str]) -> Settings:
             _positive_whole_number,
             "a whole number of paths, 1 or more",
             f"set {MAX_PATHS}=2000000 (for example), or unset it to allow 2,000,000 paths",
+        ),
+        job_retention_days=read(
+            JOB_RETENTION_DAYS,
+            _positive_whole_number,
+            "a whole number of days, 1 or more",
+            f"set {JOB_RETENTION_DAYS}=30 (for example), or unset it to keep finished jobs 30 days",
+        ),
+        job_rate=read(
+            JOB_RATE,
+            _positive_whole_number,
+            "a whole number of submissions per minute, 1 or more",
+            f"set {JOB_RATE}=10 (for example), or unset it to allow 10 a minute",
         ),
     )
     if issues:

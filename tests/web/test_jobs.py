@@ -15,10 +15,15 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from chagai.cases.compile import Scenario
-from chagai.registry import models, repo
+from chagai.cases.io import case_hash
+from chagai.config import refresh_settings, settings_from
+from chagai.errors import InputError
+from chagai.registry import edits, models, repo
 from chagai.registry.db import Registry, open_registry
+from chagai.registry.tokens import create_token
 from chagai.services.simulate import simulate
 from chagai.web import jobs
 from tests.web.conftest import free_port, running_server
@@ -181,3 +186,119 @@ def test_a_server_killed_during_a_job_restarts_with_the_job_failed_and_the_queue
     finally:
         server.terminate()
         server.wait(60)
+
+
+def _run_until_done(registry: Registry, run_id: str) -> dict[str, Any]:
+    """Start a runner, wait for job ``run_id`` to finish, stop the runner; the job's final state."""
+    runner = jobs.JobRunner(registry, threads=1)
+    runner.start()
+    deadline = time.monotonic() + 240
+    try:
+        while (state := jobs.job_status(registry, run_id))["status"] not in ("done", "failed"):
+            assert time.monotonic() < deadline, state
+            time.sleep(0.1)
+    finally:
+        runner.stop()
+    return state
+
+
+def test_a_queued_job_runs_on_the_case_as_it_was_submitted(registry: Registry) -> None:
+    with registry.session() as s:
+        submitted = repo.get_case(s, "saindak")
+    run_id = jobs.submit_simulation(registry, "Saindak", 2_000, 13)  # no runner yet: the job waits
+    assert jobs.job_status(registry, run_id)["parameters"]["case_hash"] == case_hash(submitted)
+    edits.edit_fields(registry, "saindak", {"costs.opex_per_tonne_milled.value": 45.0}, "editor-after-submission")
+    with registry.session() as s:
+        edited = repo.get_case(s, "saindak")
+    assert case_hash(edited) != case_hash(submitted)
+    state = _run_until_done(registry, run_id)
+    assert state["status"] == "done", state["error"]
+    results = state["results"]
+    assert results["inputs_hash"] == case_hash(submitted) == state["inputs_hash"]
+    timing = {"wall_seconds", "threads", "chunk_size"}
+    old = simulate(submitted, 2_000, 13, chunk_size=jobs.CHUNK_SIZE).model_dump(mode="json")
+    new = simulate(edited, 2_000, 13, chunk_size=jobs.CHUNK_SIZE).model_dump(mode="json")
+    assert {k: v for k, v in results.items() if k not in timing} == {k: v for k, v in old.items() if k not in timing}
+    figures = timing | {"inputs_hash"}
+    assert {k: v for k, v in results.items() if k not in figures} != {k: v for k, v in new.items() if k not in figures}
+
+
+def test_a_job_whose_stored_case_does_not_read_back_fails_with_a_clear_error(registry: Registry) -> None:
+    run_id = jobs.submit_simulation(registry, "saindak", 1_000, 3)
+    with registry.session() as s, s.begin():
+        row = s.get(models.Run, run_id)
+        assert row is not None
+        row.parameters = {**row.parameters, "case_hash": "0" * 64}
+    state = _run_until_done(registry, run_id)
+    assert state["status"] == "failed"
+    assert "submit the simulation again" in state["error"]
+
+
+def _finished(registry: Registry, status: str, days_ago: float) -> str:
+    run_id = jobs.submit_simulation(registry, "saindak", 1_000, 1)
+    when = dt.datetime.now(dt.UTC) - dt.timedelta(days=days_ago)
+    with registry.session() as s, s.begin():
+        row = s.get(models.Run, run_id)
+        assert row is not None
+        row.status, row.created_at, row.finished_at = status, when, when
+        row.results = {"paths": 1_000} if status == "done" else None
+    return run_id
+
+
+def _exists(registry: Registry, run_id: str) -> bool:
+    with registry.session() as s:
+        return s.get(models.Run, run_id) is not None
+
+
+def test_finished_jobs_are_pruned_after_the_retention_period(
+    registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old_done, old_failed = _finished(registry, "done", 40), _finished(registry, "failed", 31)
+    recent = _finished(registry, "done", 5)
+    waiting = jobs.submit_simulation(registry, "saindak", 1_000, 2)
+    with registry.session() as s, s.begin():
+        row = s.get(models.Run, waiting)
+        assert row is not None
+        row.created_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=60)  # queued for long: never pruned
+    assert jobs.retention_days() == jobs.DEFAULT_RETENTION_DAYS == 30
+    assert jobs.prune_jobs(registry) == 2
+    assert [_exists(registry, r) for r in (old_done, old_failed, recent, waiting)] == [False, False, True, True]
+    # the setting shortens it, and a runner prunes when it starts
+    monkeypatch.setenv("CHAGAI_JOB_RETENTION_DAYS", "3")
+    refresh_settings()
+    runner = jobs.JobRunner(registry, threads=1)
+    runner.start()
+    runner.stop()
+    assert not _exists(registry, recent)
+    assert _exists(registry, waiting)
+
+
+def test_a_bad_retention_or_rate_setting_is_named() -> None:
+    with pytest.raises(InputError) as bad:
+        settings_from({"CHAGAI_JOB_RETENTION_DAYS": "a month", "CHAGAI_JOB_RATE": "0"})
+    assert {i.path for i in bad.value.issues} == {"CHAGAI_JOB_RETENTION_DAYS", "CHAGAI_JOB_RATE"}
+    chosen = settings_from({"CHAGAI_JOB_RETENTION_DAYS": "7", "CHAGAI_JOB_RATE": "4"})
+    assert (chosen.job_retention_days, chosen.job_rate) == (7, 4)
+
+
+def test_submissions_beyond_the_rate_are_refused_with_retry_after(
+    shared_database_url: str, registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHAGAI_JOB_RATE", "3")
+    refresh_settings()
+    _, token = create_token(registry, "rate-limited", "viewer")
+    body = {"project": "saindak", "paths": 1_000}
+    with running_server(shared_database_url, run_jobs=False) as url, httpx.Client(base_url=url, timeout=60) as client:
+        accepted = [client.post("/api/simulations", json=body).status_code for _ in range(3)]
+        refused = client.post("/api/simulations", json=body)
+        # another client (a token) has its own allowance; a refused request queued nothing
+        other = client.post("/api/simulations", json=body, headers={"Authorization": f"Bearer {token}"})
+        listed = client.get("/api/simulations", params={"limit": 100}).json()
+    assert accepted == [202, 202, 202]
+    assert refused.status_code == 429, refused.text
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert "CHAGAI_JOB_RATE" in refused.json()["detail"]
+    assert other.status_code == 202
+    with registry.session() as s:
+        clients = list(s.scalars(select(models.Run.client).where(models.Run.id.in_([j["id"] for j in listed]))))
+    assert clients.count("ip:127.0.0.1") == 3

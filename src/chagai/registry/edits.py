@@ -5,21 +5,86 @@ every cross-field check: stakes summing to 100%, sources that are cited, referen
 writes it in one transaction with one change-log row per changed field, recording ``actor``. A bad change
 raises :class:`~chagai.errors.InputError` whose issues name the field, the value, what was expected and how to
 fix it, and leaves the registry as it was. The web API and the web pages call these; so can any script.
+
+Writers of one project do not lose each other's changes. A write applies its change to the case as stored when
+it writes (:func:`chagai.registry.repo.modify_case` re-reads a project another writer changed meanwhile); when
+many writers keep colliding, it waits a random, growing while (jittered exponential backoff) and tries again, for
+up to :data:`WRITE_BUDGET` seconds, so a burst of concurrent edits all succeed. A writer that must not apply its
+change to content it has not seen (an HTTP ``If-Match``) gives the content hashes it read: if the stored case is
+no longer one of them, :class:`ChangedSinceRead` is raised and nothing is written; the check and the write are
+one transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import random
+import time
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
-from chagai.cases.io import case_document, case_from_data
+from chagai.cases.io import case_document, case_from_data, case_hash
 from chagai.cases.overrides import apply_overrides
 from chagai.cases.schema import Case
-from chagai.errors import InputError, Issue, NotFoundError
+from chagai.errors import ChagaiError, InputError, Issue, NotFoundError, RegistryError
 from chagai.registry import repo
 from chagai.registry.db import Registry
 
 Document = dict[str, Any]
+
+WRITE_BUDGET = 15.0
+"""Longest a write keeps trying when other writers keep changing the same project [s]."""
+FIRST_BACKOFF = 0.01
+"""Longest first wait before trying a collided write again; it doubles at each collision [s]."""
+MAX_BACKOFF = 0.5
+"""Longest wait between two tries of a collided write [s]."""
+
+
+class ChangedSinceRead(ChagaiError):
+    """The project's stored content is not the one the writer read (an HTTP ``If-Match`` that no longer matches).
+
+    ``current`` is the content hash the project has now.
+    """
+
+    def __init__(self, project_id: str, current: str) -> None:
+        self.project_id = project_id
+        self.current = current
+        super().__init__(
+            f"project {project_id!r} changed since it was read (its content hash is now {current}): nothing was "
+            "written. Read it again, reapply the change to what you read, and send it with the new hash"
+        )
+
+
+def _modify(
+    registry: Registry,
+    project_id: str,
+    change: Callable[[Case], Case],
+    actor: str,
+    action: str = "edit",
+    if_content: Collection[str] | None = None,
+) -> Case:
+    """Apply ``change`` to the stored case and write it, trying again with backoff while other writers collide.
+
+    ``if_content``: the content hashes the writer read; the change is applied only to one of them.
+    """
+
+    def checked(case: Case) -> Case:
+        if if_content is not None:
+            current = case_hash(case)
+            if current not in if_content:
+                raise ChangedSinceRead(project_id, current)
+        return change(case)
+
+    deadline = time.monotonic() + WRITE_BUDGET
+    backoff = FIRST_BACKOFF
+    while True:
+        try:
+            return repo.modify_case(registry, project_id, checked, actor, action)
+        except RegistryError:  # other writers changed the project during each of modify_case's attempts
+            wait = random.uniform(0, backoff)  # jitter, not a secret
+            if time.monotonic() + wait > deadline:
+                raise
+        time.sleep(wait)
+        backoff = min(2 * backoff, MAX_BACKOFF)
 
 
 def _edit(
@@ -32,7 +97,7 @@ def _edit(
         change(document)
         return case_from_data(document, project_id)
 
-    return repo.modify_case(registry, project_id, apply, actor, action)
+    return _modify(registry, project_id, apply, actor, action)
 
 
 def _plain(record: Mapping[str, Any] | Any) -> Document:
@@ -139,18 +204,43 @@ def set_stakes(registry: Registry, project_id: str, stakes: Sequence[Mapping[str
     return _edit(registry, project_id, actor, change)
 
 
-def edit_fields(registry: Registry, project_id: str, assignments: Mapping[str, Any], actor: str) -> Case:
+def edit_fields(
+    registry: Registry,
+    project_id: str,
+    assignments: Mapping[str, Any],
+    actor: str,
+    *,
+    if_content: Collection[str] | None = None,
+) -> Case:
     """Change fields by path (``statuses[3].note``, ``stakes[2].end``, ``costs.fixed_opex.value``), as ``chagai edit``.
 
     Every assignment is applied before the whole case is validated, so related fields change together.
+
+    Raises
+    ------
+    ChangedSinceRead
+        If ``if_content`` is given and the stored case's content hash is not among it; nothing is written then.
     """
-    return repo.modify_case(registry, project_id, lambda case: apply_overrides(case, assignments), actor, "edit")
+    return _modify(registry, project_id, lambda case: apply_overrides(case, assignments), actor, "edit", if_content)
 
 
-def replace_case(registry: Registry, project_id: str, document: Mapping[str, Any] | Any, actor: str) -> Case:
-    """Replace a project's whole case by a new document of the same id."""
+def replace_case(
+    registry: Registry,
+    project_id: str,
+    document: Mapping[str, Any] | Any,
+    actor: str,
+    *,
+    if_content: Collection[str] | None = None,
+) -> Case:
+    """Replace a project's whole case by a new document of the same id.
+
+    Raises
+    ------
+    ChangedSinceRead
+        If ``if_content`` is given and the stored case's content hash is not among it; nothing is written then.
+    """
     data = _plain(document)
-    return repo.modify_case(registry, project_id, lambda _case: case_from_data(data, project_id), actor, "edit")
+    return _modify(registry, project_id, lambda _case: case_from_data(data, project_id), actor, "edit", if_content)
 
 
 def create_project(registry: Registry, document: Mapping[str, Any] | Any, actor: str) -> Case:

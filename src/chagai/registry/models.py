@@ -263,7 +263,8 @@ class Run(Base):
     """A stored model run: what was run, on which inputs (hash), with which seed and version, and its results.
 
     A run started as a background job also records its progress: which server process runs it (``owner``), when
-    that process last reported it alive (``heartbeat_at``) and how far it is (``progress``, 0 to 1).
+    that process last reported it alive (``heartbeat_at``) and how far it is (``progress``, 0 to 1); the case it
+    runs on, as it was when it was submitted (``case``), and who submitted it (``client``).
     """
 
     __tablename__ = "runs"
@@ -287,6 +288,12 @@ class Run(Base):
         DateTime(timezone=True), comment="last time the process running the job reported it alive"
     )
     owner: Mapped[str | None] = mapped_column(String(200), comment="host:pid:instance of the process running it")
+    case: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON, comment="the case document as it was when the job was submitted (the job runs exactly this)"
+    )
+    client: Mapped[str | None] = mapped_column(
+        String(200), index=True, comment="who submitted the job: token:<id> or ip:<address> (for rate limits)"
+    )
 
 
 class Token(Base):
@@ -300,3 +307,19 @@ class Token(Base):
     secret_hash: Mapped[str] = mapped_column(String(64), unique=True, comment="SHA-256 of the secret, hex")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoginSession(Base):
+    """A browser's login: the hash of its cookie's secret, the token it was opened with, its CSRF token and expiry.
+
+    The cookie holds only the session's random secret, never the API token; deleting the row (logging out, or
+    revoking the token) ends the session at once.
+    """
+
+    __tablename__ = "sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, comment="SHA-256 of the cookie's secret, hex")
+    token_id: Mapped[str] = mapped_column(ForeignKey("tokens.id", ondelete="CASCADE"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64), comment="the CSRF token the session's forms must carry")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -1,8 +1,12 @@
-"""API tokens kept in the registry: who may write to it through the web API.
+"""API tokens kept in the registry: who may write to it through the web API; and the browser sessions they open.
 
 A token has a role (``viewer``, ``editor`` or ``admin``). Its plaintext is shown once, when it is created; the
 registry keeps only its SHA-256 hash, so a copy of the database gives no usable token. A revoked token is refused
 at once. The command line creates, lists and revokes tokens; the web checks them (:mod:`chagai.web.deps`).
+
+Logging in to the pages with a token opens a session (:func:`open_session`): a new random secret for the browser's
+cookie, of which the registry keeps only the hash, with the session's CSRF token and its expiry. The cookie never
+holds the token itself. Logging out deletes the session; revoking a token deletes every session it opened.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from chagai.errors import InputError, Issue, NotFoundError
 from chagai.registry import models
@@ -105,6 +109,7 @@ def revoke_token(registry: Registry, token_id: str) -> None:
             raise NotFoundError(msg)
         if row.revoked_at is None:
             row.revoked_at = dt.datetime.now(dt.UTC)
+        session.execute(delete(models.LoginSession).where(models.LoginSession.token_id == token_id))
 
 
 def list_tokens(registry: Registry) -> list[TokenInfo]:
@@ -123,3 +128,75 @@ def verify_token(registry: Registry, plaintext: str) -> Principal | None:
         if row is None or row.revoked_at is not None:
             return None
         return Principal(row.id, row.name, row.role)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# browser sessions
+
+SESSION_LIFETIME = dt.timedelta(hours=12)
+"""How long a login lasts before the user must log in again."""
+
+
+@dataclass(frozen=True)
+class LoginSession:
+    """An open browser session: who it belongs to, and the CSRF token its forms must carry."""
+
+    principal: Principal
+    csrf: str
+
+
+def _aware(when: dt.datetime) -> dt.datetime:
+    """SQLite gives back naive datetimes (stored in UTC)."""
+    return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when
+
+
+def open_session(registry: Registry, plaintext: str) -> tuple[str, LoginSession] | None:
+    """Open a session for the holder of the token ``plaintext``; return ``(secret, session)``, or ``None``.
+
+    ``secret`` is what the browser's cookie holds (the registry keeps its hash). ``None`` when the token is
+    unknown or revoked. Sessions past their expiry are removed at the same time.
+    """
+    found = verify_token(registry, plaintext)
+    if found is None:
+        return None
+    secret = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(32)
+    now = dt.datetime.now(dt.UTC)
+    with registry.session() as session, session.begin():
+        session.execute(delete(models.LoginSession).where(models.LoginSession.expires_at < now))
+        session.add(
+            models.LoginSession(
+                id=hash_secret(secret),
+                token_id=found.token_id,
+                csrf=csrf,
+                created_at=now,
+                expires_at=now + SESSION_LIFETIME,
+            )
+        )
+    return secret, LoginSession(found, csrf)
+
+
+def session_of(registry: Registry, secret: str) -> LoginSession | None:
+    """The open session whose cookie holds ``secret`` (``None`` if unknown, ended, expired or its token revoked)."""
+    if not secret or len(secret) > 200:
+        return None
+    with registry.session() as session:
+        found = session.execute(
+            select(models.LoginSession, models.Token)
+            .join(models.Token, models.Token.id == models.LoginSession.token_id)
+            .where(models.LoginSession.id == hash_secret(secret))
+        ).first()
+        if found is None:
+            return None
+        row, token = found
+        if token.revoked_at is not None or _aware(row.expires_at) <= dt.datetime.now(dt.UTC):
+            return None
+        return LoginSession(Principal(token.id, token.name, token.role), row.csrf)
+
+
+def close_session(registry: Registry, secret: str) -> None:
+    """End the session whose cookie holds ``secret`` (closing an unknown or ended session changes nothing)."""
+    if not secret or len(secret) > 200:
+        return
+    with registry.session() as session, session.begin():
+        session.execute(delete(models.LoginSession).where(models.LoginSession.id == hash_secret(secret)))

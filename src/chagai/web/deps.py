@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Header, HTTPException, Request, status
 from fastapi import Path as PathParam
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
@@ -107,6 +107,13 @@ def api_principal(request: Request, registry: RegistryDep) -> Principal | None:
     """The holder of the request's bearer token (``None`` without a valid one). Cookies are never read."""
     value = _bearer_value(request)
     return verify_token(registry, value) if value else None
+
+
+def client_of(request: Request, principal: Principal | None) -> str:
+    """Who a request counts against in rate limits: its token (``token:<id>``), else its address (``ip:<host>``)."""
+    if principal is not None:
+        return f"token:{principal.token_id}"
+    return f"ip:{request.client.host if request.client is not None else 'unknown'}"
 
 
 def _refuse(code: int, detail: str) -> HTTPException:
@@ -228,3 +235,34 @@ async def path_project(project: ProjectPath, registry: RegistryDep, cache: Model
 
 ProjectDep = Annotated[PathProject, Depends(path_project)]
 """The project the path names."""
+
+
+# ---------------------------------------------------------------------------------------------------------
+# versions of a project: ETag and If-Match
+
+
+def etag(content_hash: str) -> str:
+    """The ETag of a project's case: its content hash (``ProjectDetail.content_hash``), quoted (a strong validator)."""
+    return f'"{content_hash}"'
+
+
+def _if_match(
+    if_match: Annotated[
+        str | None,
+        Header(
+            max_length=2000,
+            description="write only if the project is still as read: the ETag a GET of the project gave "
+            '(`"<content_hash>"`); 412 when it changed since',
+        ),
+    ] = None,
+) -> frozenset[str] | None:
+    """The content hashes an ``If-Match`` header accepts (``None`` without one, or for ``*``: any content)."""
+    if if_match is None or if_match.strip() in ("", "*"):
+        return None
+    tags = (tag.strip() for tag in if_match.split(","))
+    # a weak tag (W/"...") never matches in If-Match (strong comparison); a bare hash is taken as its quoted form
+    return frozenset(tag.strip('"') for tag in tags if tag and not tag.startswith("W/"))
+
+
+IfMatch = Annotated[frozenset[str] | None, Depends(_if_match)]
+"""The content hashes the request's ``If-Match`` accepts, or ``None`` (write whatever the project holds)."""

@@ -19,7 +19,7 @@ from chagai.cases.units import all_units
 from chagai.errors import ChagaiError, InputError, NotFoundError, RegistryError
 from chagai.registry import edits
 from chagai.registry.db import Registry
-from chagai.registry.tokens import verify_token
+from chagai.registry.tokens import open_session
 from chagai.services.claims import CHECKERS, claimed_text
 from chagai.web import session
 from chagai.web.cache import ModelCache
@@ -158,12 +158,12 @@ def _login(request: Request, form: FormData, registry: Registry) -> Response:
     if refusal:
         return error_page(request, 403, "Form refused", f"The form was refused: {refusal}.")
     token = str(form.get("token") or "").strip()
-    found = verify_token(registry, token) if token else None
-    if found is None:
+    opened = open_session(registry, token) if token else None
+    if opened is None:
         message = "That token is unknown or has been revoked. Ask an administrator for a new one."
         return render(request, "login.html", 401, title="Log in", next=target, message=message)
     response = RedirectResponse(target, status_code=303)
-    session.log_in(request, response, token)
+    session.log_in(request, response, opened)
     session.finish(request, response)
     return response
 

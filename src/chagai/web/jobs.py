@@ -8,6 +8,15 @@ the results or the error. The model's compiled loops release the GIL, and a job 
 machine has (``CHAGAI_JOB_THREADS`` overrides) at a lower CPU priority than the requests (on Linux), so pages
 keep loading while it runs.
 
+A job runs on the case as it was when it was submitted: the submission stores the case's document and hash with
+the job, so an edit made while the job waits does not change what it computes (its result's ``inputs_hash``
+and the job's ``parameters.case_hash`` say which case it ran on).
+
+Limits: one client (its token, else its address) may submit :func:`job_rate` simulations a minute
+(``CHAGAI_JOB_RATE``; more are refused with :class:`RateLimited`, which says when to try again), and finished jobs
+with their results are pruned :func:`retention_days` after they finished (``CHAGAI_JOB_RETENTION_DAYS``), when a
+runner starts and every :data:`PRUNE_EVERY` seconds while it runs.
+
 A job is never lost or stuck: when a server starts, a ``running`` run whose process is gone (same machine, that
 process no longer exists) or whose heartbeat is older than :data:`STALE_AFTER` is marked ``failed`` with
 :data:`INTERRUPTED`; ``queued`` runs simply wait for the next runner, which resumes them. A server stopped
@@ -22,17 +31,19 @@ import os
 import socket
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from chagai import __version__
 from chagai.cases.compile import Scenario
-from chagai.cases.io import case_hash
+from chagai.cases.io import case_document, case_from_data, case_hash
 from chagai.cases.schema import Case
+from chagai.config import JOB_RATE as JOB_RATE_SETTING
 from chagai.config import MAX_PATHS as MAX_PATHS_SETTING
 from chagai.config import settings
 from chagai.errors import ChagaiError, InputError, Issue, NotFoundError
@@ -78,6 +89,14 @@ NICENESS = 10
 """How much lower the job thread's CPU priority is than the requests' (Linux), so pages keep loading."""
 INTERRUPTED = "the server stopped during the job; start it again"
 """Error of a job whose server died while it ran."""
+DEFAULT_RETENTION_DAYS = 30
+"""Days a finished job is kept when ``CHAGAI_JOB_RETENTION_DAYS`` is unset [d]."""
+DEFAULT_RATE = 10
+"""Simulations one client may submit a minute when ``CHAGAI_JOB_RATE`` is unset [1/min]."""
+RATE_WINDOW = 60.0
+"""The window the submission rate is counted over [s]."""
+PRUNE_EVERY = 3600.0
+"""Seconds between two prunings of old finished jobs by a running runner [s]."""
 
 _LIVE: set[str] = set()
 """Owners of the runners started in this process and not yet stopped."""
@@ -109,14 +128,24 @@ def job_threads() -> int:
     return max(1, max_threads() - 1)
 
 
+def retention_days() -> int:
+    """Days a finished job is kept: ``CHAGAI_JOB_RETENTION_DAYS``, else :data:`DEFAULT_RETENTION_DAYS`."""
+    return settings().job_retention_days or DEFAULT_RETENTION_DAYS
+
+
+def job_rate() -> int:
+    """Simulations one client may submit a minute: ``CHAGAI_JOB_RATE``, else :data:`DEFAULT_RATE`."""
+    return settings().job_rate or DEFAULT_RATE
+
+
 # ---------------------------------------------------------------------------------------------------------
 # requests
 
 
 def prepare_case(
     registry: Registry, project: str, overrides: Mapping[str, Any] | None, scenario: Scenario
-) -> tuple[str, Case]:
-    """The stored case of ``project`` with ``overrides``, checked to compile under ``scenario``.
+) -> tuple[Case, Case]:
+    """The stored case of ``project`` as it is now, and that case with ``overrides``, checked to compile.
 
     Raises
     ------
@@ -125,8 +154,42 @@ def prepare_case(
     InputError
         If an override or the scenario is invalid for this case.
     """
-    case = compiled_case(project, scenario, overrides, registry).case  # overrides credited to themselves
-    return case.id, case
+    with registry.session() as session:
+        stored = repo.get_case(session, repo.resolve(session, project))
+    case = compiled_case(stored, scenario, overrides, registry).case  # overrides credited to themselves
+    return stored, case
+
+
+def _recent_submissions(registry: Registry, client: str, since: dt.datetime) -> list[dt.datetime]:
+    """When ``client`` submitted its simulations since ``since``, oldest first."""
+    with registry.session() as session:
+        times = session.scalars(
+            select(models.Run.created_at)
+            .where(models.Run.kind == KIND, models.Run.client == client, models.Run.created_at >= since)
+            .order_by(models.Run.created_at)
+        )
+        return [when for when in (_aware(t) for t in times) if when is not None]
+
+
+def check_rate(registry: Registry, client: str) -> None:
+    """Refuse a submission by ``client`` beyond :func:`job_rate` in the last :data:`RATE_WINDOW` seconds.
+
+    Raises
+    ------
+    RateLimited
+        With the seconds to wait before a submission is accepted again.
+    """
+    rate, now = job_rate(), _now()
+    recent = _recent_submissions(registry, client, now - dt.timedelta(seconds=RATE_WINDOW))
+    if len(recent) < rate:
+        return
+    freed = recent[len(recent) - rate] + dt.timedelta(seconds=RATE_WINDOW)  # when the window holds one fewer
+    wait = max(1, int((freed - now).total_seconds() + 0.999))
+    msg = (
+        f"{len(recent)} simulations were submitted by this client in the last minute, the most allowed is {rate} "
+        f"({JOB_RATE_SETTING}); try again in {wait} s"
+    )
+    raise RateLimited(msg, wait)
 
 
 def _scenario_document(scenario: Scenario) -> dict[str, Any]:
@@ -151,11 +214,13 @@ def submit_simulation(
     overrides: Mapping[str, Any] | None = None,
     risk: RiskSettings | None = None,
     actor: str | None = None,
+    client: str | None = None,
 ) -> str:
     """Check a simulation request and queue it; return the run id.
 
-    ``project_id`` may also be a name or an alias. The job runs in the background (:class:`JobRunner`); follow
-    it with :func:`job_status`.
+    ``project_id`` may also be a name or an alias. The job runs in the background (:class:`JobRunner`), on the
+    case as stored now; follow it with :func:`job_status`. ``client`` (``token:<id>`` or ``ip:<address>``) is
+    held to :func:`job_rate` submissions a minute.
 
     Raises
     ------
@@ -165,6 +230,8 @@ def submit_simulation(
         If the paths, seed, scenario, overrides or risk settings are invalid; nothing is queued then.
     QueueFull
         If :data:`MAX_WAITING` jobs are already waiting.
+    RateLimited
+        If ``client`` submitted :func:`job_rate` simulations in the last minute.
     """
     scenario = scenario or Scenario()
     risk = risk or RiskSettings()
@@ -175,8 +242,10 @@ def submit_simulation(
         issues.append(Issue("seed", seed, "a whole number from 0 to 2^63 - 1", "choose another seed"))
     if issues:
         raise InputError(issues)
+    if client is not None:  # first: a refused client costs one query, not a compiled case
+        check_rate(registry, client)
     check_settings(risk)
-    resolved, case = prepare_case(registry, project_id, overrides, scenario)
+    stored, case = prepare_case(registry, project_id, overrides, scenario)
     with registry.session() as session:
         waiting = session.scalar(
             select(func.count()).select_from(models.Run).where(models.Run.kind == KIND, models.Run.status == "queued")
@@ -185,8 +254,10 @@ def submit_simulation(
         msg = f"{waiting} simulations are waiting to run; try again when some have finished"
         raise QueueFull(msg)
     run_id = uuid.uuid4().hex
+    resolved = stored.id
     parameters = {
         "project": resolved,
+        "case_hash": case_hash(stored),
         "paths": paths,
         "seed": seed,
         "scenario": _scenario_document(scenario),
@@ -207,6 +278,8 @@ def submit_simulation(
                 parameters=parameters,
                 actor=actor,
                 progress=0.0,
+                case=case_document(stored),
+                client=client,
             )
         )
     return run_id
@@ -266,7 +339,25 @@ def list_jobs(registry: Registry, project: str | None = None, limit: int = 20) -
 
 
 # ---------------------------------------------------------------------------------------------------------
-# recovery
+# recovery and retention
+
+
+def prune_jobs(registry: Registry, days: int | None = None) -> int:
+    """Delete the simulation jobs (and their results) that finished more than ``days`` days ago; return how many.
+
+    ``days`` defaults to :func:`retention_days`. Queued and running jobs are never pruned.
+    """
+    before = _now() - dt.timedelta(days=days if days is not None else retention_days())
+    with registry.session() as session, session.begin():
+        pruned = session.execute(
+            delete(models.Run).where(
+                models.Run.kind == KIND, models.Run.status.in_(("done", "failed")), models.Run.finished_at < before
+            )
+        )
+        count = int(pruned.rowcount or 0)  # type: ignore[attr-defined]
+    if count:
+        log.info("pruned %d simulation jobs finished before %s", count, before.isoformat())
+    return count
 
 
 def _owner_is_gone(owner: str | None, me: str) -> bool:
@@ -318,8 +409,37 @@ class QueueFull(ChagaiError):
     """Too many simulation jobs are waiting: try again when some have run."""
 
 
+class RateLimited(ChagaiError):
+    """A client submitted too many simulations in the last minute; ``retry_after`` says when to try again [s]."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class _Stopped(Exception):
     """Raised inside a job's progress callback when the server is stopping."""
+
+
+def _case_to_run(parameters: Mapping[str, Any], snapshot: Mapping[str, Any] | None) -> Case | str:
+    """The case a job runs on: the one stored with it at submission (a job queued before snapshots: by its id).
+
+    Raises
+    ------
+    ChagaiError
+        If the stored case no longer has the hash it was submitted with (the job fails rather than run another).
+    """
+    if snapshot is None:
+        return str(parameters["project"])
+    case = case_from_data(dict(snapshot), str(parameters["project"]))
+    expected = parameters.get("case_hash")
+    if expected is not None and case_hash(case) != expected:
+        msg = (
+            f"the case stored with the job (hash {expected}) reads back as another (hash {case_hash(case)}); "
+            "submit the simulation again"
+        )
+        raise ChagaiError(msg)
+    return case
 
 
 class JobRunner:
@@ -336,11 +456,13 @@ class JobRunner:
         self._done = 0
         self._total = 1
         self._threads: list[threading.Thread] = []
+        self._pruned_at = 0.0
 
     def start(self) -> None:
-        """Recover jobs interrupted by a dead server, then start the runner and heartbeat threads."""
+        """Recover jobs interrupted by a dead server, prune old ones, then start the runner and heartbeat threads."""
         _LIVE.add(self.owner)
         recover_interrupted(self.registry, self.owner)
+        self._prune()
         self._threads = [
             threading.Thread(target=self._loop, name="chagai-jobs", daemon=True),
             threading.Thread(target=self._heartbeat, name="chagai-jobs-heartbeat", daemon=True),
@@ -380,10 +502,20 @@ class JobRunner:
                     recover_interrupted(self.registry, self.owner)
                 except Exception:
                     log.exception("cannot check for interrupted simulation jobs")
+                if time.monotonic() - self._pruned_at >= PRUNE_EVERY:
+                    self._prune()
                 self._wake.wait(POLL)
                 self._wake.clear()
                 continue
             self._run(run_id)
+
+    def _prune(self) -> None:
+        """Prune finished jobs past their retention (a failure is logged: the runner goes on)."""
+        self._pruned_at = time.monotonic()
+        try:
+            prune_jobs(self.registry)
+        except Exception:
+            log.exception("cannot prune old simulation jobs")
 
     def _heartbeat(self) -> None:
         while not self._stop.wait(HEARTBEAT):
@@ -442,8 +574,9 @@ class JobRunner:
             with self.registry.session() as session:
                 row = session.get(models.Run, run_id)
                 parameters = dict(row.parameters) if row is not None else {}
+                snapshot = row.case if row is not None else None
             sim = simulate(
-                parameters["project"],
+                _case_to_run(parameters, snapshot),
                 int(parameters["paths"]),
                 int(parameters["seed"]),
                 _scenario_from(parameters["scenario"]),

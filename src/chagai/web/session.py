@@ -1,9 +1,12 @@
 """Who is using the pages, and proof that a form that writes was sent from them.
 
-An editor logs in by pasting a token; the session cookie holds that token and every request verifies it again
-(:func:`chagai.registry.tokens.verify_token`), so revoking a token ends its sessions at once. Forms that write carry a
-CSRF token: a random value kept in a cookie and repeated in a hidden field (double submit), compared in constant
-time. Both cookies are ``HttpOnly`` and ``SameSite=Strict``.
+An editor logs in by pasting a token. That opens a session kept in the registry
+(:func:`chagai.registry.tokens.open_session`): the session cookie holds only the session's random secret, never
+the token, and every request looks the session up again, so logging out (which deletes it), its expiry, or
+revoking its token ends it at once. Forms that write carry a CSRF token compared in constant time: a logged-in
+browser's is the one stored with its session (a token of another session is refused); a browser without a
+session (the login form, the simulation form) uses a random value kept in a cookie and repeated in a hidden field
+(double submit). Both cookies are ``HttpOnly`` and ``SameSite=Strict`` (``Secure`` over https).
 """
 
 from __future__ import annotations
@@ -17,16 +20,16 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import Response
 
-from chagai.registry.tokens import Principal, verify_token
+from chagai.registry.tokens import SESSION_LIFETIME, LoginSession, Principal, close_session, session_of
 from chagai.web.deps import registry_of
 
 SESSION_COOKIE = "chagai_session"
-"""Cookie that holds the token of a logged-in user."""
+"""Cookie that holds the secret of a logged-in browser's session (never the token)."""
 CSRF_COOKIE = "chagai_csrf"
-"""Cookie that holds the CSRF token of a browser."""
+"""Cookie that holds the CSRF token of a browser without a session."""
 CSRF_FIELD = "csrf_token"
 """Form field that repeats the CSRF token."""
-SESSION_SECONDS = 12 * 3600
+SESSION_SECONDS = int(SESSION_LIFETIME.total_seconds())
 """How long a login lasts in the browser [s]."""
 
 
@@ -34,8 +37,30 @@ def _secure(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
+def login_session(request: Request) -> LoginSession | None:
+    """The browser's open session, looked up once per request (``None`` when logged out, expired or revoked)."""
+    if hasattr(request.state, "login"):
+        cached: LoginSession | None = request.state.login
+        return cached
+    secret = request.cookies.get(SESSION_COOKIE)
+    found = session_of(registry_of(request), secret) if secret else None
+    request.state.login = found
+    if secret and found is None:
+        request.state.drop_session = True
+    return found
+
+
+def principal(request: Request) -> Principal | None:
+    """The logged-in user, verified again on every request (``None`` when logged out or the session ended)."""
+    found = login_session(request)
+    return found.principal if found is not None else None
+
+
 def csrf_token(request: Request) -> str:
-    """The browser's CSRF token (a new one, set on the response by :func:`finish`, when it has none)."""
+    """The CSRF token a form of this page carries: the session's, else the browser's (new when it has none)."""
+    found = login_session(request)
+    if found is not None:
+        return found.csrf
     token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
     if not token or len(token) < 32:
         token = secrets.token_urlsafe(32)
@@ -48,47 +73,40 @@ def csrf_refusal(request: Request, form: Mapping[str, Any]) -> str | None:
     origin = request.headers.get("origin")
     if origin and origin != "null" and urlsplit(origin).netloc != request.url.netloc:
         return f"the form was sent from another site ({origin}); send it from this site's own page"
-    cookie = request.cookies.get(CSRF_COOKIE, "")
+    found = login_session(request)
+    expected = found.csrf if found is not None else request.cookies.get(CSRF_COOKIE, "")
     sent = form.get(CSRF_FIELD)
-    if not cookie:
+    if not expected:
         return "this browser has no form token yet (cookies may be blocked); reload the page and send the form again"
     if not isinstance(sent, str) or not sent:
         return "the form carries no form token; send it from this site's own page"
-    if not hmac.compare_digest(cookie.encode(), sent.encode()):
+    if not hmac.compare_digest(expected.encode(), sent.encode()):
         return "the form's token does not match this browser's; reload the page and send the form again"
     return None
 
 
-def principal(request: Request) -> Principal | None:
-    """The logged-in user, verified again on every request (``None`` when logged out or the token is revoked)."""
-    if hasattr(request.state, "principal"):
-        cached: Principal | None = request.state.principal
-        return cached
-    token = request.cookies.get(SESSION_COOKIE)
-    found = verify_token(registry_of(request), token) if token else None
-    request.state.principal = found
-    if token and found is None:
-        request.state.drop_session = True
-    return found
-
-
-def log_in(request: Request, response: Response, token: str) -> None:
-    """Keep ``token`` in the session cookie, and start a new CSRF token for the new session."""
+def log_in(request: Request, response: Response, opened: tuple[str, LoginSession]) -> None:
+    """Keep the secret of the session just opened (:func:`~chagai.registry.tokens.open_session`) in the cookie."""
+    secret, found = opened
     response.set_cookie(
         SESSION_COOKIE,
-        token,
+        secret,
         max_age=SESSION_SECONDS,
         httponly=True,
         samesite="strict",
         secure=_secure(request),
         path="/",
     )
+    request.state.login = found
     request.state.drop_session = False
-    request.state.new_csrf = secrets.token_urlsafe(32)
 
 
 def log_out(request: Request) -> None:
-    """End the session on the response that :func:`finish` completes."""
+    """Delete the browser's session from the registry, and its cookie on the response :func:`finish` completes."""
+    secret = request.cookies.get(SESSION_COOKIE)
+    if secret:
+        close_session(registry_of(request), secret)
+    request.state.login = None
     request.state.drop_session = True
     request.state.new_csrf = secrets.token_urlsafe(32)
 

@@ -1,37 +1,59 @@
 """Writing to the registry: whole cases, fields, stakes, claims and sources.
 
 An editor's token is needed (deleting a project needs an admin's). Every change is written whole or not at all,
-with who made it and when (:mod:`chagai.registry.edits`).
+with who made it and when (:mod:`chagai.registry.edits`). A project's replies carry its ``ETag`` (its content
+hash); a PUT or PATCH sent with ``If-Match`` is written only if the project still has that content, else it is
+answered 412 and nothing is written (a stale copy never overwrites a newer change).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, NamedTuple
+from typing import Annotated, Any, NamedTuple
 
-from fastapi import Body, Depends, Response, status
+from fastapi import Body, Depends, HTTPException, Response, status
 from fastapi import Path as PathParam
 
 from chagai.cases.schema import Case, Claim, Source, Stake
 from chagai.registry import edits, repo
 from chagai.registry.db import Registry
+from chagai.registry.edits import ChangedSinceRead
 from chagai.results import ClaimOut, ProjectDetail, StakeOut
 from chagai.services import registry_views
 from chagai.web.cache import ModelCache
 from chagai.web.deps import (
     Admin,
     Editor,
+    IfMatch,
     ModelCacheDep,
     PathProject,
     ProjectDep,
     ProjectPath,
     RegistryDep,
+    etag,
     stored_case,
 )
 from chagai.web.routes.errors import WRITE_ERRORS, api_router
 from chagai.web.routes.projects import claims_with_verdicts
-from chagai.web.schemas import FieldEdit
+from chagai.web.schemas import ErrorOut, FieldEdit
 
 router = api_router()
+
+VERSIONED_WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    **WRITE_ERRORS,
+    412: {"model": ErrorOut, "description": "the project changed since it was read (If-Match): read it again"},
+}
+"""Errors of a write that honours ``If-Match``."""
+
+
+def _stale(exc: ChangedSinceRead) -> HTTPException:
+    """412 for a write whose ``If-Match`` no longer matches, with the project's current ETag."""
+    detail = (
+        f'project {exc.project_id!r} changed since it was read: its ETag is now "{exc.current}" and nothing was '
+        f"written. Read it again (GET /api/projects/{exc.project_id}), reapply your change to what you read, and "
+        "send it with If-Match set to the new ETag"
+    )
+    return HTTPException(status.HTTP_412_PRECONDITION_FAILED, detail=detail, headers={"ETag": f'"{exc.current}"'})
+
 
 RecordId = Annotated[str, PathParam(min_length=1, max_length=80, description="id of the record", examples=["x"])]
 
@@ -81,22 +103,51 @@ def create_project(registry: RegistryDep, principal: Editor, case: Annotated[Cas
     return registry_views.project_detail(edits.create_project(registry, case, principal.name))
 
 
-@router.put("/projects/{project}", response_model=ProjectDetail, tags=["registry"], responses=WRITE_ERRORS)
+@router.put("/projects/{project}", response_model=ProjectDetail, tags=["registry"], responses=VERSIONED_WRITE_ERRORS)
 def replace_project(
-    registry: RegistryDep, principal: Editor, project: ProjectDep, case: Annotated[Case, Body()]
+    registry: RegistryDep,
+    principal: Editor,
+    project: ProjectDep,
+    case: Annotated[Case, Body()],
+    if_match: IfMatch,
+    response: Response,
 ) -> ProjectDetail:
-    """Replace a project's whole case (the id stays); every changed field is recorded."""
-    return registry_views.project_detail(edits.replace_case(registry, project.resolved_id(), case, principal.name))
+    """Replace a project's whole case (the id stays); every changed field is recorded.
+
+    With ``If-Match`` (the ETag a GET gave), the case is replaced only if nobody changed the project since.
+    """
+    try:
+        changed = edits.replace_case(registry, project.resolved_id(), case, principal.name, if_content=if_match)
+    except ChangedSinceRead as exc:
+        raise _stale(exc) from None
+    detail = registry_views.project_detail(changed)
+    response.headers["ETag"] = etag(detail.content_hash)
+    return detail
 
 
-@router.patch("/projects/{project}", response_model=ProjectDetail, tags=["registry"], responses=WRITE_ERRORS)
-def edit_project(registry: RegistryDep, principal: Editor, project: ProjectDep, body: FieldEdit) -> ProjectDetail:
+@router.patch("/projects/{project}", response_model=ProjectDetail, tags=["registry"], responses=VERSIONED_WRITE_ERRORS)
+def edit_project(
+    registry: RegistryDep,
+    principal: Editor,
+    project: ProjectDep,
+    body: FieldEdit,
+    if_match: IfMatch,
+    response: Response,
+) -> ProjectDetail:
     """Change fields by path, as ``chagai edit --set``: ``{"set": {"statuses[3].note": "...", "stakes[2].end": ...}}``.
 
-    Every change is applied before the whole case is validated; the edit is written whole or not at all.
+    Every change is applied before the whole case is validated; the edit is written whole or not at all. With
+    ``If-Match`` (the ETag a GET gave), it is written only if nobody changed the project since.
     """
-    changed = edits.edit_fields(registry, project.resolved_id(), body.assignments, principal.name)
-    return registry_views.project_detail(changed)
+    try:
+        changed = edits.edit_fields(
+            registry, project.resolved_id(), body.assignments, principal.name, if_content=if_match
+        )
+    except ChangedSinceRead as exc:
+        raise _stale(exc) from None
+    detail = registry_views.project_detail(changed)
+    response.headers["ETag"] = etag(detail.content_hash)
+    return detail
 
 
 @router.delete("/projects/{project}", status_code=status.HTTP_204_NO_CONTENT, tags=["registry"], responses=WRITE_ERRORS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import Query
+from fastapi import Query, Response
 
 from chagai.cases.schema import Case, Source, Status, normalise_name
 from chagai.errors import InputError, NotFoundError
@@ -14,7 +14,7 @@ from chagai.registry.db import Registry
 from chagai.results import ChangeOut, ClaimCheck, ClaimOut, FacilityOut, ProjectDetail, ProjectRow, StakeOut
 from chagai.services import registry_views
 from chagai.web.cache import ModelCache
-from chagai.web.deps import ModelCacheDep, ProjectDep, RegistryDep
+from chagai.web.deps import ModelCacheDep, ProjectDep, RegistryDep, etag
 from chagai.web.routes.errors import api_router
 
 router = api_router()
@@ -56,9 +56,14 @@ def _search(session: Any, text: str) -> set[str]:
 
 
 @router.get("/projects/{project}", response_model=ProjectDetail, tags=["registry"])
-def get_project(project: ProjectDep) -> ProjectDetail:
-    """One project: facts, aliases, status history, location, parties, and links to its records and exports."""
-    return registry_views.project_detail(project.case())
+def get_project(project: ProjectDep, response: Response) -> ProjectDetail:
+    """One project: facts, aliases, status history, location, parties, and links to its records and exports.
+
+    Its ``ETag`` header is the case's content hash: send it back as ``If-Match`` with a PUT or PATCH.
+    """
+    detail = registry_views.project_detail(project.case())
+    response.headers["ETag"] = etag(detail.content_hash)
+    return detail
 
 
 @router.get("/projects/{project}/case", tags=["registry"], response_model=Case, response_model_exclude_none=True)

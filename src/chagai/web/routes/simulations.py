@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from fastapi import HTTPException, Query, Request, status
 from fastapi import Path as PathParam
-from fastapi import Query, status
 
 from chagai.web import jobs
-from chagai.web.deps import JobRunnerDep, OptionalPrincipal, RegistryDep
+from chagai.web.deps import JobRunnerDep, OptionalPrincipal, RegistryDep, client_of
 from chagai.web.routes.errors import api_router
 from chagai.web.schemas import ErrorOut, JobAccepted, JobOut, SimulationRequest
 
@@ -24,27 +24,40 @@ def _status_url(run_id: str) -> str:
     status_code=status.HTTP_202_ACCEPTED,
     response_model=JobAccepted,
     tags=["model"],
-    responses={429: {"model": ErrorOut, "description": "too many simulations are waiting; try again later"}},
+    responses={
+        429: {
+            "model": ErrorOut,
+            "description": "too many simulations are waiting, or this client submitted too many in the last minute "
+            "(Retry-After says when to try again)",
+        }
+    },
 )
 def start_simulation(
-    registry: RegistryDep, runner: JobRunnerDep, principal: OptionalPrincipal, body: SimulationRequest
+    request: Request, registry: RegistryDep, runner: JobRunnerDep, principal: OptionalPrincipal, body: SimulationRequest
 ) -> dict[str, Any]:
     """Start a Monte Carlo run in the background; follow it at ``status_url``.
 
     No token is needed: a simulation reads the registry and keeps only its own result. The request is checked
     at once (422 for a bad scenario or override), and the job survives a server restart: a queued job is run by
-    the next server, a job whose server died while it ran is reported failed.
+    the next server, a job whose server died while it ran is reported failed. The job runs on the case as it
+    is now, whatever edits follow. One client (its token, else its address) may submit ``CHAGAI_JOB_RATE``
+    simulations a minute (429 with ``Retry-After`` beyond).
     """
-    run_id = jobs.submit_simulation(
-        registry,
-        body.project,
-        body.paths,
-        body.seed,
-        body.scenario.to_scenario(body.sell),
-        body.overrides,
-        body.risk.to_settings(),
-        actor=principal.name if principal else None,
-    )
+    try:
+        run_id = jobs.submit_simulation(
+            registry,
+            body.project,
+            body.paths,
+            body.seed,
+            body.scenario.to_scenario(body.sell),
+            body.overrides,
+            body.risk.to_settings(),
+            actor=principal.name if principal else None,
+            client=client_of(request, principal),
+        )
+    except jobs.RateLimited as exc:
+        headers = {"Retry-After": str(exc.retry_after)}
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, detail=str(exc), headers=headers) from None
     if runner is not None:
         runner.wake()
     return {"id": run_id, "status": "queued", "status_url": _status_url(run_id)}

@@ -25,7 +25,7 @@ from chagai.cases.overrides import apply_overrides
 from chagai.cases.regimes import all_regimes
 from chagai.cases.schema import Case, normalise_name
 from chagai.config import settings
-from chagai.errors import InputError, Issue, NotFoundError, RegistryError
+from chagai.errors import InputError, Issue, NotFoundError, RegistryError, shown
 from chagai.registry import models
 from chagai.registry.db import Registry
 
@@ -277,8 +277,9 @@ def project_names(session: Session) -> dict[str, str]:
     for pid, name in session.execute(select(models.Project.id, models.Project.name)):
         names[normalise_name(pid)] = pid
         names[normalise_name(name)] = pid
-    for norm, pid in session.execute(select(models.Alias.normalised, models.Alias.project_id)):
-        names[norm] = pid
+    # folded again from the alias as written, so that an alias stored under an older folding is still found
+    for alias, pid in session.execute(select(models.Alias.alias, models.Alias.project_id)):
+        names[normalise_name(alias)] = pid
     return names
 
 
@@ -293,7 +294,7 @@ def not_found_message(session: Session, query: str) -> str:
     suggestions = sorted({names[c] for c in close_names(query, names)})
     hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
     known = ", ".join(project_ids(session)) or "(the registry is empty: run `chagai db init`)"
-    return f"no project matches {query!r}.{hint} Projects: {known}"
+    return f"no project matches {shown(query)}.{hint} Projects: {known}"
 
 
 def resolve(session: Session, query: str) -> str:

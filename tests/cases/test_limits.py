@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 import yaml
 
-from chagai.cases.io import load_case_text, parse_yaml
+from chagai.cases.io import MAX_YAML_BYTES, load_case_file, load_case_text, parse_yaml
 from chagai.cases.schema import normalise_name
 from chagai.errors import SHOWN_LIMIT, InputError, Issue, bounded, shown
 
@@ -112,3 +113,15 @@ def test_an_alias_repeated_in_another_spelling_is_refused(pocket_text: str) -> N
     with pytest.raises(InputError) as info:
         load_case_text(yaml.safe_dump(doc, allow_unicode=True))
     assert [i.path for i in info.value.issues] == ["aliases[1]"]
+
+
+def test_a_case_file_too_large_to_be_a_case_is_refused_unread(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.yaml"
+    with huge.open("w", encoding="utf-8") as handle:
+        handle.write("notes: |\n")
+        line = "  " + "x" * 998 + "\n"
+        handle.writelines(line for _ in range(MAX_YAML_BYTES // len(line) + 1))
+    with pytest.raises(InputError, match="a case file of at most 5,000,000 bytes"):
+        load_case_file(huge)
+    with pytest.raises(InputError, match="a document of at most 5,000,000 characters"):
+        parse_yaml(huge.read_text(encoding="utf-8"))

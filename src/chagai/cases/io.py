@@ -20,6 +20,8 @@ _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _DUMPER: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
+MAX_YAML_BYTES = 5_000_000
+"""Largest YAML document read [bytes]: the largest bundled case is 60 kB."""
 MAX_ALIASES = 100
 """Most aliases (``*name``) a YAML document may use; case files use none."""
 MAX_NODES = 200_000
@@ -117,10 +119,19 @@ def _duplicate_key(node: yaml.MappingNode) -> Issue | None:
 def parse_yaml(text: str, origin: str = "") -> Any:
     """Parse YAML text, reporting a syntax error with its line and column.
 
-    A document is composed (its structure read) and checked before any value is built: more than
+    A document of more than :data:`MAX_YAML_BYTES` characters is refused unread. Another is composed (its
+    structure read) and checked before any value is built: more than
     :data:`MAX_ALIASES` aliases, more than :data:`MAX_NODES` values once aliases are expanded, a key given twice
     in one mapping and a whole number of more than :data:`MAX_INTEGER_DIGITS` digits are refused with an issue.
     """
+    if len(text) > MAX_YAML_BYTES:
+        too_large = Issue(
+            "(document)",
+            f"{len(text):,} characters",
+            f"a document of at most {MAX_YAML_BYTES:,} characters",
+            "split the document, or remove what the case does not need",
+        )
+        raise InputError([too_large], origin)
     loader = _LOADER(text)
     try:
         root = loader.get_single_node()
@@ -178,6 +189,15 @@ def load_case_file(path: str | Path) -> Case:
     """
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            issue = Issue(
+                "",
+                f"{size:,} bytes",
+                f"a case file of at most {MAX_YAML_BYTES:,} bytes",
+                "check that this is a case file; split it, or remove what the case does not need",
+            )
+            raise InputError([issue], str(path))
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         issue = Issue("", str(path), "a readable UTF-8 YAML file", f"check the path ({exc.__class__.__name__})")

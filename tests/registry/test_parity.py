@@ -68,6 +68,15 @@ def _outcomes(registry: Registry, document: dict[str, Any]) -> list[tuple[str, l
             edits.replace_case(registry, "pocket-mine", mutation_of_stored, "tester")
         issues = [(i.path, i.expected) for i in created.value.issues + replaced.value.issues]
         outcomes.append((kind, issues))
+    for actor in ("a" * 181, "tester\x00"):
+        bad = copy.deepcopy(document) | {"id": "second-mine", "name": "Second Mine", "aliases": []}
+        with pytest.raises(InputError) as created:
+            edits.create_project(registry, bad, actor)
+        with pytest.raises(InputError) as edited:
+            edits.edit_fields(registry, "pocket-mine", {"name": "Renamed"}, actor)
+        outcomes.append(
+            (f"actor {actor[:8]!r}", [(i.path, i.expected) for i in created.value.issues + edited.value.issues])
+        )
     with registry.session() as session:
         assert repo.project_ids(session) == ["pocket-mine"]
         assert session.scalar(select(func.count()).select_from(models.Change)) == 1  # the creation only

@@ -49,7 +49,8 @@ URL_LIMIT = 2_000
 """Most characters of a web address."""
 
 _CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-_CONTROL_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+CONTROL_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+"""Characters refused in a one-line text: C0 and C1 control characters, DEL and lone surrogates."""
 
 
 def _refuse_control(text: str, pattern: re.Pattern[str], allowed: str) -> str:
@@ -72,7 +73,7 @@ def _refuse_control(text: str, pattern: re.Pattern[str], allowed: str) -> str:
 
 
 def _one_line(text: str) -> str:
-    return _refuse_control(text, _CONTROL_IN_LINE, "text on one line")
+    return _refuse_control(text, CONTROL_IN_LINE, "text on one line")
 
 
 def _free_text(text: str) -> str:

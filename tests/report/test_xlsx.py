@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 from openpyxl import load_workbook
 
+from chagai.cases.io import case_from_data
 from chagai.cases.library import bundled_case
 from chagai.report.xlsx import write_workbook
 from chagai.services.appraise import appraise
@@ -49,3 +51,27 @@ def test_export_xlsx_command(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     book = load_workbook(target)
     assert "Monte Carlo" in book.sheetnames
+
+
+def test_texts_that_look_like_formulas_are_written_as_text(tmp_path: Path, pocket_text: str) -> None:
+    # formula injection: whoever edits a case must not be able to run a formula in a reader's spreadsheet
+    doc = yaml.safe_load(pocket_text)
+    payloads = ['=HYPERLINK("http://example.com/x", "open")', "+1+1", "-2+3", "@SUM(1)", "\t=1+1"]
+    doc["name"] = payloads[0]
+    for source, payload in zip(doc["sources"], payloads, strict=False):
+        source["title"] = payload
+    for claim, payload in zip(doc["claims"], reversed(payloads), strict=False):
+        claim["statement"] = payload
+    path = write_workbook(appraise(case_from_data(doc)), tmp_path / "pocket.xlsx")
+    book = load_workbook(path)
+    texts = {
+        cell.value: cell.data_type
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if isinstance(cell.value, str) and cell.value.lstrip("\t")[:1] in ("=", "+", "-", "@")
+    }
+    written = set(payloads[: len(doc["sources"])]) | set(list(reversed(payloads))[: len(doc["claims"])])
+    assert written <= set(texts), "every payload is in the workbook as written"
+    assert f"{payloads[0]} (pocket-mine)" in texts
+    assert set(texts.values()) == {"s"}, texts

@@ -17,6 +17,7 @@ from chagai.cases.issues import issues_from_validation
 from chagai.cases.money import dollars_factor
 from chagai.cases.regimes import FiscalTerms, get_regime, regime_ids, terms_with_overrides
 from chagai.cases.schema import (
+    NAME_LIMIT,
     Case,
     FiscalTermsChoice,
     GasProduction,
@@ -355,6 +356,13 @@ def _aliases(case: Case) -> Iterator[Issue]:
         key = normalise_name(alias)
         if not key:
             yield Issue(f"aliases[{i}]", alias, "a name with letters or digits", "remove the empty alias")
+        elif len(key) > NAME_LIMIT:
+            yield Issue(
+                f"aliases[{i}]",
+                alias,
+                f"a name of at most {NAME_LIMIT} letters and digits once its characters are spelt out",
+                "shorten the alias",
+            )
         elif key in seen and seen[key] not in ("name", "id"):
             yield Issue(f"aliases[{i}]", alias, "each alias once", f"remove the repeat of {seen[key]}")
         seen.setdefault(key, f"aliases[{i}]")

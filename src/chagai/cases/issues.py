@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from chagai.errors import MISSING, Issue
+from chagai.errors import MISSING, Issue, shown
 
 _PATTERNS = {
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$": (
@@ -28,14 +28,13 @@ _PATTERNS = {
 }
 
 
+SHOWN_NAME = 80
+"""Most characters of an unknown field's name a message repeats [characters]."""
+
+
 def _path(loc: tuple[int | str, ...]) -> str:
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += f".{part}" if text else str(part)
-    return text
+    parts = [f"[{part}]" if isinstance(part, int) else f".{str(part)[:SHOWN_NAME]}" for part in loc]
+    return "".join(parts).removeprefix(".")
 
 
 def _clean_loc(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
@@ -82,14 +81,14 @@ def _expected(error: Any, root: type[BaseModel], loc: tuple[int | str, ...]) -> 
     kind, ctx = error["type"], error.get("ctx") or {}
     if "expected" in ctx and "fix" in ctx:
         return str(ctx["expected"]), str(ctx["fix"])
-    name = str(loc[-1]) if loc else "value"
+    name = str(loc[-1])[:SHOWN_NAME] if loc else "value"
     if kind == "missing":
         return "a value: this field is required", f"add `{name}`"
     if kind == "extra_forbidden":
         valid = _fields_at(root, loc)
         close = difflib.get_close_matches(name, valid, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
-        return f"one of the fields {', '.join(valid)}", f"{hint}remove {name!r} or correct its name"
+        return f"one of the fields {', '.join(valid)}", f"{hint}remove {shown(name, SHOWN_NAME)} or correct its name"
     if kind == "literal_error":
         return f"one of {ctx.get('expected')}", "use one of the listed values"
     if kind == "string_pattern_mismatch":

@@ -18,9 +18,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import unicodedata
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
+    AfterValidator,
     AliasChoices,
     BaseModel,
     ConfigDict,
@@ -36,6 +38,63 @@ from chagai.cases.units import DIMENSIONS
 
 SCHEMA_VERSION = 1
 """Version of the case format written by this release."""
+
+NAME_LIMIT = 200
+"""Most characters of a name, an alias, a publisher or a label (the registry's columns hold 200)."""
+SHORT_LIMIT = 100
+"""Most characters of a short name, a country, a region or a district (the registry's columns hold 100)."""
+TEXT_LIMIT = 10_000
+"""Most characters of a free text: a note, a description, a statement, an estimate's reasoning."""
+URL_LIMIT = 2_000
+"""Most characters of a web address."""
+
+_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+CONTROL_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+"""Characters refused in a one-line text: C0 and C1 control characters, DEL and lone surrogates."""
+
+
+def _refuse_control(text: str, pattern: re.Pattern[str], allowed: str) -> str:
+    found = pattern.search(text)
+    if found is not None:
+        char = found.group()
+        raise invalid(
+            "control_character",
+            "control character U+{code} at character {position}",
+            {
+                "code": f"{ord(char):04X}",
+                "position": found.start() + 1,
+                "got": text,
+                "expected": f"{allowed} without control characters (found U+{ord(char):04X} at character "
+                f"{found.start() + 1})",
+                "fix": "remove the control character (often pasted with the text): retype the text",
+            },
+        )
+    return text
+
+
+def _one_line(text: str) -> str:
+    return _refuse_control(text, CONTROL_IN_LINE, "text on one line")
+
+
+def _free_text(text: str) -> str:
+    return _refuse_control(text, _CONTROL_IN_TEXT, "text (tabs and line breaks allowed)")
+
+
+Label = Annotated[str, StringConstraints(min_length=1, max_length=NAME_LIMIT), AfterValidator(_one_line)]
+"""A name, alias, publisher or label: one line of at most :data:`NAME_LIMIT` characters."""
+
+ShortLabel = Annotated[str, StringConstraints(min_length=1, max_length=SHORT_LIMIT), AfterValidator(_one_line)]
+"""A short name, country, region or district: one line of at most :data:`SHORT_LIMIT` characters."""
+
+Text = Annotated[str, StringConstraints(max_length=TEXT_LIMIT), AfterValidator(_free_text)]
+"""Free text (a note, a description, reasoning): at most :data:`TEXT_LIMIT` characters; tabs and line breaks
+allowed, other control characters (NUL, C0, C1, lone surrogates) refused everywhere."""
+
+Reference = Annotated[str, StringConstraints(max_length=80), AfterValidator(_one_line)]
+"""The id of another entry in the case (checked against the entries by :mod:`chagai.cases.checks`)."""
+
+UnitName = Annotated[str, StringConstraints(max_length=20), AfterValidator(_one_line)]
+"""The name of a unit (checked against the known units)."""
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
@@ -66,7 +125,7 @@ Confidence = Literal["H", "M", "L"]
 class StrictModel(BaseModel):
     """Base of every schema model: unknown fields are errors, values are checked on assignment too."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False, allow_inf_nan=False)
 
 
 def invalid(kind: str, message: str, context: dict[str, Any]) -> PydanticCustomError:
@@ -85,8 +144,8 @@ def _as_list(value: Any) -> Any:
 class Sourced(StrictModel):
     """Something that carries its provenance: source ids, or the reasoning of an estimate (or both)."""
 
-    source: list[str] = Field(default_factory=list, description="ids of entries in the case's sources")
-    estimate: str | None = Field(default=None, description="reasoning behind a figure no source gives")
+    source: list[Reference] = Field(default_factory=list, description="ids of entries in the case's sources")
+    estimate: Text | None = Field(default=None, description="reasoning behind a figure no source gives")
 
     _source_list = field_validator("source", mode="before")(_as_list)
 
@@ -116,7 +175,7 @@ class Quantity(Sourced):
     maximum: ClassVar[float | None] = None
 
     value: float
-    unit: str
+    unit: UnitName
 
     @field_validator("value")
     @classmethod
@@ -290,12 +349,15 @@ class Source(StrictModel):
     """A published statement the case relies on."""
 
     id: Slug
-    title: str = Field(min_length=1)
-    publisher: str = Field(min_length=1)
+    title: Annotated[Text, Field(min_length=1)]
+    publisher: Label
     date: PartialDate | None = None
-    url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
+    url: (
+        Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=URL_LIMIT), AfterValidator(_one_line)]
+        | None
+    ) = None
     confidence: Confidence | None = None
-    note: str | None = None
+    note: Text | None = None
 
     @field_validator("date", mode="before")
     @classmethod
@@ -309,9 +371,9 @@ class Location(Sourced):
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
     precision: Literal["exact", "approximate"]
-    country: str
-    region: str = Field(description="province or state")
-    district: str | None = None
+    country: ShortLabel
+    region: ShortLabel = Field(description="province or state")
+    district: ShortLabel | None = None
 
 
 class InflationRate(Quantity):
@@ -359,7 +421,7 @@ class StatusEntry(Sourced):
 
     status: Status
     start: dt.date
-    note: str | None = None
+    note: Text | None = None
 
 
 class PartyOwner(Sourced):
@@ -373,15 +435,15 @@ class Party(StrictModel):
     """A company, government, state company, lender or buyer that appears in the case."""
 
     id: Slug
-    name: str = Field(min_length=1)
-    short_name: str | None = None
+    name: Label
+    short_name: ShortLabel | None = None
     kind: Literal["company", "state-company", "government", "lender", "buyer"]
-    country: str | None = None
+    country: ShortLabel | None = None
     government_level: Literal["federal", "provincial"] | None = Field(
         default=None, description="for governments and their companies: whose receipts they are"
     )
     owners: list[PartyOwner] = Field(default_factory=list)
-    source: list[str] = Field(default_factory=list)
+    source: list[Reference] = Field(default_factory=list)
 
     _source_list = field_validator("source", mode="before")(_as_list)
 
@@ -454,7 +516,7 @@ class Stake(Sourced):
         "dividends; absent: the funder is not repaid",
     )
     from_party: Slug | None = Field(default=None, description="for a proposed or dated transfer: the seller")
-    note: str | None = None
+    note: Text | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Stake:
@@ -510,11 +572,11 @@ class Phase(StrictModel):
     """A processing phase: the plant throughput once it is built, and when it starts."""
 
     id: Slug
-    name: str
+    name: Label
     throughput: MassRate
     start_year: Year
-    start_year_source: list[str] = Field(default_factory=list)
-    start_year_estimate: str | None = None
+    start_year_source: list[Reference] = Field(default_factory=list)
+    start_year_estimate: Text | None = None
     ramp_up: RampUp | None = None
 
     _source_list = field_validator("start_year_source", mode="before")(_as_list)
@@ -623,8 +685,8 @@ class FiscalTermsChoice(StrictModel):
 
     regime: Slug
     overrides: dict[str, Any] = Field(default_factory=dict)
-    overrides_source: list[str] = Field(default_factory=list)
-    overrides_estimate: str | None = None
+    overrides_source: list[Reference] = Field(default_factory=list)
+    overrides_estimate: Text | None = None
 
     _source_list = field_validator("overrides_source", mode="before")(_as_list)
 
@@ -632,7 +694,9 @@ class FiscalTermsChoice(StrictModel):
 class FiscalAlternative(FiscalTermsChoice):
     """Other fiscal terms the case can be appraised under, by name (``--scenario regime=<name>``)."""
 
-    description: str = Field(min_length=1, description="what these terms are and when they would apply")
+    description: Annotated[Text, Field(min_length=1)] = Field(
+        description="what these terms are and when they would apply"
+    )
 
 
 BASE_TERMS = "base"
@@ -705,7 +769,7 @@ class Facility(Sourced):
         default=None, description="most of the pre-production capital the loans may fund (debt / capital)"
     )
     status: Literal["proposed", "approved", "committed", "signed", "drawn"] = "approved"
-    note: str | None = None
+    note: Text | None = None
 
     @model_validator(mode="after")
     def _sculpted_needs_target(self) -> Facility:
@@ -772,11 +836,11 @@ class Claim(StrictModel):
     """
 
     id: Slug
-    statement: str = Field(min_length=1)
+    statement: Annotated[Text, Field(min_length=1)]
     metric: Slug = Field(description="what is claimed, e.g. exports-first-full-year")
     value: float
     high: float | None = Field(default=None, description="upper end when the claim is a range")
-    unit: str
+    unit: UnitName
     year: Year | None = Field(default=None, description="the calendar year the claimed figure is for")
     basis: ClaimBasis | None = Field(
         default=None,
@@ -800,9 +864,9 @@ class Claim(StrictModel):
     includes: list[ClaimInclude] | None = Field(
         default=None, description="what a claimed cost includes: financing, contingency, project-debt"
     )
-    source: list[str] = Field(min_length=1)
+    source: list[Reference] = Field(min_length=1)
     confidence: Confidence | None = None
-    note: str | None = None
+    note: Text | None = None
 
     _source_list = field_validator("source", mode="before")(_as_list)
     _includes_list = field_validator("includes", mode="before")(_as_list)
@@ -883,9 +947,9 @@ class Claim(StrictModel):
 class Decision(StrictModel):
     """Which figure the case takes where sources conflict, and why."""
 
-    topic: str
-    choice: str
-    reason: str
+    topic: Text
+    choice: Text
+    reason: Text
     alternatives: list[Slug] = Field(default_factory=list, description="claim ids of the figures not taken")
 
 
@@ -898,12 +962,12 @@ class Case(StrictModel):
 
     schema_version: Literal[1] = 1
     id: Slug
-    name: str = Field(min_length=1)
-    aliases: list[str] = Field(default_factory=list)
+    name: Label
+    aliases: list[Label] = Field(default_factory=list)
     kind: Literal["mine", "gas-field", "quarry"]
     commodities: list[Commodity] = Field(min_length=1)
-    resource_label: str | None = Field(default=None, description="how tables name the resource")
-    description: str | None = None
+    resource_label: Label | None = Field(default=None, description="how tables name the resource")
+    description: Text | None = None
     as_of: dt.date
     location: Location
     money: MoneyBasis
@@ -959,5 +1023,16 @@ class Case(StrictModel):
 
 
 def normalise_name(text: str) -> str:
-    """Fold a project name or alias for lookup: case, spacing and punctuation do not matter."""
-    return re.sub(r"[^a-z0-9]+", "", text.lower())
+    """Fold a project name or alias for lookup: case, width, spacing, punctuation and Latin accents do not matter.
+
+    The text is brought to Unicode's compatibility form (NFKC) and case-folded; accents on Latin letters are
+    dropped (``Saïndak`` finds ``Saindak``); letters, digits and the marks of other scripts are kept, whatever
+    the script, so that ``ریکو ڈک`` and ``山达克`` are names of their own, and everything else is dropped.
+    """
+    folded: list[str] = []
+    for char in unicodedata.normalize("NFKD", text):
+        if unicodedata.combining(char) and folded and folded[-1] < "\u0250":
+            continue  # an accent on a Latin letter
+        folded.append(char)
+    text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", "".join(folded)).casefold())
+    return "".join(c for c in text if c.isalnum() or unicodedata.category(c).startswith("M"))

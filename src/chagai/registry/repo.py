@@ -23,9 +23,9 @@ from chagai.cases.io import case_document, case_hash
 from chagai.cases.library import bundled_cases
 from chagai.cases.overrides import apply_overrides
 from chagai.cases.regimes import all_regimes
-from chagai.cases.schema import Case, normalise_name
+from chagai.cases.schema import CONTROL_IN_LINE, Case, normalise_name
 from chagai.config import settings
-from chagai.errors import InputError, Issue, NotFoundError, RegistryError
+from chagai.errors import InputError, Issue, NotFoundError, RegistryError, shown
 from chagai.registry import models
 from chagai.registry.db import Registry
 
@@ -37,6 +37,24 @@ def current_actor() -> str:
     except (KeyError, OSError):
         fallback = "unknown"
     return settings().user or fallback
+
+
+ACTOR_LIMIT = 180
+"""Most characters of the name a change is recorded under (the history's column holds 200 with the action)."""
+
+
+def _checked_actor(actor: str | None) -> str:
+    """Who is making a change, refused when the history could not record the name as given."""
+    actor = actor or current_actor()
+    if len(actor) > ACTOR_LIMIT or CONTROL_IN_LINE.search(actor):
+        issue = Issue(
+            "by",
+            actor,
+            f"a name of at most {ACTOR_LIMIT} characters on one line, without control characters",
+            "give a shorter name (--by, or CHAGAI_USER)",
+        )
+        raise InputError([issue])
+    return actor
 
 
 @dataclass
@@ -277,8 +295,9 @@ def project_names(session: Session) -> dict[str, str]:
     for pid, name in session.execute(select(models.Project.id, models.Project.name)):
         names[normalise_name(pid)] = pid
         names[normalise_name(name)] = pid
-    for norm, pid in session.execute(select(models.Alias.normalised, models.Alias.project_id)):
-        names[norm] = pid
+    # folded again from the alias as written, so that an alias stored under an older folding is still found
+    for alias, pid in session.execute(select(models.Alias.alias, models.Alias.project_id)):
+        names[normalise_name(alias)] = pid
     return names
 
 
@@ -293,7 +312,7 @@ def not_found_message(session: Session, query: str) -> str:
     suggestions = sorted({names[c] for c in close_names(query, names)})
     hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
     known = ", ".join(project_ids(session)) or "(the registry is empty: run `chagai db init`)"
-    return f"no project matches {query!r}.{hint} Projects: {known}"
+    return f"no project matches {shown(query)}.{hint} Projects: {known}"
 
 
 def resolve(session: Session, query: str) -> str:
@@ -389,7 +408,7 @@ def import_cases(
         If a case's id, name or alias belongs to another project (or, with ``only_new``, its id is taken);
         nothing is written then.
     """
-    actor = actor or current_actor()
+    actor = _checked_actor(actor)
     ids = [c.id for c in cases]
     repeated = sorted({i for i in ids if ids.count(i) > 1})
     if repeated:
@@ -473,7 +492,7 @@ def modify_case(
     RegistryError
         If other writers kept changing the project during every attempt.
     """
-    actor = actor or current_actor()
+    actor = _checked_actor(actor)
     for _ in range(MODIFY_ATTEMPTS):
         with registry.session() as session:
             row = session.get(models.Project, project_id)
@@ -518,7 +537,7 @@ def edit_case(registry: Registry, project_id: str, assignments: Mapping[str, Any
 
 def delete_project(registry: Registry, project_id: str, actor: str | None = None) -> None:
     """Remove a project, recording its last content in the history."""
-    actor = actor or current_actor()
+    actor = _checked_actor(actor)
     with registry.session() as session, session.begin():
         row = session.get(models.Project, project_id)
         if row is None:

@@ -3,7 +3,8 @@
 Sheets: Summary (every headline figure with its basis), Assumptions (every input with its unit and sources),
 Cash flow (the annual table, one row per year), Stakeholders, Governments, Debt, Claims, Sources and, when a
 simulation is given, Monte Carlo. Units are in the headers, numbers are formatted, panes are frozen. Values are
-written as numbers (not text), exactly as the appraisal computed them.
+written as numbers (not text), exactly as the appraisal computed them; texts are written as text, never as
+formulas.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -38,18 +40,34 @@ NUMBER_FORMATS = {
 def _clean(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    if isinstance(value, str):
+        # characters the file format cannot hold (control characters) would make the workbook unreadable
+        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
     return value
+
+
+def _as_text(cells: Any) -> None:
+    """Store every text of ``cells`` as text: a text starting with ``=`` is never a live formula.
+
+    A source's title or a claim is written by whoever edits the case; in a spreadsheet, text that starts with
+    ``=`` (or ``+``, ``-``, ``@`` in some programs) would otherwise run as a formula when the workbook is opened
+    (formula injection). Cells typed as text are shown as written and never evaluated.
+    """
+    for cell in cells:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
 
 
 def _sheet(book: Workbook, title: str, headers: list[str], rows: list[list[Any]], formats: dict[int, str]) -> Worksheet:
     sheet = book.create_sheet(title)
     sheet.append(headers)
+    _as_text(sheet[1])
     for cell in sheet[1]:
         cell.font = HEADER
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for row in rows:
-        sheet.append([_clean(v) for v in row])
+    for number, row in enumerate(rows, start=2):
+        _as_text(sheet.cell(row=number, column=column, value=_clean(v)) for column, v in enumerate(row, start=1))
     for column, number_format in formats.items():
         for cells in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
             for cell in cells:

@@ -35,7 +35,7 @@ class Issue:
     def __post_init__(self) -> None:
         # an issue may echo input of any size (a 10 MB text, a 5,000-digit number, a deeply nested list): it keeps
         # only a bounded, printable and JSON-encodable form of it, so that reporting bad input stays cheap
-        object.__setattr__(self, "path", _clip(self.path, SHOWN_LIMIT + 100))
+        object.__setattr__(self, "path", clipped(self.path, SHOWN_LIMIT + 100))
         if self.value is not _MISSING:
             object.__setattr__(self, "value", bounded(self.value))
 
@@ -92,7 +92,8 @@ def _printable(text: str) -> str:
     return text
 
 
-def _clip(text: str, limit: int) -> str:
+def clipped(text: str, limit: int = SHOWN_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters (ending ``...``), lone surrogates written as escapes."""
     if len(text) > limit:
         text = text[: limit - 3] + "..."
     return _printable(text)
@@ -112,18 +113,20 @@ def bounded(value: Any, limit: int = SHOWN_LIMIT) -> Any:
     """``value`` as an error may echo it: unchanged when small, else its start (see :func:`shown`).
 
     Small numbers, booleans, ``None`` and texts up to ``limit`` characters are kept as they are (a longer text is
-    cut to ``limit`` characters); a number that is not finite becomes its name (``nan``, ``inf``) and a whole
+    cut to ``limit`` characters); a number that is not finite becomes its name (``NaN``, ``Infinity``) and a whole
     number too long to print is described, so that the result is always JSON-encodable; lists and mappings are
     kept when they hold a few small entries, else replaced by their bounded repr.
     """
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, float):
-        return value if math.isfinite(value) else repr(value)
+        if math.isfinite(value):
+            return value
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")  # as JSON texts spell them
     if isinstance(value, int):
         return _int_text(value) or value
     if isinstance(value, str):
-        return _clip(value, limit)
+        return clipped(value, limit)
     if isinstance(value, (list, tuple, dict)) and _small(value, limit):
         if isinstance(value, dict):
             return {bounded(k, limit): bounded(v, limit) for k, v in value.items()}

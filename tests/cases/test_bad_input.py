@@ -265,7 +265,7 @@ BAD_INPUTS: list[tuple[str, Mutation | str, str, str, str]] = [
         _set(["financing", 0, "target_dscr"], float("inf")),
         "financing[0].target_dscr",
         "a finite number",
-        "inf",
+        "Infinity",
     ),
     (
         "billion laughs",

@@ -51,7 +51,7 @@ def test_small_values_are_kept_as_they_are() -> None:
     for value in (None, True, 3, 2.5, "short", [1, "a"], {"a": 1}):
         assert bounded(value) == value
     assert bounded("z" * 500) == "z" * (SHOWN_LIMIT - 3) + "..."
-    assert bounded(float("nan")) == "nan"
+    assert bounded(float("nan")) == "NaN"
     assert math.isinf(float(bounded(float("-inf"))))
 
 

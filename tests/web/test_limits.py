@@ -18,8 +18,8 @@ import httpx
 import pytest
 
 from chagai.config import refresh_settings
+from chagai.errors import SHOWN_LIMIT, bounded
 from chagai.web.guards import DATA_POLICY, PAGE_POLICY, REPORT_POLICY
-from chagai.web.routes.errors import ECHO_CHARACTERS, echo
 from tests.web.conftest import running_server
 
 JSON = {"content-type": "application/json"}
@@ -61,15 +61,15 @@ def test_echo_is_json_and_bounded_whatever_was_sent() -> None:
         b"\xff" * 5_000,
     ]
     for value in values:
-        shown = echo(value)
+        shown = bounded(value)
         text = json.dumps(shown, allow_nan=False)  # strict JSON: no NaN, no lone surrogate left
         text.encode("utf-8")
-        assert len(text) < 20 * ECHO_CHARACTERS
-    assert echo(math.nan) == "NaN"
-    assert echo(-math.inf) == "-Infinity"
-    assert echo("x" * 10_000_000).endswith("... (10,000,000 characters)")
-    assert echo({"a": 1, "b": [1, 2.5, None]}) == {"a": 1, "b": [1, 2.5, None]}  # small values as they are
-    assert echo(list(range(1_000_000)))[-1] == "... (1,000,000 entries in all)"
+        assert len(text) < 20 * SHOWN_LIMIT
+    assert bounded(math.nan) == "NaN"
+    assert bounded(-math.inf) == "-Infinity"
+    assert len(bounded("x" * 10_000_000)) == SHOWN_LIMIT
+    assert bounded({"a": 1, "b": [1, 2.5, None]}) == {"a": 1, "b": [1, 2.5, None]}  # small values as they are
+    assert len(bounded(list(range(1_000_000)))) <= SHOWN_LIMIT
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -167,7 +167,7 @@ def test_a_long_value_is_echoed_cut_short(client: httpx.Client) -> None:
     assert len(response.content) < 5_000
     (issue,) = response.json()["issues"]
     assert issue["value"].startswith("zzzz")
-    assert len(issue["value"]) <= ECHO_CHARACTERS + 50
+    assert len(issue["value"]) <= SHOWN_LIMIT + 50
 
 
 def test_deep_override_paths_and_values_get_a_422(client: httpx.Client) -> None:

@@ -154,7 +154,7 @@ def _boundaries(stakes: Iterable[Stake]) -> list[dt.date]:
     days: set[dt.date] = set()
     for s in stakes:
         days.add(s.start)
-        if s.end is not None:
+        if s.end is not None and s.end < dt.date.max:  # a stake held to the last day has no day after it
             days.add(s.end + dt.timedelta(days=1))
     return sorted(days)
 

@@ -41,6 +41,9 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     except yaml.YAMLError as exc:
         issue = Issue(path.strip(), raw, "a value written as YAML", f"quote text values ({exc.__class__.__name__})")
         raise InputError([issue]) from None
+    except ValueError:  # a whole number too long for Python to read (over 4,300 digits)
+        issue = Issue(path.strip(), raw, "a number of at most 300 digits", "give the value in a larger unit")
+        raise InputError([issue]) from None
     return path.strip(), value
 
 

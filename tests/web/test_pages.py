@@ -456,3 +456,19 @@ def test_login_checks_the_token_and_the_form_and_logout_ends_the_session(
     assert client.post("/logout", data={}).status_code == 403
     assert client.post("/logout", data={"csrf_token": csrf}).status_code == 303
     assert "Logging Out" not in client.get("/").text
+
+
+def test_the_simulation_form_is_rate_limited_like_the_api(tmp_path: Path) -> None:
+    """The form counts against the same per-client limit as ``POST /api/simulations``: a 429 page, not a 500."""
+    url = f"sqlite:///{tmp_path / 'rate.sqlite'}"
+    with running_server(url, run_jobs=False) as base, httpx.Client(base_url=base, timeout=60) as client:
+        csrf = _csrf(client, "/projects/saindak/risk")
+        codes = []
+        for _ in range(12):
+            answer = client.post("/projects/saindak/risk", data={"paths": "500", "seed": "3", "csrf_token": csrf})
+            codes.append(answer.status_code)
+            if answer.status_code == 429:
+                assert "Too many simulations" in answer.text
+                break
+        assert codes[-1] == 429, codes
+        assert set(codes[:-1]) <= {200, 303}, codes

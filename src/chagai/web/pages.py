@@ -37,6 +37,7 @@ from chagai.web.deps import (
     ModelCacheDep,
     RegistryDep,
     cached_appraisal,
+    client_of,
     stored_case,
     stored_cases,
 )
@@ -295,11 +296,18 @@ def _start(
             raise InputError(issues)
         user = session.principal(request)
         run_id = jobs.submit_simulation(
-            registry, case.id, int(paths_text), int(seed_text), actor=user.name if user else None
+            registry,
+            case.id,
+            int(paths_text),
+            int(seed_text),
+            actor=user.name if user else None,
+            client=client_of(request, user),
         )
     except InputError as exc:
         _, context = _risk_context(registry, cache, case, "", issues=exc.issues, paths=paths_text, seed=seed_text)
         return render(request, "risk.html", 422, **context)
+    except (jobs.RateLimited, jobs.QueueFull) as exc:
+        return error_page(request, 429, "Too many simulations", str(exc))
     if runner is not None:
         runner.wake()
     return redirect(request, f"/projects/{case.id}/risk?job={run_id}")

@@ -112,7 +112,7 @@ def log_out(request: Request) -> None:
 
 
 def finish(request: Request, response: Response) -> Response:
-    """Set the cookies a request decided on, and the headers every page carries."""
+    """Set the cookies a request decided on (the security headers are every response's: :mod:`chagai.web.guards`)."""
     new = getattr(request.state, "new_csrf", None)
     if new:
         response.set_cookie(
@@ -120,13 +120,4 @@ def finish(request: Request, response: Response) -> Response:
         )
     if getattr(request.state, "drop_session", False):
         response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict", secure=_secure(request))
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-        "frame-ancestors 'none'",
-    )
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
     return response

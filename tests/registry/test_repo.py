@@ -14,6 +14,7 @@ from chagai.cases.library import bundled_cases
 from chagai.errors import InputError, NotFoundError
 from chagai.registry import repo
 from chagai.registry.db import Registry, open_registry, table_names
+from chagai.registry.edits import edit_fields
 from chagai.registry.exporters import bods_statements, geojson
 from chagai.registry.models import Base
 
@@ -56,7 +57,7 @@ def test_import_is_idempotent_and_records_history(registry: Registry, pocket_tex
 def test_edit_records_who_when_and_what(registry: Registry, pocket_text: str) -> None:
     repo.import_cases(registry, [load_case_text(pocket_text)], actor="alice")
     before = dt.datetime.now(dt.UTC)
-    repo.edit_case(
+    edit_fields(
         registry,
         "pocket-mine",
         {"costs.opex_per_tonne_milled.value": "12.5", "statuses[2].note": "commercial production"},
@@ -80,10 +81,10 @@ def test_edit_records_who_when_and_what(registry: Registry, pocket_text: str) ->
 def test_invalid_edit_writes_nothing(registry: Registry, pocket_text: str) -> None:
     repo.import_cases(registry, [load_case_text(pocket_text)])
     with pytest.raises(InputError) as info:
-        repo.edit_case(registry, "pocket-mine", {"stakes[0].share.exact": "0.9"})
+        edit_fields(registry, "pocket-mine", {"stakes[0].share.exact": "0.9"})
     assert info.value.issues[0].path == "stakes"
     with pytest.raises(InputError) as info:
-        repo.edit_case(registry, "pocket-mine", {"costs.no_such_cost": "1"})
+        edit_fields(registry, "pocket-mine", {"costs.no_such_cost": "1"})
     assert "costs.no_such_cost" in str(info.value)
     with registry.session() as session:
         assert repo.get_case(session, "pocket-mine") == load_case_text(pocket_text)

@@ -15,7 +15,7 @@ import pytest
 from markupsafe import escape
 
 from chagai.registry.db import open_registry
-from chagai.registry.repo import edit_case
+from chagai.registry.edits import edit_fields
 from chagai.registry.tokens import create_token, revoke_token
 from chagai.web import pages
 
@@ -253,7 +253,7 @@ def test_charts_are_drawn_once_per_content_and_scenario(tmp_path: Path, monkeypa
         assert drawn.count("appraisal_charts") == 2
         assert cheap != first
         with open_registry(url) as registry:
-            edit_case(registry, "reko-diq", {"costs.closure": 900})
+            edit_fields(registry, "reko-diq", {"costs.closure": 900})
         edited = _figures(client.get("/projects/reko-diq").text)
         assert drawn.count("appraisal_charts") == 3  # an edited project is drawn again
         assert edited != first

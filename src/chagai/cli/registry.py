@@ -59,12 +59,13 @@ def edit(
 ) -> None:
     """Change fields of a stored project; the change is validated and recorded in its history."""
     from chagai.registry import repo
+    from chagai.registry.edits import edit_fields
 
     parsed = overrides_of(assignments)
     with registry() as opened:
         with opened.session() as session:
             pid = repo.resolve(session, project)
-        repo.edit_case(opened, pid, parsed, by)
+        edit_fields(opened, pid, parsed, by)
     render.out.print(f"updated {pid}: {', '.join(parsed)}")
 
 

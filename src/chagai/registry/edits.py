@@ -58,7 +58,7 @@ def _modify(
     registry: Registry,
     project_id: str,
     change: Callable[[Case], Case],
-    actor: str,
+    actor: str | None,
     action: str = "edit",
     if_content: Collection[str] | None = None,
 ) -> Case:
@@ -208,11 +208,13 @@ def edit_fields(
     registry: Registry,
     project_id: str,
     assignments: Mapping[str, Any],
-    actor: str,
+    actor: str | None = None,
     *,
     if_content: Collection[str] | None = None,
 ) -> Case:
     """Change fields by path (``statuses[3].note``, ``stakes[2].end``, ``costs.fixed_opex.value``), as ``chagai edit``.
+
+    ``actor`` is who is recorded as making the change (default: ``CHAGAI_USER`` or the login name).
 
     Every assignment is applied before the whole case is validated, so related fields change together.
 

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from chagai.cases.io import case_document, case_hash
 from chagai.cases.library import bundled_cases
-from chagai.cases.overrides import apply_overrides
 from chagai.cases.regimes import all_regimes
 from chagai.cases.schema import CONTROL_IN_LINE, Case, normalise_name
 from chagai.config import settings
@@ -522,17 +521,6 @@ def modify_case(
         return edited
     msg = f"project {project_id!r} kept changing while it was being edited; try again"
     raise RegistryError(msg)
-
-
-def edit_case(registry: Registry, project_id: str, assignments: Mapping[str, Any], actor: str | None = None) -> Case:
-    """Change fields of a stored case (``path=value`` assignments), validate, and write with history.
-
-    Raises
-    ------
-    InputError
-        If an assignment names no field or makes the case invalid; nothing is written then.
-    """
-    return modify_case(registry, project_id, lambda case: apply_overrides(case, assignments), actor, "edit")
 
 
 def delete_project(registry: Registry, project_id: str, actor: str | None = None) -> None:

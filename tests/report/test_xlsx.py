@@ -26,7 +26,7 @@ def test_workbook_totals_equal_the_appraisal_to_the_cent(tmp_path: Path) -> None
     assert headers[0] == "Year"
     assert "gross_revenue [US$m]" in headers
     assert flows.freeze_panes == "B2"
-    table = result.table()
+    table = result.cashflow()
     for name in ("gross_revenue [US$m]", "government_provincial [US$m]", "equity_cash_flow [US$m]"):
         column = headers.index(name) + 1
         total = sum(row[0].value for row in flows.iter_rows(min_row=2, min_col=column, max_col=column))

@@ -89,8 +89,8 @@ def cashflow(
     """The annual cash-flow table: production, revenue, costs, royalties, taxes, debt, dividends, governments."""
     result = appraisal_of(project, scenario, sets, sells, None)
     if output is not None:
-        frame = result.table()
-        output.write_text(result.table_csv(), encoding="utf-8")
+        frame = result.cashflow()
+        output.write_text(result.cashflow_csv(), encoding="utf-8")
         render.wrote(output, f"{len(frame)} years x {len(frame.columns)} columns")
         return
     render.cashflow(result)

@@ -94,17 +94,8 @@ def overrides_of(assignments: list[str] | None) -> dict[str, Any]:
 def registry() -> Registry:
     """Open the registry, loading the bundled cases the first time it is used."""
     from chagai.registry import repo
-    from chagai.registry.db import open_registry
 
-    opened = open_registry()
-    try:
-        if opened.is_empty():
-            err.print("[dim]The registry is empty: loading the bundled cases (chagai db init).[/dim]")
-            repo.init_registry(opened)
-    except BaseException:
-        opened.close()
-        raise
-    return opened
+    return repo.ready_registry(announce=lambda message: err.print(f"[dim]{message}[/dim]"))
 
 
 def case_of(project: str) -> Case:

@@ -26,7 +26,7 @@ from chagai.cases.schema import CONTROL_IN_LINE, Case, normalise_name
 from chagai.config import settings
 from chagai.errors import InputError, Issue, NotFoundError, RegistryError, shown
 from chagai.registry import models
-from chagai.registry.db import Registry
+from chagai.registry.db import Registry, open_registry
 
 
 def current_actor() -> str:
@@ -557,3 +557,21 @@ def init_registry(registry: Registry, reset: bool = False, actor: str | None = N
                 for r in session.scalars(select(model)):
                     session.delete(r)
     return import_cases(registry, bundled_cases(), actor or "chagai", action="init")
+
+
+def ready_registry(url: str | None = None, announce: Callable[[str], object] | None = None) -> Registry:
+    """Open the registry at ``url`` (default: the configured one), loading the bundled cases if it is empty.
+
+    ``announce`` is told, before the cases load, that they are being loaded (the first use of a new registry).
+    The caller closes the registry (it is a context manager).
+    """
+    opened = open_registry(url)
+    try:
+        if opened.is_empty():
+            if announce is not None:
+                announce("The registry is empty: loading the bundled cases (chagai db init).")
+            init_registry(opened)
+    except BaseException:
+        opened.close()
+        raise
+    return opened

@@ -102,7 +102,7 @@ def write_workbook(appraisal: Appraisal, path: Path, simulation: Simulation | No
     assumptions = [[path, q.value, q.unit, ", ".join(q.source), q.estimate or ""] for path, q in quantities(case)]
     _sheet(book, "Assumptions", ["Input", "Value", "Unit", "Sources", "Estimate (reasoning)"], assumptions, {})
 
-    table = a.table()
+    table = a.cashflow()
     headers = ["Year", *table.columns]
     rows = [[int(year), *[float(v) for v in table.loc[year]]] for year in table.index]
     formats = {i + 2: ("0.00" if "[ratio]" in c else "#,##0.00") for i, c in enumerate(table.columns)}

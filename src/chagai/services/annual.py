@@ -75,11 +75,11 @@ class AnnualRun:
                 columns[f"equity_net_{party.id} [US$m]"] = self.party_net[p]
         return columns
 
-    def table(self) -> pd.DataFrame:
+    def cashflow(self) -> pd.DataFrame:
         """The annual table: one row per year, one column per line item (unit in the column name)."""
         return pd.DataFrame(self.table_columns(), index=pd.Index(self.years, name="year"))
 
-    def table_csv(self) -> str:
+    def cashflow_csv(self) -> str:
         """The annual table as CSV text (six decimals), as ``chagai cashflow -o`` writes it and the API serves it."""
-        text: str = self.table().to_csv(float_format="%.6f")
+        text: str = self.cashflow().to_csv(float_format="%.6f")
         return text

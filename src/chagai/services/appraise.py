@@ -7,6 +7,7 @@ with its basis; :func:`compare` appraises several cases side by side.
 from __future__ import annotations
 
 import dataclasses
+import html
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from chagai.core.lines import LEVIES, Line
 from chagai.core.measures import irr_value
 from chagai.core.metrics import irr, npv, payback_year
 from chagai.core.model import price_factor_root, run_price_factors, run_single
+from chagai.formatting import format_value
 from chagai.results import (
     ClaimCheck,
     CompareRow,
@@ -71,9 +73,12 @@ def project_irr(flows: np.ndarray) -> tuple[float, str]:
     return value, IRR_RULE
 
 
-@dataclass
+@dataclass(repr=False)
 class Appraisal(AnnualRun):
-    """The annual model of one case under one scenario, and everything derived from it."""
+    """The annual model of one case under one scenario, and everything derived from it.
+
+    In a notebook it shows as a table of its figures; ``cashflow()`` is the annual table as a DataFrame.
+    """
 
     figures: list[Figure] = field(default_factory=list)
     stakeholders: list[Stakeholder] = field(default_factory=list)
@@ -81,6 +86,26 @@ class Appraisal(AnnualRun):
     progressivity: list[ProgressivityPoint] = field(default_factory=list)
     claims: list[ClaimCheck] = field(default_factory=list)
     sales: list[SaleValue] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        figures = {f.key: f for f in self.figures}
+        shown = [figures[k] for k in ("npv_post_tax", "aetr", "local_share_pv") if k in figures]
+        scenario = "; ".join(self.compiled.scenario.changes()) or "no scenario changes"
+        values = ", ".join(f"{f.label} {format_value(f.value, f.unit)}" for f in shown)
+        return f"<Appraisal of {self.case.name} ({self.case.id}), {scenario}: {values}>"
+
+    def _repr_html_(self) -> str:
+        """The figures as an HTML table, for notebooks."""
+        rows = "".join(
+            f"<tr><td>{html.escape(f.label)}</td><td style='text-align:right'>"
+            f"{html.escape(format_value(f.value, f.unit))}</td></tr>"
+            for f in self.figures
+        )
+        scenario = "; ".join(self.compiled.scenario.changes()) or "no scenario changes"
+        return (
+            f"<p><b>{html.escape(self.case.name)}</b> ({html.escape(self.case.id)}), {html.escape(scenario)}<br>"
+            f"<small>{html.escape(self.basis)}</small></p><table>{rows}</table>"
+        )
 
     def figure(self, key: str) -> Figure:
         """A headline figure by key."""

@@ -72,7 +72,7 @@ def workbook(project: ProjectDep) -> Response:
 def cashflow_csv(project: ProjectDep) -> Response:
     """The annual cash-flow table of the base case, every line item (as ``chagai cashflow -o``)."""
     appraisal = project.appraisal()
-    text = appraisal.table_csv()
+    text = appraisal.cashflow_csv()
     headers = {"Content-Disposition": f'attachment; filename="{appraisal.case.id}-cashflow.csv"'}
     return Response(text, media_type="text/csv", headers=headers)
 

@@ -75,3 +75,16 @@ def test_same_seed_same_numbers(tmp_path: Path) -> None:
         return re.findall(r"-?[\d,]+(?:\.\d+)?", body)
 
     assert numbers(_report(case, 1_000, 3)) == numbers(_report(case, 1_000, 3))
+
+
+def test_the_header_states_the_run_and_an_override_is_never_credited_to_a_source() -> None:
+    import datetime as dt
+
+    a = appraise(bundled_case("reko-diq"), None, {"prices.copper": 8000})
+    page = build_report(a)
+    assert "Scenario: override prices.copper = 8000" in page
+    assert f"Facts as of {a.case.as_of}; generated {dt.date.today().isoformat()}" in page
+    row = re.search(r"<tr><td>prices\[0\]\.price</td>.*?</tr>", page)
+    assert row is not None
+    assert "<strong>override</strong> in this run: prices.copper = 8000" in row.group(0)
+    assert "<a href" not in row.group(0)  # not credited to the Pink Sheet it replaced

@@ -152,6 +152,11 @@ OVERRIDE_NOTE = "override in this run: {path} = {value} (replaces the case's val
 """The provenance a run's override gives the quantity it changes."""
 
 
+def is_override(estimate: str | None) -> bool:
+    """Whether a quantity's provenance is a run's override (:data:`OVERRIDE_NOTE`), not a stated estimate."""
+    return bool(estimate) and str(estimate).startswith(OVERRIDE_NOTE.split(":")[0] + ":")
+
+
 def apply_overrides(case: Case, assignments: Mapping[str, Any], *, run: bool = False) -> Case:
     """A copy of ``case`` with each ``path: value`` applied, validated in full.
 

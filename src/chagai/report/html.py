@@ -7,6 +7,7 @@ figure units), never from a string typed here; user text (claims, sources, names
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import textwrap
 from pathlib import Path
@@ -20,6 +21,7 @@ from plotly.offline import get_plotlyjs
 from chagai import __version__
 from chagai.cases.checks import quantities
 from chagai.cases.io import case_hash
+from chagai.cases.overrides import is_override
 from chagai.cases.schema import CLAIM_TOLERANCE
 from chagai.formatting import format_value
 from chagai.registry.exporters import operator_label, resource_label
@@ -288,6 +290,8 @@ def build_report(
         version=__version__,
         inputs_hash=case_hash(case),
         assumptions=list(quantities(case)),
+        is_override=is_override,
+        generated=dt.date.today().isoformat(),
         sources_by_id={src.id: src for src in case.sources},
         claim_tolerance=CLAIM_TOLERANCE,
         plotly_js=get_plotlyjs(),

@@ -6,6 +6,7 @@ From Python: ``chagai.appraise("Reco Diq").cashflow()``, ``chagai.simulate(...)`
 
 from __future__ import annotations
 
+import importlib
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
@@ -23,9 +24,7 @@ __all__ = ["__version__", "appraise", "projects", "simulate"]
 
 
 def __getattr__(name: str) -> Any:
-    if name in _API:
-        from chagai import api
-
-        return getattr(api, name)
+    if name in _API:  # imported on first use, by name: the package itself depends on no layer
+        return getattr(importlib.import_module("chagai.api"), name)
     msg = f"module 'chagai' has no attribute {name!r}"
     raise AttributeError(msg)

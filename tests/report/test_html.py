@@ -84,7 +84,15 @@ def test_the_header_states_the_run_and_an_override_is_never_credited_to_a_source
     page = build_report(a)
     assert "Scenario: override prices.copper = 8000" in page
     assert f"Facts as of {a.case.as_of}; generated {dt.date.today().isoformat()}" in page
-    row = re.search(r"<tr><td>prices\[0\]\.price</td>.*?</tr>", page)
+    row = re.search(r'<tr><td title="prices\[0\]\.price [^"]*">Price, copper</td>.*?</tr>', page)
     assert row is not None
     assert "<strong>override</strong> in this run: prices.copper = 8000" in row.group(0)
     assert "<a href" not in row.group(0)  # not credited to the Pink Sheet it replaced
+
+
+def test_assumptions_are_labelled_in_words_with_the_field_path_as_a_tooltip() -> None:
+    page = build_report(appraise(bundled_case("reko-diq")))
+    assumptions = page.split('id="assumptions"')[1]
+    assert '<td title="financing[0].rate (the field --set changes)">Loan interest rate, US EXIM</td>' in assumptions
+    assert ">Ore grade, copper</td>" in assumptions
+    assert "<td>financing[0].rate</td>" not in assumptions

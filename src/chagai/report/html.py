@@ -21,6 +21,7 @@ from plotly.offline import get_plotlyjs
 from chagai import __version__
 from chagai.cases.checks import quantities
 from chagai.cases.io import case_hash
+from chagai.cases.labels import field_label
 from chagai.cases.overrides import is_override
 from chagai.cases.schema import CLAIM_TOLERANCE
 from chagai.formatting import format_value
@@ -291,6 +292,7 @@ def build_report(
         inputs_hash=case_hash(case),
         assumptions=list(quantities(case)),
         is_override=is_override,
+        label=field_label,
         generated=dt.date.today().isoformat(),
         sources_by_id={src.id: src for src in case.sources},
         claim_tolerance=CLAIM_TOLERANCE,

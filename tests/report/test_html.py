@@ -96,3 +96,14 @@ def test_assumptions_are_labelled_in_words_with_the_field_path_as_a_tooltip() ->
     assert '<td title="financing[0].rate (the field --set changes)">Loan interest rate, US EXIM</td>' in assumptions
     assert ">Ore grade, copper</td>" in assumptions
     assert "<td>financing[0].rate</td>" not in assumptions
+
+
+def test_a_take_above_100_percent_and_the_effective_royalty_rate_are_explained() -> None:
+    from chagai.cases.compile import Scenario
+
+    usual = build_report(appraise(bundled_case("reko-diq")))
+    assert 'id="effective-royalty"' in usual
+    assert 'id="take-above-100"' not in usual  # 61%: nothing to explain
+    cheap = appraise(bundled_case("reko-diq"), Scenario(price_factor=0.5))
+    assert cheap.figure("aetr").value > 1
+    assert "Government take above 100%" in build_report(cheap)

@@ -107,3 +107,14 @@ def test_a_take_above_100_percent_and_the_effective_royalty_rate_are_explained()
     cheap = appraise(bundled_case("reko-diq"), Scenario(price_factor=0.5))
     assert cheap.figure("aetr").value > 1
     assert "Government take above 100%" in build_report(cheap)
+
+
+def test_charts_by_year_end_with_the_last_year_that_has_a_flow() -> None:
+    from chagai.report.html import appraisal_figures
+
+    a = appraise(bundled_case("saindak"))
+    last = max(int(y) for line in ("gross_revenue", "closure") for y in a.years[abs(a.line(line)) > 1e-9])
+    for _, _, fig in appraisal_figures(a, None, None):
+        for trace in fig.data:
+            if trace.type in ("bar", "scatter") and trace.x is not None and len(trace.x) > 3:
+                assert max(int(x) for x in trace.x) <= last + 1, (fig.layout.title.text, trace.name)

@@ -69,13 +69,20 @@ def figure_json(fig: go.Figure) -> str:
     return str(fig.to_json())
 
 
+def _years_with_flows(a: Appraisal) -> int:
+    """How many years, from the first, the charts by year show: up to the last year with any flow (no empty tail)."""
+    moving = np.any(np.abs(a.lines) > 1e-9, axis=0) | np.any(np.abs(a.party_net) > 1e-9, axis=0)
+    found = np.flatnonzero(moving)
+    return int(found[-1]) + 1 if found.size else len(a.years)
+
+
 def _ownership(a: Appraisal) -> go.Figure:
-    params, years = a.compiled.params, a.years
+    params, years = a.compiled.params, a.years[: _years_with_flows(a)]
     fig = go.Figure()
     shares: dict[str, np.ndarray] = {}
     for line in range(params.stakes.share.shape[0]):
         party = a.compiled.parties[int(params.stakes.holder[line])].label
-        shares[party] = shares.get(party, np.zeros(len(years))) + params.stakes.share[line]
+        shares[party] = shares.get(party, np.zeros(len(years))) + params.stakes.share[line, : len(years)]
     for party, share in shares.items():
         fig.add_trace(go.Scatter(x=years, y=100 * share, name=party, stackgroup="one", mode="lines"))
     fig.update_layout(title="Ownership over time (stakes in force each year)", yaxis_title="share [%]")
@@ -125,10 +132,11 @@ def _waterfall(a: Appraisal) -> go.Figure:
 def _stacked(a: Appraisal, lines: list[str], title: str, outflows: tuple[str, ...] = ()) -> go.Figure:
     """Bars by year; lines named in ``outflows`` are drawn below zero."""
     fig = go.Figure()
+    shown = _years_with_flows(a)
     for line in lines:
         sign = -1.0 if line in outflows else 1.0
         name = f"- {_label(line)}" if line in outflows else _label(line)
-        fig.add_trace(go.Bar(x=a.years, y=sign * a.line(line), name=name))
+        fig.add_trace(go.Bar(x=a.years[:shown], y=sign * a.line(line)[:shown], name=name))
     units = {LINE_UNITS[line] for line in lines}
     fig.update_layout(barmode="relative", title=title, yaxis_title=" / ".join(sorted(units)))
     fig.update_xaxes(title="year")

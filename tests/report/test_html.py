@@ -118,3 +118,19 @@ def test_charts_by_year_end_with_the_last_year_that_has_a_flow() -> None:
         for trace in fig.data:
             if trace.type in ("bar", "scatter") and trace.x is not None and len(trace.x) > 3:
                 assert max(int(x) for x in trace.x) <= last + 1, (fig.layout.title.text, trace.name)
+
+
+def test_each_government_keeps_its_colour_in_every_chart() -> None:
+    from chagai.report.html import GOVERNMENT_COLOURS, appraisal_figures, compare_figures, styled
+
+    reko = appraise(bundled_case("reko-diq"))
+    figures = appraisal_figures(reko, None, None) + compare_figures([reko, appraise(bundled_case("sui"))])
+    seen = 0
+    for _, _, fig in figures:
+        styled(fig)
+        for level, shades in GOVERNMENT_COLOURS.items():
+            traces = [t for t in fig.data if level in (t.name or "").lower() and t.type in ("bar", "scatter")]
+            colours = [t.marker.color if t.type == "bar" else t.line.color for t in traces]
+            assert colours == list(shades[: len(colours)])  # the first in its colour, a second in the next shade
+            seen += len(colours)
+    assert seen >= 6

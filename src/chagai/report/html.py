@@ -40,9 +40,27 @@ def _axis(line: str) -> str:
     return f"{_label(line)} [{LINE_UNITS[line]}]"
 
 
+GOVERNMENT_COLOURS = {"federal": ("#1f4e79", "#6b9bd1", "#a9c7e8"), "provincial": ("#2e7d32", "#81c784", "#c5e1a5")}
+"""The colours of each government in every chart of the report and the pages: a bar or line named after it takes
+the first, a second one in the same chart the next shade."""
+
+
 def styled(fig: go.Figure) -> go.Figure:
-    """The house layout of every chart (margins, height, template); returns ``fig``."""
+    """The house layout of every chart (margins, height, template, the governments' colours); returns ``fig``."""
     fig.update_layout(margin={"l": 70, "r": 30, "t": 60, "b": 60}, height=420, template="plotly_white")
+    used = dict.fromkeys(GOVERNMENT_COLOURS, 0)
+    for trace in fig.data:
+        name = (trace.name or "").lower()
+        level = next((level for level in GOVERNMENT_COLOURS if level in name), None)
+        if level is None:
+            continue
+        shades = GOVERNMENT_COLOURS[level]
+        colour = shades[min(used[level], len(shades) - 1)]
+        used[level] += 1
+        if trace.type == "bar":
+            trace.marker.color = colour
+        elif trace.type == "scatter":
+            trace.line.color = colour
     return fig
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from chagai.cases.library import bundled_case
 from chagai.cases.overrides import apply_overrides
 from chagai.report.html import build_report
@@ -134,3 +136,15 @@ def test_each_government_keeps_its_colour_in_every_chart() -> None:
             assert colours == list(shades[: len(colours)])  # the first in its colour, a second in the next shade
             seen += len(colours)
     assert seen >= 6
+
+
+@pytest.mark.parametrize("project", ["reko-diq", "saindak", "sui"])
+def test_where_the_revenue_goes_adds_up_to_nothing_left_without_loan_drawdowns(project: str) -> None:
+    from chagai.report.html import _waterfall
+
+    steps = _waterfall(appraise(bundled_case(project))).data[0]
+    assert steps.x[0] == "Revenue"
+    assert steps.x[1].startswith("Costs")
+    assert abs(sum(steps.y)) < 1e-6 * steps.y[0]  # every dollar of revenue goes to someone
+    assert not any("drawdown" in name.lower() or "principal" in name.lower() for name in steps.x)
+    assert all(text for text in steps.text)  # each step shows its value

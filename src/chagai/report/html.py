@@ -29,6 +29,7 @@ from chagai.registry.exporters import operator_label, resource_label
 from chagai.results import Simulation, TornadoBar
 from chagai.services import Appraisal, government_items
 from chagai.services.annual import LINE_UNITS
+from chagai.services.appraise import state_equity
 from chagai.services.simulate import path_values
 
 
@@ -109,31 +110,35 @@ def _ownership(a: Appraisal) -> go.Figure:
 
 
 def _waterfall(a: Appraisal) -> go.Figure:
-    steps = [("gross_revenue", 1), ("selling_costs", -1), ("royalties_federal", -1), ("royalties_provincial", -1)]
-    steps += [("advance_royalty", -1), ("opex", -1), ("sustaining_capex", -1), ("initial_capex", -1)]
-    steps += [("closure", -1), ("income_tax", -1), ("super_tax", -1), ("presumptive_tax", -1), ("rent", -1)]
-    steps += [("profit_share_state", -1), ("social_uplift", -1), ("debt_drawdown", 1), ("interest_paid", -1)]
-    steps += [("principal", -1), ("fees", -1)]
-    names, values = [], []
-    for line, sign in steps:
-        total = float(a.line(line).sum())
-        if abs(total) > 1e-6:
-            names.append(_label(line))
-            values.append(sign * total)
-    for p, party in enumerate(a.compiled.parties):
-        total = float(a.party_net[p].sum())
-        if abs(total) > 1e-6:
-            names.append(f"to {party.label}")
-            values.append(-total)
-    withholding = float(a.line("dividend_withholding").sum())
-    if withholding:
-        names.append(_label("dividend_withholding"))
-        values.append(-withholding)
+    """Where the revenue goes over the life, left to right: costs, then each receiver, down to nothing left.
+
+    The receivers are grouped by who they are: each government's fiscal receipts (royalties, taxes, withholding,
+    rent, profit share; its companies' dividends go to them as owners), the community, the lenders (interest and
+    fees, net of what they lent and got back) and each owner's net equity flow. Loan drawdowns are not revenue, so
+    they are not among the steps. The steps add up to the revenue exactly (the model's cash identity).
+    """
+    state_federal, state_provincial = state_equity(a)
+    costs = sum(float(a.line(line).sum()) for line in _COST_LINES)
+    steps = [
+        ("Revenue", float(a.line("gross_revenue").sum())),
+        ("Costs: operating, capital, closure", -costs),
+        ("Federal government: royalties, taxes, levies", -(float(a.line("government_federal").sum()) - state_federal)),
+        (
+            "Provincial government: royalties, taxes, levies",
+            -(float(a.line("government_provincial").sum()) - state_provincial),
+        ),
+        ("Community", -float(a.line("community").sum())),
+        ("Lenders: interest and fees", -float(a.line("lenders_net").sum())),
+    ]
+    steps += [(f"{party.label} (owner)", -float(a.party_net[p].sum())) for p, party in enumerate(a.compiled.parties)]
+    shown = [(name, value) for name, value in steps if abs(value) > 1e-6]
     fig = go.Figure(
         go.Waterfall(
-            x=names,
-            y=values,
-            measure=["relative"] * len(values),
+            x=[name for name, _ in shown],
+            y=[value for _, value in shown],
+            measure=["relative"] * len(shown),
+            text=[f"{value:,.0f}" for _, value in shown],
+            textposition="outside",
             connector={"line": {"color": "#999"}},
         )
     )
@@ -145,6 +150,10 @@ def _waterfall(a: Appraisal) -> go.Figure:
         showlegend=False,
     )
     return fig
+
+
+_COST_LINES = ("selling_costs", "opex", "sustaining_capex", "initial_capex", "closure")
+"""The lines that pay suppliers and workers: what the revenue pays before anyone else is paid."""
 
 
 def _stacked(a: Appraisal, lines: list[str], title: str, outflows: tuple[str, ...] = ()) -> go.Figure:

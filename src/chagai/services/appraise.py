@@ -593,6 +593,15 @@ GOVERNMENT_ITEMS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
 )
 
 
+def state_equity(a: AnnualRun) -> tuple[float, float]:
+    """Net equity flows over the life of the federal and the provincial holders (dividends - contributions) [US$m]."""
+    levels = a.compiled.params.stakes.party_level
+    federal, provincial = (
+        float(a.party_net[levels == lvl].sum()) for lvl in (kernel.LEVEL_FEDERAL, kernel.LEVEL_PROVINCIAL)
+    )
+    return federal, provincial
+
+
 def government_items(a: AnnualRun) -> list[GovernmentItem]:
     """Receipts of each government by item (undiscounted), the state-equity net flows, totals and PVs."""
     rows: list[tuple[str, float, float]] = []
@@ -603,8 +612,7 @@ def government_items(a: AnnualRun) -> list[GovernmentItem]:
             federal -= provincial
         if federal or provincial:
             rows.append((label, federal, provincial))
-    levels = a.compiled.params.stakes.party_level
-    equity = [float(a.party_net[levels == lvl].sum()) for lvl in (kernel.LEVEL_FEDERAL, kernel.LEVEL_PROVINCIAL)]
+    equity = state_equity(a)
     if any(equity):
         rows.append(("State equity, net (dividends - contributions)", equity[0], equity[1]))
     federal_line, provincial_line = _government_flows(a)

@@ -148,3 +148,10 @@ def test_where_the_revenue_goes_adds_up_to_nothing_left_without_loan_drawdowns(p
     assert abs(sum(steps.y)) < 1e-6 * steps.y[0]  # every dollar of revenue goes to someone
     assert not any("drawdown" in name.lower() or "principal" in name.lower() for name in steps.x)
     assert all(text for text in steps.text)  # each step shows its value
+
+
+def test_a_chart_left_out_says_why() -> None:
+    page = build_report(appraise(bundled_case("saindak")))
+    note = page.split('id="not-drawn">')[1].split("</p>")[0]
+    assert "Debt service cover (the case has no loans" in note
+    assert "Monte Carlo (no simulation was run" in note

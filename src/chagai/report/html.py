@@ -293,6 +293,22 @@ def appraisal_figures(
     return figures
 
 
+def charts_not_drawn(
+    appraisal: Appraisal, simulation: Simulation | None = None, sensitivity_bars: list[TornadoBar] | None = None
+) -> list[tuple[str, str]]:
+    """The charts :func:`appraisal_figures` leaves out, each with why, as (heading, reason)."""
+    missing = []
+    if appraisal.lenders is None:
+        missing.append(("Debt service cover", "the case has no loans, so there is no debt service to cover"))
+    if not appraisal.progressivity:
+        missing.append(("Progressivity", "the price scan was not run (an appraisal without its solves)"))
+    if simulation is None:
+        missing.append(("Monte Carlo", "no simulation was run with this report (give --paths to run one)"))
+    if not sensitivity_bars:
+        missing.append(("Sensitivity", "no tornado was computed for this report"))
+    return missing
+
+
 def appraisal_charts(appraisal: Appraisal) -> list[tuple[str, str, str]]:
     """The charts of an appraisal as (id, heading, plotly JSON), for pages that draw them in the browser."""
     return [(chart_id, heading, figure_json(fig)) for chart_id, heading, fig in appraisal_figures(appraisal)]
@@ -322,6 +338,7 @@ def build_report(
         government_rows=government_items(a),
         simulation=simulation,
         charts=charts,
+        not_drawn=charts_not_drawn(a, simulation, sensitivity_bars),
         fmt=format_value,
         version=__version__,
         inputs_hash=case_hash(case),

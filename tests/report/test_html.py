@@ -155,3 +155,16 @@ def test_a_chart_left_out_says_why() -> None:
     note = page.split('id="not-drawn">')[1].split("</p>")[0]
     assert "Debt service cover (the case has no loans" in note
     assert "Monte Carlo (no simulation was run" in note
+
+
+def test_each_owners_npv_has_its_own_panel() -> None:
+    from chagai.report.html import appraisal_figures
+
+    a = appraise(bundled_case("reko-diq"))
+    sim = simulate(a.case, 2_000, 7)
+    (fig,) = [fig for chart_id, _, fig in appraisal_figures(a, sim) if chart_id == "npv-by-owner"]
+    owners = [t for t in fig.data if t.type == "histogram"]
+    assert len(owners) >= 3
+    assert len({t.xaxis for t in owners}) == len(owners)  # small multiples, each on its own axis
+    titles = [annotation.text for annotation in fig.layout.annotations]
+    assert "Barrick Gold" in titles

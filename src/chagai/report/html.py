@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from jinja2 import Environment, PackageLoader, select_autoescape
 from plotly.offline import get_plotlyjs
+from plotly.subplots import make_subplots
 
 from chagai import __version__
 from chagai.cases.checks import quantities
@@ -48,7 +49,8 @@ the first, a second one in the same chart the next shade."""
 
 def styled(fig: go.Figure) -> go.Figure:
     """The house layout of every chart (margins, height, template, the governments' colours); returns ``fig``."""
-    fig.update_layout(margin={"l": 70, "r": 30, "t": 60, "b": 60}, height=420, template="plotly_white")
+    fig.update_layout(margin={"l": 70, "r": 30, "t": 60, "b": 60}, height=fig.layout.height or 420)
+    fig.update_layout(template="plotly_white")
     used = dict.fromkeys(GOVERNMENT_COLOURS, 0)
     for trace in fig.data:
         name = (trace.name or "").lower()
@@ -206,16 +208,23 @@ def _progressivity(a: Appraisal) -> go.Figure:
 def _histograms(simulation: Simulation) -> list[tuple[str, go.Figure]]:
     charts = []
     a = simulation.arrays
-    fig = go.Figure()
+    owners = []
     for column, p in enumerate(a.parties):
         values = a.party_npv[simulation.valid, column]
         if np.any(np.abs(np.nan_to_num(values)) > 1e-9):
-            fig.add_trace(go.Histogram(x=values, name=simulation.compiled.parties[p].label, opacity=0.6, nbinsx=80))
-    fig.update_layout(
-        barmode="overlay", title=f"NPV by owner over {a.n_paths:,} paths (seed {a.seed})", xaxis_title="NPV [US$m]"
-    )
-    fig.update_yaxes(title="paths")
-    charts.append(("npv-by-owner", fig))
+            owners.append((simulation.compiled.parties[p].label, values))
+    if owners:  # one panel an owner, each on its own scale: overlaid, a small owner's NPV would be a spike
+        fig = make_subplots(
+            rows=len(owners), cols=1, subplot_titles=[label for label, _ in owners], vertical_spacing=0.5 / len(owners)
+        )
+        for row, (label, values) in enumerate(owners, start=1):
+            fig.add_trace(go.Histogram(x=values, name=label, nbinsx=80, showlegend=False), row=row, col=1)
+            fig.update_yaxes(title_text="paths", row=row, col=1)
+        fig.update_xaxes(title_text="NPV [US$m]", row=len(owners), col=1)
+        fig.update_layout(
+            title=f"NPV of each owner over {a.n_paths:,} paths (seed {a.seed})", height=200 + 180 * len(owners)
+        )
+        charts.append(("npv-by-owner", fig))
     values = path_values(simulation.arrays, "min_dscr")
     values = values[np.isfinite(values)]
     if values.size:

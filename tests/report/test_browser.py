@@ -65,3 +65,31 @@ def test_compare_report_draws_offline(tmp_path: Path) -> None:
     assert drawn == total == 2
     assert errors == []
     assert outside == []
+
+
+def test_report_fits_a_phone_and_prints_on_a4(tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    report = tmp_path / "reko.html"
+    result = CliRunner().invoke(app, ["report", "reko-diq", "-o", str(report), "--paths", "2000"])
+    assert result.exit_code == 0, result.output
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        phone = browser.new_page(viewport={"width": 390, "height": 844})
+        phone.goto(report.resolve().as_uri())
+        phone.wait_for_function("() => window.Plotly !== undefined")
+        phone.wait_for_timeout(500)
+        width, viewport = phone.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        phone.screenshot(path=str(tmp_path / "phone.png"))
+        paper = browser.new_page(viewport={"width": 1200, "height": 900})
+        paper.goto(report.resolve().as_uri())
+        paper.wait_for_function("() => window.Plotly !== undefined")
+        paper.emulate_media(media="print")
+        paper.screenshot(path=str(tmp_path / "print.png"))
+        paper.pdf(path=str(tmp_path / "reko.pdf"), format="A4")
+        browser.close()
+    assert width <= viewport  # the page never scrolls sideways on a 390 px phone
+    pdf = (tmp_path / "reko.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF")
+    assert b"/MediaBox [0 0 595" in pdf  # A4 pages (595 x 842 pt)
+    assert (tmp_path / "phone.png").stat().st_size > 10_000

@@ -60,3 +60,8 @@ def claimed_text(value: float, high: float | None = None, bound: str | None = No
     """
     text = f"{value:g}" + (f"-{high:g}" if high is not None else "")
     return {"at-least": "≥ ", "at-most": "≤ "}.get(bound or "about", "") + text
+
+
+def own_basis(basis: str, common: str) -> str:
+    """What a figure's basis adds to ``common``, the basis every figure shares (stated once, above the figures)."""
+    return basis.replace(f"; {common}", "").replace(common, "").strip("; ")

@@ -168,3 +168,10 @@ def test_each_owners_npv_has_its_own_panel() -> None:
     assert len({t.xaxis for t in owners}) == len(owners)  # small multiples, each on its own axis
     titles = [annotation.text for annotation in fig.layout.annotations]
     assert "Barrick Gold" in titles
+
+
+def test_the_figures_state_their_shared_basis_once() -> None:
+    a = appraise(bundled_case("reko-diq"))
+    figures = build_report(a).split('<section id="summary">')[1].split("</section>")[0]
+    assert figures.count(a.basis) == 1  # above the table, not on every row
+    assert "pre-tax net cash flow (revenue - selling costs - opex - capex - closure)</td>" in figures

@@ -22,7 +22,7 @@ from rich.panel import Panel
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from chagai.formatting import claimed_text, format_value
+from chagai.formatting import claimed_text, format_value, own_basis
 
 if TYPE_CHECKING:
     from pydantic import BaseModel, JsonValue
@@ -363,12 +363,6 @@ def _answers(a: Appraisal) -> list[str]:
     return answers
 
 
-def _own_basis(basis: str, common: str) -> str:
-    """What a figure's basis adds to the appraisal's, which the header states once."""
-    own = basis.replace(f"; {common}", "").replace(common, "")
-    return own.strip("; ")
-
-
 def appraisal(a: Appraisal, full: bool = False) -> None:
     """An appraisal: the four answers first, then the figures, stakeholders, governments and lenders.
 
@@ -387,7 +381,7 @@ def appraisal(a: Appraisal, full: bool = False) -> None:
     summary = table("Figures", ("Figure", "Value", "Basis"), fold=True)
     previous = ""
     for f in a.figures:
-        own = _own_basis(f.basis, a.basis)
+        own = own_basis(f.basis, a.basis)
         summary.add_row(f.label, format_value(f.value, f.unit), "as above" if own and own == previous else escape(own))
         previous = own
     out.print(summary)

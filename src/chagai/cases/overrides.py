@@ -15,9 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import yaml
-
-from chagai.cases.io import case_document, case_from_data
+from chagai.cases.io import case_document, case_from_data, parse_yaml
 from chagai.cases.schema import Case
 from chagai.errors import InputError, Issue
 
@@ -36,14 +34,11 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     if not sep or not path.strip():
         issue = Issue("(assignment)", text, "path=value, e.g. costs.opex_per_tonne_milled.value=12", "add '='")
         raise InputError([issue])
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError as exc:
-        issue = Issue(path.strip(), raw, "a value written as YAML", f"quote text values ({exc.__class__.__name__})")
-        raise InputError([issue]) from None
-    except ValueError:  # a whole number too long for Python to read (over 4,300 digits)
-        issue = Issue(path.strip(), raw, "a number of at most 300 digits", "give the value in a larger unit")
-        raise InputError([issue]) from None
+    try:  # the one YAML reader: it refuses alias bombs, repeated keys and numbers too long to read
+        value = parse_yaml(raw) if raw.strip() else None
+    except InputError as exc:
+        issues = [Issue(path.strip(), raw, issue.expected, issue.fix) for issue in exc.issues]
+        raise InputError(issues) from None
     return path.strip(), value
 
 
@@ -98,22 +93,27 @@ def _assign(current: Any, value: Any, override: str | None = None) -> Any:
     provenance becomes ``override`` (an estimate that says what was changed).
     """
     provenance = {"source": [], "estimate": override} if override else {}
-    if isinstance(value, int | float) and not isinstance(value, bool) and isinstance(current, dict):
-        if "value" in current and "unit" in current:
-            return {**current, "value": value, **provenance}
-        if isinstance(current.get("price"), dict):
-            return {**current, "price": {**current["price"], "value": value, **provenance}}
+    quantity = _quantity(current)
+    if isinstance(value, int | float) and not isinstance(value, bool) and quantity is not None:
+        changed = {**quantity, "value": value, **provenance}
+        return changed if quantity is current else {**current, "price": changed}
     if override and isinstance(value, dict) and isinstance(current, dict) and "value" in value:
         return {**value, **provenance}
     return value
 
 
+def _quantity(current: Any) -> dict[str, Any] | None:
+    """The quantity (value and unit) a field holds: the field itself, or a price entry's price; else ``None``."""
+    if not isinstance(current, dict):
+        return None
+    quantity = current if "value" in current and "unit" in current else current.get("price")
+    return quantity if isinstance(quantity, dict) and "unit" in quantity else None
+
+
 def _check_number(current: Any, value: Any, where: str) -> None:
     """Refuse text given for a quantity or a price: a number (its new value) or a whole mapping is expected."""
-    if not isinstance(value, str) or not isinstance(current, dict):
-        return
-    quantity = current if "value" in current and "unit" in current else current.get("price")
-    if isinstance(quantity, dict) and "unit" in quantity:
+    quantity = _quantity(current)
+    if isinstance(value, str) and quantity is not None:
         unit = quantity["unit"]
         issue = Issue(where, value, f"a number, the new value in {unit}", f"write e.g. {where}={quantity.get('value')}")
         raise InputError([issue])

@@ -14,7 +14,6 @@ which show as tables in a notebook.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -27,24 +26,11 @@ if TYPE_CHECKING:
     from chagai.services.appraise import Appraisal
 
 
-def _case(project: str | Case) -> Case:
-    from chagai.registry.repo import ready_registry
-    from chagai.services.inputs import case_of
-
-    if not isinstance(project, str):
-        return project
-    with ready_registry() as registry:
-        return case_of(project, registry)
-
-
-def _scenario(scenario: str | Scenario | None, sell: Sequence[str], rate: float | None) -> Scenario:
-    from chagai.cases.compile import Scenario, StakeSale
+def _scenario(scenario: str | Scenario | None, sell: Sequence[str] = (), rate: float | None = None) -> Scenario:
+    from chagai.cases.compile import Scenario
 
     chosen = Scenario.parse(scenario) if isinstance(scenario, str) else (scenario or Scenario())
-    changes: dict[str, Any] = {"sales": chosen.sales + tuple(StakeSale.parse(s) for s in sell)}
-    if rate is not None:
-        changes["discount_rate"] = rate
-    return dataclasses.replace(chosen, **changes)
+    return chosen.with_sales(sell, rate)
 
 
 def appraise(
@@ -72,7 +58,7 @@ def appraise(
     """
     from chagai.services.appraise import appraise as run
 
-    return run(_case(project), _scenario(scenario, sell, rate), overrides)
+    return run(project, _scenario(scenario, sell, rate), overrides)
 
 
 def simulate(
@@ -86,7 +72,7 @@ def simulate(
     """A Monte Carlo of a project (prices, security, schedule), as ``chagai simulate`` does [paths, seed]."""
     from chagai.services.simulate import simulate as run
 
-    return run(_case(project), paths, seed, _scenario(scenario, (), None), overrides=overrides)
+    return run(project, paths, seed, _scenario(scenario), overrides=overrides)
 
 
 def projects() -> pd.DataFrame:

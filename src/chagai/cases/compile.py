@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, NamedTuple
@@ -124,6 +124,13 @@ class Scenario:
     regime: str = BASE_TERMS
     overrides: tuple[tuple[str, str], ...] = ()
     """Input changes of the run (``--set path=value``), as (path, value written as YAML); applied when compiled."""
+
+    def with_sales(self, sells: Sequence[str] = (), rate: float | None = None) -> Scenario:
+        """The scenario with more stake sales (``--sell`` texts, added to its own) and, if given, a discount rate."""
+        changes: dict[str, Any] = {"sales": self.sales + tuple(StakeSale.parse(text) for text in sells)}
+        if rate is not None:
+            changes["discount_rate"] = rate
+        return dataclasses.replace(self, **changes)
 
     def with_overrides(self, overrides: Mapping[str, Any] | None) -> Scenario:
         """The scenario with more input changes (``path: value``; values are kept as YAML text)."""

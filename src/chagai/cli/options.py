@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -74,14 +73,9 @@ def date_of(text: str | None) -> dt.date:
 
 def scenario_of(text: str | None, sells: list[str] | None, rate: float | None) -> Scenario:
     """The scenario of the ``--scenario``, ``--sell`` and ``--rate`` options (the sales add to the scenario's)."""
-    from chagai.cases.compile import Scenario, StakeSale
+    from chagai.cases.compile import Scenario
 
-    scenario = Scenario.parse(text or "")
-    sales = tuple(StakeSale.parse(s) for s in sells or [])
-    changes: dict[str, Any] = {"sales": scenario.sales + sales}
-    if rate is not None:
-        changes["discount_rate"] = rate
-    return dataclasses.replace(scenario, **changes)
+    return Scenario.parse(text or "").with_sales(sells or (), rate)
 
 
 def overrides_of(assignments: list[str] | None) -> dict[str, Any]:

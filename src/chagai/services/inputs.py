@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from chagai.cases.schema import Case
 from chagai.errors import InputError, Issue
 from chagai.registry import repo
-from chagai.registry.db import Registry, open_registry
+from chagai.registry.db import Registry
 
 if TYPE_CHECKING:
     from chagai.cases.compile import Compiled, Scenario
@@ -30,7 +30,8 @@ def case_of(project: ProjectRef, registry: Registry | None = None) -> Case:
     project
         A case (returned as it is), or the id, name or alias of a project in the registry.
     registry
-        The registry to look the project up in (default: :func:`~chagai.registry.db.open_registry`, closed after).
+        The registry to look the project up in (default: the configured one, filled with the bundled cases if
+        it is empty, :func:`~chagai.registry.repo.ready_registry`; closed after).
 
     Raises
     ------
@@ -40,7 +41,7 @@ def case_of(project: ProjectRef, registry: Registry | None = None) -> Case:
     if isinstance(project, Case):
         return project
     if registry is None:
-        with open_registry() as opened:
+        with repo.ready_registry() as opened:
             return case_of(project, opened)
     with registry.session() as session:
         return repo.get_case(session, repo.resolve(session, project))

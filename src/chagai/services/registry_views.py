@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from collections.abc import Sequence
 from typing import TypeVar
 
 from pydantic import BaseModel
 
 from chagai.cases.io import case_hash
-from chagai.cases.schema import Case, Claim
-from chagai.registry import models
+from chagai.cases.schema import Case, Claim, normalise_name
+from chagai.registry import models, repo
 from chagai.registry.exporters import operator_label, resource_label
 from chagai.results import (
     ChangeOut,
@@ -53,7 +52,8 @@ def filter_hints(cases: Sequence[Case], commodity: str | None = None, region: st
     ):
         if not value or value.lower().replace(" ", "-") in {k.lower() for k in known}:
             continue
-        close = difflib.get_close_matches(value.lower(), sorted(k.lower() for k in known), n=3, cutoff=0.6)
+        by_folded = {normalise_name(k): k.lower() for k in sorted(known)}
+        close = [by_folded[folded] for folded in repo.close_names(value, by_folded)]
         hint = f"no project has the {what} {value!r}"
         hint += f": did you mean {' or '.join(close)}?" if close else f"; the registry has {', '.join(sorted(known))}"
         hints.append(hint)

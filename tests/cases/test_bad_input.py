@@ -4,7 +4,6 @@ nothing to the registry."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,18 +18,7 @@ from chagai.config import refresh_settings
 from chagai.errors import InputError
 from chagai.registry import models
 from chagai.registry.db import open_registry
-
-Mutation = Callable[[dict[str, Any]], None]
-
-
-def _set(path: list[Any], value: Any) -> Mutation:
-    def mutate(doc: dict[str, Any]) -> None:
-        node: Any = doc
-        for step in path[:-1]:
-            node = node[step]
-        node[path[-1]] = value
-
-    return mutate
+from tests.documents import Mutation, set_at
 
 
 def _delete(path: list[Any]) -> Mutation:
@@ -56,111 +44,117 @@ BAD_INPUTS: list[tuple[str, Mutation | str, str, str, str]] = [
     ("misspelt field", lambda d: d.update(nmae="x"), "nmae", "did you mean 'name'", "'x'"),
     (
         "text where a number goes",
-        _set(["production", "ore_reserve", "value"], "lots"),
+        set_at(["production", "ore_reserve", "value"], "lots"),
         "production.ore_reserve.value",
         "a number",
         "'lots'",
     ),
     (
         "wrong unit",
-        _set(["production", "phases", 0, "throughput", "unit"], "US$m"),
+        set_at(["production", "phases", 0, "throughput", "unit"], "US$m"),
         "production.phases[0].throughput.unit",
         "a unit of mass_rate",
         "'US$m'",
     ),
-    ("unknown claim unit", _set(["claims", 0, "unit"], "bananas"), "claims[0].unit", "a known unit", "'bananas'"),
-    ("negative tonnage", _set(["production", "ore_reserve", "value"], -5), "production.ore_reserve", ">= 0", "-5"),
+    ("unknown claim unit", set_at(["claims", 0, "unit"], "bananas"), "claims[0].unit", "a known unit", "'bananas'"),
+    ("negative tonnage", set_at(["production", "ore_reserve", "value"], -5), "production.ore_reserve", ">= 0", "-5"),
     (
         "grade above 100%",
-        _set(["production", "grades", "copper", "value"], 150),
+        set_at(["production", "grades", "copper", "value"], 150),
         "production.grades.copper",
         "between 0.0 and 1.0",
         "150",
     ),
     (
         "recovery above 1",
-        _set(["production", "recoveries", "copper", "value"], 1.2),
+        set_at(["production", "recoveries", "copper", "value"], 1.2),
         "production.recoveries.copper",
         "between 0.0 and 1.0",
         "1.2",
     ),
     (
         "stakes summing to 103%",
-        _set(["stakes", 0, "share", "exact"], 0.63),
+        set_at(["stakes", 0, "share", "exact"], 0.63),
         "stakes",
         "sum to 100% on every date",
         "103.00%",
     ),
     (
         "stakes leaving a gap",
-        _set(["stakes", 1, "start"], "2027-06-01"),
+        set_at(["stakes", 1, "start"], "2027-06-01"),
         "stakes",
         "sum to 100% on every date",
         "50.00% in force on 2027-01-01",
     ),
     (
         "stake ends before it starts",
-        _set(["stakes", 0, "end"], "2017-01-01"),
+        set_at(["stakes", 0, "end"], "2017-01-01"),
         "stakes[0]",
         "end on or after start",
         "2017-01-01",
     ),
     (
         "status history out of order",
-        _set(["statuses", 2, "start"], "2019-01-01"),
+        set_at(["statuses", 2, "start"], "2019-01-01"),
         "statuses[2].start",
         "after the previous status",
         "2019-01-01",
     ),
     (
         "unknown fiscal regime",
-        _set(["fiscal", "regime"], "atlantis-1999"),
+        set_at(["fiscal", "regime"], "atlantis-1999"),
         "fiscal.regime",
         "reko-diq-2022",
         "atlantis-1999",
     ),
     (
         "unknown source id",
-        _set(["prices", 1, "price", "source"], ["nope"]),
+        set_at(["prices", 1, "price", "source"], ["nope"]),
         "prices[1].price.source[0]",
         "an entry in `sources`",
         "nope",
     ),
     (
         "figure without source or estimate",
-        _set(["costs", "opex_per_tonne_milled"], {"value": 10, "unit": "US$/t"}),
+        set_at(["costs", "opex_per_tonne_milled"], {"value": 10, "unit": "US$/t"}),
         "costs.opex_per_tonne_milled",
         "estimate: <reasoning>",
         "'value': 10",
     ),
-    ("id with spaces and capitals", _set(["id"], "Pocket Mine"), "id", "lower-case", "'Pocket Mine'"),
-    ("latitude out of range", _set(["location", "lat"], 123), "location.lat", "<= 90", "123"),
-    ("stake held by an unknown party", _set(["stakes", 3, "party"], "ghost"), "stakes[3].party", "`parties`", "ghost"),
+    ("id with spaces and capitals", set_at(["id"], "Pocket Mine"), "id", "lower-case", "'Pocket Mine'"),
+    ("latitude out of range", set_at(["location", "lat"], 123), "location.lat", "<= 90", "123"),
+    (
+        "stake held by an unknown party",
+        set_at(["stakes", 3, "party"], "ghost"),
+        "stakes[3].party",
+        "`parties`",
+        "ghost",
+    ),
     ("repeated source id", _duplicate_source, "sources[1].id", "unique", "test-source"),
     (
         "status outside the vocabulary",
-        _set(["statuses", 0, "status"], "active"),
+        set_at(["statuses", 0, "status"], "active"),
         "statuses[0].status",
         "'exploration'",
         "'active'",
     ),
-    ("unknown facility kind", _set(["financing", 0, "kind"], "bank"), "financing[0].kind", "'ECA'", "'bank'"),
-    ("impossible date", _set(["as_of"], "2026-13-45"), "as_of", "a date", "2026-13-45"),
+    ("unknown facility kind", set_at(["financing", 0, "kind"], "bank"), "financing[0].kind", "'ECA'", "'bank'"),
+    ("impossible date", set_at(["as_of"], "2026-13-45"), "as_of", "a date", "2026-13-45"),
     (
         "share range upside down",
-        _set(["stakes", 5, "share"], {"minimum": 0.2, "maximum": 0.1}),
+        set_at(["stakes", 5, "share"], {"minimum": 0.2, "maximum": 0.1}),
         "stakes[5].share",
         "minimum <= maximum",
         "0.2",
     ),
     (
         "capex profile not summing to 1",
-        _set(["costs", "capex", 0, "profile", "shares"], [0.5, 0.6]),
+        set_at(["costs", "capex", 0, "profile", "shares"], [0.5, 0.6]),
         "costs.capex[0].profile.shares",
         "shares summing to 1",
         "0.6",
     ),
-    ("mine inputs on a gas field", _set(["kind"], "gas-field"), "production.type", "'gas_field'", "mine"),
+    ("mine inputs on a gas field", set_at(["kind"], "gas-field"), "production.type", "'gas_field'", "mine"),
     (
         "unknown fiscal override",
         lambda d: d["fiscal"].update(overrides={"royalty_rate": 0.1}, overrides_estimate="x"),
@@ -171,28 +165,28 @@ BAD_INPUTS: list[tuple[str, Mutation | str, str, str, str]] = [
     ("funded stake without its funder", _delete(["stakes", 3, "funded_by"]), "stakes[3]", "funded_by", "province"),
     (
         "web address without scheme",
-        _set(["sources", 0, "url"], "www.example.org"),
+        set_at(["sources", 0, "url"], "www.example.org"),
         "sources[0].url",
         "http",
         "www.example.org",
     ),
     (
         "case money in nominal dollars",
-        _set(["money", "basis"], "nominal"),
+        set_at(["money", "basis"], "nominal"),
         "money.basis",
         "not implemented: give real dollars of a base year",
         "'nominal'",
     ),
     (
         "one deck in two money years",
-        _set(["prices", 1, "year"], 2024),
+        set_at(["prices", 1, "year"], 2024),
         "prices[1]",
         "the money year and basis of the deck's other prices (real 2025 dollars)",
         "real 2024 dollars",
     ),
     (
         "price in dollars of a year outside the index",
-        _set(["prices", 1, "year"], 1990),
+        set_at(["prices", 1, "year"], 1990),
         "prices[1].money_year",
         "a year the us-cpi-u index covers",
         "1990",
@@ -213,21 +207,21 @@ BAD_INPUTS: list[tuple[str, Mutation | str, str, str, str]] = [
     ),
     (
         "NUL character in the name",
-        _set(["name"], "Pocket\x00Mine"),
+        set_at(["name"], "Pocket\x00Mine"),
         "name",
         "text on one line without control characters (found U+0000 at character 7)",
         "Pocket",
     ),
     (
         "bell character in an alias",
-        _set(["aliases", 1], "Poket\x07Mine"),
+        set_at(["aliases", 1], "Poket\x07Mine"),
         "aliases[1]",
         "found U+0007",
         "Poket",
     ),
     (
         "C1 control character in a source title",
-        _set(["sources", 0, "title"], "An invented\x85 source"),
+        set_at(["sources", 0, "title"], "An invented\x85 source"),
         "sources[0].title",
         "(tabs and line breaks allowed) without control characters (found U+0085",
         "An invented",
@@ -241,28 +235,28 @@ BAD_INPUTS: list[tuple[str, Mutation | str, str, str, str]] = [
     ),
     (
         "name longer than the registry holds",
-        _set(["name"], "Pocket " * 40),
+        set_at(["name"], "Pocket " * 40),
         "name",
         "at most 200 characters",
         "Pocket Pocket",
     ),
     (
         "district longer than the registry holds",
-        _set(["location", "district"], "d" * 101),
+        set_at(["location", "district"], "d" * 101),
         "location.district",
         "at most 100 characters",
         "ddd",
     ),
     (
         "claim statement of more than ten thousand characters",
-        _set(["claims", 0, "statement"], "long " * 2001),
+        set_at(["claims", 0, "statement"], "long " * 2001),
         "claims[0].statement",
         "at most 10000 characters",
         "long long",
     ),
     (
         "infinite target DSCR",
-        _set(["financing", 0, "target_dscr"], float("inf")),
+        set_at(["financing", 0, "target_dscr"], float("inf")),
         "financing[0].target_dscr",
         "a finite number",
         "Infinity",
@@ -305,7 +299,7 @@ BAD_INPUTS: list[tuple[str, Mutation | str, str, str, str]] = [
     ),
     (
         "sculpted loan without target DSCR",
-        _set(["financing", 0, "repayment"], "sculpted"),
+        set_at(["financing", 0, "repayment"], "sculpted"),
         "financing[0]",
         "target_dscr",
         "sculpted",
@@ -347,8 +341,8 @@ def test_a_valid_case_has_no_issues(pocket_text: str) -> None:
 
 def test_every_problem_is_reported_at_once(pocket_text: str) -> None:
     doc = yaml.safe_load(pocket_text)
-    _set(["production", "ore_reserve", "value"], -5)(doc)
-    _set(["location", "lat"], 123)(doc)
+    set_at(["production", "ore_reserve", "value"], -5)(doc)
+    set_at(["location", "lat"], 123)(doc)
     _delete(["name"])(doc)
     with pytest.raises(InputError) as info:
         load_case_text(yaml.safe_dump(doc))

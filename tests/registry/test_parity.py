@@ -4,7 +4,6 @@ script alike."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,39 +15,27 @@ from chagai.cases.io import load_case_text
 from chagai.errors import InputError, NotFoundError
 from chagai.registry import edits, models, repo
 from chagai.registry.db import Registry, open_registry
-
-Mutation = Callable[[dict[str, Any]], None]
-
-
-def _set(path: list[Any], value: Any) -> Mutation:
-    def mutate(doc: dict[str, Any]) -> None:
-        node: Any = doc
-        for step in path[:-1]:
-            node = node[step]
-        node[path[-1]] = value
-
-    return mutate
-
+from tests.documents import Mutation, set_at
 
 BAD_WRITES: list[tuple[str, Mutation]] = [
-    ("NUL in the name", _set(["name"], "Second\x00Mine")),
-    ("NUL in an alias", _set(["aliases", 0], "Second\x00Copper")),
-    ("NUL in a source title", _set(["sources", 0, "title"], "A\x00title")),
-    ("NUL in a claim statement", _set(["claims", 0, "statement"], "Exports\x00")),
-    ("NUL in a note kept as JSON", _set(["statuses", 2, "note"], "first\x00ore")),
-    ("escape character in a party name", _set(["parties", 0, "name"], "MinCo\x1b[31m Ltd")),
-    ("C1 character in a publisher", _set(["sources", 0, "publisher"], "Test\x9bPublisher")),
-    ("lone surrogate in a region", _set(["location", "region"], "Balo\ud800chistan")),
-    ("name of 201 characters", _set(["name"], "n" * 201)),
-    ("alias of 201 characters", _set(["aliases", 0], "a" * 201)),
-    ("party name of 201 characters", _set(["parties", 0, "name"], "p" * 201)),
-    ("short name of 101 characters", _set(["parties", 0, "short_name"], "s" * 101)),
-    ("country of 101 characters", _set(["location", "country"], "c" * 101)),
-    ("publisher of 201 characters", _set(["sources", 0, "publisher"], "u" * 201)),
-    ("resource label of 201 characters", _set(["resource_label"], "r" * 201)),
-    ("alias spelt out beyond 200 characters", _set(["aliases", 0], "\ufdfa" * 20)),
-    ("infinite DSCR target kept as JSON", _set(["financing", 0, "target_dscr"], float("inf"))),
-    ("not-a-number claim value", _set(["claims", 0, "value"], float("nan"))),
+    ("NUL in the name", set_at(["name"], "Second\x00Mine")),
+    ("NUL in an alias", set_at(["aliases", 0], "Second\x00Copper")),
+    ("NUL in a source title", set_at(["sources", 0, "title"], "A\x00title")),
+    ("NUL in a claim statement", set_at(["claims", 0, "statement"], "Exports\x00")),
+    ("NUL in a note kept as JSON", set_at(["statuses", 2, "note"], "first\x00ore")),
+    ("escape character in a party name", set_at(["parties", 0, "name"], "MinCo\x1b[31m Ltd")),
+    ("C1 character in a publisher", set_at(["sources", 0, "publisher"], "Test\x9bPublisher")),
+    ("lone surrogate in a region", set_at(["location", "region"], "Balo\ud800chistan")),
+    ("name of 201 characters", set_at(["name"], "n" * 201)),
+    ("alias of 201 characters", set_at(["aliases", 0], "a" * 201)),
+    ("party name of 201 characters", set_at(["parties", 0, "name"], "p" * 201)),
+    ("short name of 101 characters", set_at(["parties", 0, "short_name"], "s" * 101)),
+    ("country of 101 characters", set_at(["location", "country"], "c" * 101)),
+    ("publisher of 201 characters", set_at(["sources", 0, "publisher"], "u" * 201)),
+    ("resource label of 201 characters", set_at(["resource_label"], "r" * 201)),
+    ("alias spelt out beyond 200 characters", set_at(["aliases", 0], "\ufdfa" * 20)),
+    ("infinite DSCR target kept as JSON", set_at(["financing", 0, "target_dscr"], float("inf"))),
+    ("not-a-number claim value", set_at(["claims", 0, "value"], float("nan"))),
 ]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import socket
 import threading
 import time
@@ -10,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 from sqlalchemy import create_engine, text
@@ -83,3 +86,12 @@ def shared_server(shared_database_url: str) -> Iterator[str]:
     """A server shared by the tests of one module (for tests that only read, or write only their own records)."""
     with running_server(shared_database_url) as url:
         yield url
+
+
+def form_token(client: httpx.Client, path: str) -> str:
+    """The CSRF token of the form on the page at ``path``."""
+    page = client.get(path)
+    assert page.status_code == 200
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert found is not None, "the page has no form token"
+    return html.unescape(found.group(1))

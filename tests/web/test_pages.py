@@ -3,7 +3,6 @@ forms that write need an editor's session and a matching CSRF token, and a revok
 
 from __future__ import annotations
 
-import html
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -19,7 +18,7 @@ from chagai.registry.edits import edit_fields
 from chagai.registry.tokens import create_token, revoke_token
 from chagai.web import pages
 
-from .conftest import running_server
+from .conftest import form_token, running_server
 
 SCRIPT = "<script>alert(1)</script>"
 
@@ -35,16 +34,8 @@ def _token(database_url: str, role: str = "editor", name: str = "Page Editor") -
         return create_token(registry, name, role)
 
 
-def _csrf(client: httpx.Client, path: str) -> str:
-    page = client.get(path)
-    assert page.status_code == 200
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert found is not None, "the page has no form token"
-    return html.unescape(found.group(1))
-
-
 def _log_in(client: httpx.Client, token: str) -> None:
-    csrf = _csrf(client, "/login")
+    csrf = form_token(client, "/login")
     answer = client.post("/login", data={"token": token, "csrf_token": csrf, "next": "/projects/reko-diq/claims"})
     assert answer.status_code == 303
     assert answer.headers["location"] == "/projects/reko-diq/claims"
@@ -272,7 +263,7 @@ def test_charts_are_drawn_once_per_content_and_scenario(tmp_path: Path, monkeypa
 
 
 def test_a_monte_carlo_runs_without_javascript(client: httpx.Client, monkeypatch: pytest.MonkeyPatch) -> None:
-    csrf = _csrf(client, "/projects/reko-diq/risk")
+    csrf = form_token(client, "/projects/reko-diq/risk")
     refused = client.post("/projects/reko-diq/risk", data={"paths": "500", "seed": "3"})
     assert refused.status_code == 403
     bad = client.post("/projects/reko-diq/risk", data={"paths": "many", "seed": "3", "csrf_token": csrf})
@@ -308,7 +299,7 @@ def test_a_monte_carlo_runs_without_javascript(client: httpx.Client, monkeypatch
 def test_claims_need_a_csrf_token(client: httpx.Client, shared_database_url: str) -> None:
     _, token = _token(shared_database_url)
     _log_in(client, token)
-    csrf = _csrf(client, "/projects/reko-diq/claims")
+    csrf = form_token(client, "/projects/reko-diq/claims")
     before = client.get("/projects/reko-diq/claims").text.count('<tr id="claim-')
     missing = client.post("/projects/reko-diq/claims", data=_claim_form("", "Without a token"))
     assert missing.status_code == 403
@@ -338,7 +329,7 @@ def test_an_editor_adds_a_source_and_a_claim_that_shows_as_text(client: httpx.Cl
     assert 'id="add-claim"' not in anonymous
     assert "Log in as an editor" in anonymous
     _log_in(client, token)
-    csrf = _csrf(client, "/projects/saindak/claims")
+    csrf = form_token(client, "/projects/saindak/claims")
     source = {
         "csrf_token": csrf,
         "title": f"Saindak's share {SCRIPT}",
@@ -371,7 +362,7 @@ def test_an_editor_adds_a_source_and_a_claim_that_shows_as_text(client: httpx.Cl
 def test_an_editor_states_a_claims_bound_and_tolerance(client: httpx.Client, shared_database_url: str) -> None:
     _, token = _token(shared_database_url)
     _log_in(client, token)
-    csrf = _csrf(client, "/projects/reko-diq/claims")
+    csrf = form_token(client, "/projects/reko-diq/claims")
     page = client.get("/projects/reko-diq/claims").text
     for field in ('name="basis"', 'name="bound"', 'name="tolerance"', 'name="includes"', 'name="phase"'):
         assert field in page
@@ -395,7 +386,7 @@ def test_an_editor_states_a_claims_bound_and_tolerance(client: httpx.Client, sha
 def test_an_invalid_claim_is_shown_again_with_every_problem(client: httpx.Client, shared_database_url: str) -> None:
     _, token = _token(shared_database_url)
     _log_in(client, token)
-    csrf = _csrf(client, "/projects/sui/claims")
+    csrf = form_token(client, "/projects/sui/claims")
     bad = _claim_form(csrf, f"Sui makes 900 {SCRIPT}", source="no-such-source", unit="furlongs", value="lots")
     answer = client.post("/projects/sui/claims", data=bad)
     assert answer.status_code == 422
@@ -414,7 +405,7 @@ def test_a_viewer_cannot_write_and_a_revoked_token_ends_the_session(
 ) -> None:
     _, viewer = _token(shared_database_url, role="viewer", name="Reader")
     _log_in(client, viewer)
-    csrf = _csrf(client, "/projects/reko-diq/claims")
+    csrf = form_token(client, "/projects/reko-diq/claims")
     refused = client.post("/projects/reko-diq/claims", data=_claim_form(csrf, "A viewer's claim"))
     assert refused.status_code == 403
     assert "may read but not edit" in refused.text
@@ -428,7 +419,7 @@ def test_a_viewer_cannot_write_and_a_revoked_token_ends_the_session(
     assert "Soon Revoked" not in page.text
     assert 'id="add-claim"' not in page.text
     assert "chagai_session=" in page.headers.get("set-cookie", "")  # the dead session cookie is dropped
-    csrf = _csrf(client, "/login")
+    csrf = form_token(client, "/login")
     client.cookies.set("chagai_session", editor)
     late = client.post("/projects/reko-diq/claims", data=_claim_form(csrf, "After revocation"))
     assert late.status_code == 401
@@ -437,7 +428,7 @@ def test_a_viewer_cannot_write_and_a_revoked_token_ends_the_session(
 def test_login_checks_the_token_and_the_form_and_logout_ends_the_session(
     client: httpx.Client, shared_database_url: str
 ) -> None:
-    csrf = _csrf(client, "/login")
+    csrf = form_token(client, "/login")
     wrong = client.post("/login", data={"token": "chg_not-a-token", "csrf_token": csrf})
     assert wrong.status_code == 401
     assert "unknown or has been revoked" in wrong.text
@@ -452,7 +443,7 @@ def test_login_checks_the_token_and_the_form_and_logout_ends_the_session(
     assert "HttpOnly" in session
     assert "samesite=strict" in session.lower()
     assert "Logging Out" in client.get("/").text
-    csrf = _csrf(client, "/logout")
+    csrf = form_token(client, "/logout")
     assert client.post("/logout", data={}).status_code == 403
     assert client.post("/logout", data={"csrf_token": csrf}).status_code == 303
     assert "Logging Out" not in client.get("/").text
@@ -462,7 +453,7 @@ def test_the_simulation_form_is_rate_limited_like_the_api(tmp_path: Path) -> Non
     """The form counts against the same per-client limit as ``POST /api/simulations``: a 429 page, not a 500."""
     url = f"sqlite:///{tmp_path / 'rate.sqlite'}"
     with running_server(url, run_jobs=False) as base, httpx.Client(base_url=base, timeout=60) as client:
-        csrf = _csrf(client, "/projects/saindak/risk")
+        csrf = form_token(client, "/projects/saindak/risk")
         codes = []
         for _ in range(12):
             answer = client.post("/projects/saindak/risk", data={"paths": "500", "seed": "3", "csrf_token": csrf})

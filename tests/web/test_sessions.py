@@ -4,8 +4,6 @@ token ends it, and a form's CSRF token is bound to its session."""
 from __future__ import annotations
 
 import datetime as dt
-import html
-import re
 from collections.abc import Iterator
 
 import httpx
@@ -15,6 +13,7 @@ from sqlalchemy import func, select, update
 from chagai.registry import models
 from chagai.registry.db import Registry, open_registry
 from chagai.registry.tokens import close_session, create_token, hash_secret, open_session, revoke_token, session_of
+from tests.web.conftest import form_token
 
 EDITOR_FORM = 'id="add-claim"'
 """What the claims page shows only to a logged-in editor."""
@@ -30,17 +29,9 @@ def _browser(server: str, **cookies: str) -> httpx.Client:
     return httpx.Client(base_url=server, timeout=60, follow_redirects=False, cookies=cookies)
 
 
-def _csrf(client: httpx.Client, path: str) -> str:
-    page = client.get(path)
-    assert page.status_code == 200
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert found is not None, "the page has no form token"
-    return html.unescape(found.group(1))
-
-
 def _log_in(client: httpx.Client, token: str) -> str:
     """Log in with ``token``; the session cookie's value."""
-    answer = client.post("/login", data={"token": token, "csrf_token": _csrf(client, "/login"), "next": "/"})
+    answer = client.post("/login", data={"token": token, "csrf_token": form_token(client, "/login"), "next": "/"})
     assert answer.status_code == 303, answer.text
     cookie = answer.headers["set-cookie"]
     assert "HttpOnly" in cookie
@@ -79,7 +70,7 @@ def test_the_session_cookie_is_not_the_token_and_logging_out_ends_it(
         assert row is not None
         assert row.token_id == token_id  # the registry keeps the secret's hash, never the secret
         assert _is_editor(shared_server, secret)
-        logout = client.post("/logout", data={"csrf_token": _csrf(client, "/logout")})
+        logout = client.post("/logout", data={"csrf_token": form_token(client, "/logout")})
         assert logout.status_code == 303
     # the cookie, kept by someone, is useless once its session ended
     assert not _is_editor(shared_server, secret)
@@ -93,7 +84,7 @@ def test_a_csrf_token_of_another_session_is_refused(shared_server: str, server_r
     with _browser(shared_server) as first, _browser(shared_server) as second:
         _log_in(first, token)
         _log_in(second, token)
-        mine, theirs = _csrf(first, "/projects/saindak/claims"), _csrf(second, "/projects/saindak/claims")
+        mine, theirs = form_token(first, "/projects/saindak/claims"), form_token(second, "/projects/saindak/claims")
         assert mine != theirs
         crossed = first.post("/projects/saindak/sources", data=_source(theirs, "Sent with another session's token"))
         assert crossed.status_code == 403
@@ -110,7 +101,7 @@ def test_revoking_a_token_ends_its_sessions(shared_server: str, server_registry:
     token_id, token = create_token(server_registry, "Revoked Editor", "editor")
     with _browser(shared_server) as client:
         secret = _log_in(client, token)
-        csrf = _csrf(client, "/projects/saindak/claims")
+        csrf = form_token(client, "/projects/saindak/claims")
         assert _sessions_of(server_registry, token_id) == 1
         revoke_token(server_registry, token_id)
         assert _sessions_of(server_registry, token_id) == 0

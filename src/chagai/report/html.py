@@ -30,7 +30,7 @@ from chagai.registry.exporters import operator_label, resource_label
 from chagai.results import Simulation, TornadoBar
 from chagai.services import Appraisal, government_items
 from chagai.services.annual import LINE_UNITS
-from chagai.services.appraise import state_equity
+from chagai.services.appraise import fiscal_receipts_by_level
 from chagai.services.simulate import path_values
 
 
@@ -119,16 +119,13 @@ def _waterfall(a: Appraisal) -> go.Figure:
     fees, net of what they lent and got back) and each owner's net equity flow. Loan drawdowns are not revenue, so
     they are not among the steps. The steps add up to the revenue exactly (the model's cash identity).
     """
-    state_federal, state_provincial = state_equity(a)
+    federal, provincial = fiscal_receipts_by_level(a)
     costs = sum(float(a.line(line).sum()) for line in _COST_LINES)
     steps = [
         ("Revenue", float(a.line("gross_revenue").sum())),
         ("Costs: operating, capital, closure", -costs),
-        ("Federal government: royalties, taxes, levies", -(float(a.line("government_federal").sum()) - state_federal)),
-        (
-            "Provincial government: royalties, taxes, levies",
-            -(float(a.line("government_provincial").sum()) - state_provincial),
-        ),
+        ("Federal government: royalties, taxes, levies", -federal),
+        ("Provincial government: royalties, taxes, levies", -provincial),
         ("Community", -float(a.line("community").sum())),
         ("Lenders: interest and fees", -float(a.line("lenders_net").sum())),
     ]

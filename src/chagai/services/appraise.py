@@ -602,6 +602,18 @@ def state_equity(a: AnnualRun) -> tuple[float, float]:
     return federal, provincial
 
 
+def fiscal_receipts_by_level(a: AnnualRun) -> tuple[float, float]:
+    """What the federal and the provincial government receive over the life as governments [US$m].
+
+    Royalties, taxes, levies, withholding and profit share: their receipts without their state companies' equity
+    flows (:func:`state_equity`), which they receive as owners. Together, the life total of the fiscal receipts
+    the fiscal take is measured with.
+    """
+    federal, provincial = _government_flows(a)
+    state_federal, state_provincial = state_equity(a)
+    return float(federal.sum()) - state_federal, float(provincial.sum()) - state_provincial
+
+
 def government_items(a: AnnualRun) -> list[GovernmentItem]:
     """Receipts of each government by item (undiscounted), the state-equity net flows, totals and PVs."""
     rows: list[tuple[str, float, float]] = []

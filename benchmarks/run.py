@@ -382,11 +382,11 @@ CLI_COMMANDS: tuple[tuple[str, tuple[str, ...], float], ...] = (
 
 
 def _command_seconds(args: tuple[str, ...], env: dict[str, str], runs: int = 5) -> float:
-    """Median wall time of a command in a new process [s]."""
+    """Median wall time of ``python ARGS`` in a new process [s] (``-m chagai ...`` for a command)."""
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "chagai", *args], capture_output=True, env=env, check=True)
+        subprocess.run([sys.executable, *args], capture_output=True, env=env, check=True)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -399,20 +399,14 @@ def cli_section() -> None:
         subprocess.run(  # the compiled model in the cache, as after the first appraisal
             [sys.executable, "-m", "chagai", "appraise", "reko-diq"], capture_output=True, env=env, check=True
         )
-        floor = statistics.median(_interpreter_seconds() for _ in range(5))
+        floor = _command_seconds(("-c", "pass"), env)
         print(f"{'command':34s}{'wall':>9s}{'x python':>10s}{'goal':>8s}")
         print(f"{'python -c pass (the floor)':34s}{floor:8.2f}s{1.0:9.1f}x")
         for label, args, goal in CLI_COMMANDS:
-            wall = _command_seconds(args, env)
+            wall = _command_seconds(("-m", "chagai", *args), env)
             met = "met" if wall <= goal else "MISSED"
             print(f"{label:34s}{wall:8.2f}s{wall / floor:9.1f}x{goal:6.1f}s {met}")
     print("(median of 5 runs each; the goal is the answer's wall time on this machine)")
-
-
-def _interpreter_seconds() -> float:
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "pass"], check=True)
-    return time.perf_counter() - start
 
 
 # ---------------------------------------------------------------------------------------------------------

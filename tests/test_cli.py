@@ -321,7 +321,7 @@ def test_version_prints_the_version() -> None:
 @pytest.mark.parametrize(
     ("args", "names"),
     [
-        (("--rate", "10"), ("--scenario rate", "0.1 for 10%")),
+        (("--rate", "10"), ("--rate: got 10", "0.1 for 10%")),
         (("--scenario", "delay=two,year=x"), ("--scenario delay", "'two'", "whole years", "--scenario year")),
         (("--set", "prices.copper=abc"), ("prices.copper", "'abc'", "a number, the new value in US$/t")),
     ],

@@ -74,8 +74,14 @@ def date_of(text: str | None) -> dt.date:
 def scenario_of(text: str | None, sells: list[str] | None, rate: float | None) -> Scenario:
     """The scenario of the ``--scenario``, ``--sell`` and ``--rate`` options (the sales add to the scenario's)."""
     from chagai.cases.compile import Scenario
+    from chagai.errors import InputError, Issue
 
-    return Scenario.parse(text or "").with_sales(sells or (), rate)
+    scenario = Scenario.parse(text or "").with_sales(sells or (), rate)
+    wrong = next((i for i in scenario.problems() if i.path == "--scenario rate"), None)
+    if rate is not None and wrong is not None:
+        # the rate came from --rate, not from --scenario: name the option the user typed
+        raise InputError([Issue("--rate", rate, wrong.expected, wrong.fix)])
+    return scenario
 
 
 def overrides_of(assignments: list[str] | None) -> dict[str, Any]:

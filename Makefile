@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # The demo keeps its registry inside the checkout so it never touches a user's own registry.
 DEMO_DB := sqlite:///$(CURDIR)/out/demo-registry.sqlite
 
-.PHONY: demo test lint typecheck bench fuzz clean browser
+.PHONY: demo test lint typecheck bench fuzz clean browser screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,8 +33,8 @@ demo: $(STAMP)
 	@echo "      .venv/bin/chagai --help for every command."
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests benchmarks
-	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/ruff check src tests benchmarks scripts
+	$(VENV)/bin/ruff format --check src tests benchmarks scripts
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
 
@@ -52,6 +52,10 @@ bench: $(STAMP)
 FUZZ_SECONDS ?= 180
 fuzz: $(STAMP)
 	CHAGAI_SCHEMATHESIS_SECONDS=$(FUZZ_SECONDS) $(VENV)/bin/pytest -q tests/web/test_schemathesis.py
+
+# What a new user sees first, as pictures in docs/screenshots/: the report (desktop, phone, print) and the CLI.
+screenshots: $(STAMP) browser
+	$(PY) scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) out build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

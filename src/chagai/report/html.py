@@ -25,7 +25,7 @@ from chagai.cases.io import case_hash
 from chagai.cases.labels import field_label
 from chagai.cases.overrides import is_override
 from chagai.cases.schema import CLAIM_TOLERANCE
-from chagai.formatting import format_value, own_basis
+from chagai.formatting import format_value, own_basis, percent_text
 from chagai.registry.exporters import operator_label, resource_label
 from chagai.results import Simulation, TornadoBar
 from chagai.services import Appraisal, government_items
@@ -346,6 +346,7 @@ def build_report(
         charts=charts,
         not_drawn=charts_not_drawn(a, simulation, sensitivity_bars),
         fmt=format_value,
+        percent=percent_text,
         own_basis=own_basis,
         version=__version__,
         inputs_hash=case_hash(case),

@@ -242,6 +242,7 @@ def test_compare_shows_local_share() -> None:
     assert "Provincial (local) share" in output
     assert "Saindak" in output
     assert "Reko Diq" in output
+    assert output.count("end-year cash flows") == 1  # the shared basis is stated once
     rows = run_json("compare", "saindak", "reko-diq", "sui", "--json")
     assert isinstance(rows, list)
     local = next(r for r in rows if r["key"] == "local_share")

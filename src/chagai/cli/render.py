@@ -520,7 +520,7 @@ def _claim_checks(a: Appraisal, full: bool = False) -> None:
 
 
 def comparison(appraisals: Sequence[Appraisal], rows: Sequence[CompareRow], discount_rate: float) -> None:
-    """Projects side by side, one column each, with each one's basis below."""
+    """Projects side by side, one column each, with the basis below (once when the projects share it)."""
     names = [r.case.name for r in appraisals]
     shown = table(f"Comparison (NPV at {discount_rate:.0%}, real)", ("Measure", *names), right=names)
     for row in rows:
@@ -529,6 +529,9 @@ def comparison(appraisals: Sequence[Appraisal], rows: Sequence[CompareRow], disc
         shown.add_row(row.label, *[format_value(v, row.unit) if not isinstance(v, str) else v for v in row.values])
     out.print(shown)
     basis = next(row for row in rows if row.key == "basis")
+    if len(set(basis.values)) == 1:  # the usual case: one basis, stated once
+        dim(f"Every project: {basis.values[0]}")
+        return
     for r, text in zip(appraisals, basis.values, strict=True):
         dim(f"{r.case.name}: {text}")
 

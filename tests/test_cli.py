@@ -250,7 +250,10 @@ def test_compare_shows_local_share() -> None:
 
 
 def test_cashflow_prints_and_writes_csv(tmp_path: Path) -> None:
-    assert "gross revenue" in run("cashflow", "sui")
+    shown = run("cashflow", "sui")
+    assert "revenue" in shown
+    assert "Zero every year, not shown: initial capex, royalty federal, debt service, DSCR." in shown
+    assert "chagai cashflow sui -o sui-cashflow.csv" in shown
     target = tmp_path / "reko.csv"
     run("cashflow", "reko-diq", "-o", str(target))
     header = target.read_text().splitlines()[0]

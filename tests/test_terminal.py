@@ -121,3 +121,15 @@ def test_appraise_in_tmux_shows_the_answers_at_the_top_of_its_output(user_env: d
     for answer in ("What each government gets", "Can the loans be repaid", "How sure"):
         assert answer in top
     assert all(len(line) <= COLUMNS for line in lines)
+
+
+def test_the_annual_table_fits_the_terminal_without_cutting_a_number(user_env: dict[str, str]) -> None:
+    lines, code = terminal(user_env, "cashflow", "reko-diq")
+    assert code == 0
+    assert all(len(line) <= COLUMNS for line in lines), max(lines, key=len)
+    text = "\n".join(lines)
+    assert "…" not in text
+    header = next(line for line in lines if line.lstrip().startswith("Year"))
+    assert header.split()[-2:] == ["federal", "province"]  # the last column, the province's receipts, is shown
+    row_2032 = next(line for line in lines if line.lstrip().startswith("2032"))
+    assert len(row_2032.split()) == len(header.split())  # a figure in every column

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
@@ -536,42 +537,56 @@ def comparison(appraisals: Sequence[Appraisal], rows: Sequence[CompareRow], disc
         dim(f"{r.case.name}: {text}")
 
 
-CASHFLOW_LINES = (
-    "gross_revenue",
-    "opex",
-    "initial_capex",
-    "pre_tax_ncf",
-    "royalties_federal",
-    "royalties_provincial",
-    "income_tax",
-    "debt_service",
-    "dscr",
-    "equity_cash_flow",
-    "government_federal",
-    "government_provincial",
-)
-"""The lines of the annual table the terminal shows (the CSV holds every line)."""
+CASHFLOW_LINES = {
+    "gross_revenue": "gross\nrevenue",
+    "opex": "opex",
+    "initial_capex": "initial\ncapex",
+    "pre_tax_ncf": "pre-tax\nNCF",
+    "royalties_federal": "royalty\nfederal",
+    "royalties_provincial": "royalty\nprovince",
+    "income_tax": "income\ntax",
+    "debt_service": "debt\nservice",
+    "dscr": "DSCR",
+    "equity_cash_flow": "equity\ncash",
+    "government_federal": "govt\nfederal",
+    "government_provincial": "govt\nprovince",
+}
+"""The lines of the annual table the terminal shows, with their headers (the CSV holds every line)."""
 
 
 def cashflow(a: Appraisal) -> None:
-    """The annual cash-flow table, years with any flow only [US$m; DSCR as a ratio]."""
+    """The annual cash-flow table, years with any flow only [US$m; DSCR as a ratio].
+
+    A line that is zero (or empty) every year is left out and named below the table, so the rest fit a terminal.
+    """
     import numpy as np
 
-    headers = [name.replace("_", " ") for name in CASHFLOW_LINES]
+    def has_values(name: str) -> bool:
+        values = a.line(name)
+        return bool(np.any(np.abs(values[np.isfinite(values)]) > 1e-9))
+
+    kept = [name for name in CASHFLOW_LINES if has_values(name)]
+    headers = [CASHFLOW_LINES[name] for name in kept]
     shown = table(
         f"{a.case.name}: annual cash flow (US$m, {a.case.money.basis} {a.case.money.base_year})",
         ("Year", *headers),
         right=headers,
+        whole=("Year", *headers),
     )
+    shown.box, shown.padding = box.SIMPLE_HEAD, (0, 0)  # the box puts one space between columns: a dozen fit 100
     for i, year in enumerate(a.years):
         if not np.any(np.abs(a.lines[:, i][np.isfinite(a.lines[:, i])]) > 1e-9):
             continue
         cells = []
-        for name in CASHFLOW_LINES:
+        for name in kept:
             v = a.line(name)[i]
             cells.append("" if not np.isfinite(v) else (f"{v:.2f}" if name == "dscr" else f"{v:,.0f}"))
         shown.add_row(str(year), *cells)
     out.print(shown)
+    left_out = [CASHFLOW_LINES[name].replace("\n", " ") for name in CASHFLOW_LINES if name not in kept]
+    if left_out:
+        dim(f"Zero every year, not shown: {', '.join(left_out)}.")
+    dim(f"Every line of the model, as CSV: chagai cashflow {a.case.id} -o {a.case.id}-cashflow.csv")
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -52,3 +52,9 @@ def test_percentages_keep_four_figures_and_separators() -> None:
     assert percent_text(0.15) == "15%"
     assert percent_text(0.025) == "2.5%"
     assert percent_text(125.0) == "12,500%"
+
+
+def test_a_whole_amount_has_separators_and_no_unit() -> None:
+    assert format_value(45_156.4, "whole") == "45,156"
+    assert format_value(-0.2, "whole") == "0"
+    assert format_value(float("nan"), "whole") == "n/a"

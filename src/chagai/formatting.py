@@ -12,7 +12,11 @@ def _without_negative_zero(text: str) -> str:
 
 
 def format_value(value: Any, unit: str) -> str:
-    """``value`` in ``unit`` as people read it: 21.9%, 3.06x, 2030, 7,374 US$m; ``n/a`` when missing."""
+    """``value`` in ``unit`` as people read it: 21.9%, 3.06x, 2030, 7,374 US$m; ``n/a`` when missing.
+
+    The unit ``whole`` shows a whole number with thousands separators and no unit (7,374), for a table that
+    states its unit once, in its title.
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
     if unit == "text" or isinstance(value, str):
@@ -23,6 +27,8 @@ def format_value(value: Any, unit: str) -> str:
         return _without_negative_zero(f"{value:.0f}")
     if unit == "ratio":
         return _without_negative_zero(f"{value:,.2f}x")
+    if unit == "whole":
+        return _without_negative_zero(f"{value:,.0f}")
     if unit in ("US$m", "US$m/yr"):
         return _without_negative_zero(f"{value:,.0f}") + f" {unit}"
     return f"{figure_text(value)} {unit}"

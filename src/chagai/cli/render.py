@@ -387,19 +387,20 @@ def appraisal(a: Appraisal, full: bool = False) -> None:
         previous = own
     out.print(summary)
     owners = table(
-        f"Stakeholders (NPV at {a.discount_rate:.0%})",
+        f"Stakeholders (US$m; NPV at {a.discount_rate:.0%})",
         ("Party", "Level", "NPV", "IRR", "Payback", "Paid in", "Received"),
         right=("NPV", "IRR", "Payback", "Paid in", "Received"),
+        whole=("Level", "NPV", "IRR", "Payback", "Paid in", "Received"),
     )
     for s in a.stakeholders:
         owners.add_row(
             s.label,
             s.level,
-            format_value(s.npv, "US$m"),
+            format_value(s.npv, "whole"),
             format_value(s.irr, "fraction"),
             format_value(s.payback_year, "year"),
-            format_value(s.paid_in, "US$m"),
-            format_value(s.received, "US$m"),
+            format_value(s.paid_in, "whole"),
+            format_value(s.received, "whole"),
         )
     out.print(owners)
     if a.sales:
@@ -618,9 +619,10 @@ def simulation(sim: Simulation, settings: RiskSettings) -> None:
         measures.add_row(d.label, *[format_value(v, d.unit) for v in (d.mean, d.p10, d.p50, d.p90)])
     out.print(measures)
     owners = table(
-        f"NPV by stakeholder at {sim.compiled.scenario.discount_rate:.0%}",
+        f"NPV by stakeholder at {sim.compiled.scenario.discount_rate:.0%} (US$m)",
         ("Party", "Level", "Mean", "P10", "P50", "P90", "P(NPV < 0)", "IRR P10 / P50 / P90"),
         right=(*QUANTILES, "P(NPV < 0)", "IRR P10 / P50 / P90"),
+        whole=("Level", *QUANTILES),
     )
     for s in sim.stakeholders:
         irr = s.irr
@@ -628,13 +630,13 @@ def simulation(sim: Simulation, settings: RiskSettings) -> None:
         owners.add_row(
             s.label,
             s.level,
-            *[format_value(v, "US$m") for v in (s.mean, s.p10, s.p50, s.p90)],
+            *[format_value(v, "whole") for v in (s.mean, s.p10, s.p50, s.p90)],
             f"{s.p_loss:.1%}",
             irr_text,
         )
     out.print(owners)
     if sim.case.financing:
-        loans = table("Loan package", ("Measure", "Value"), right=("Value",))
+        loans = table("Loan package", ("Measure", "Value"))
         loans.add_row("P(minimum DSCR < 1.0)", f"{sim.probabilities.min_dscr_below_1:.2%}")
         loans.add_row("P(default: CFADS short of debt service)", f"{sim.probabilities.default:.2%}")
         first = ", ".join(f"{y}: {c:,}" for y, c in list(sim.first_default_year.items())[:8]) or "none"

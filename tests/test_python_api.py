@@ -73,7 +73,7 @@ def test_the_python_page_examples_run() -> None:
 
     page = (Path(__file__).parents[1] / "docs" / "python.md").read_text(encoding="utf-8")
     blocks = page.split("```python\n")[1:]
-    assert len(blocks) == 3
+    assert len(blocks) == 4
     namespace: dict[str, object] = {}
     for block in blocks:
         exec(block.split("```")[0], namespace)  # the examples share a session, as in a notebook
@@ -91,5 +91,7 @@ def test_the_cash_flow_in_rupees_nominal_and_fiscal_years() -> None:
     assert rupees["gross_revenue [PKRm]"].sum() == pytest.approx(flows.sum())
     assert flows[2026] == pytest.approx(revenue[2026] * 280.5 * 1.06)
     assert rupees.loc[2027, "gross_revenue [PKRm]"] == pytest.approx(0.5 * flows[2026] + 0.5 * flows[2027])
+    assert "2025: 280.5" in rupees.attrs["basis"]
+    assert "July-June" in rupees.attrs["basis"]
     with pytest.raises(InputError, match="currency"):
         reko.cashflow(currency="EUR")

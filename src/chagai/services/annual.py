@@ -118,6 +118,8 @@ class AnnualRun:
             ``calendar`` or ``jul``: Pakistan's July-June fiscal years (the index is then ``fiscal_year``, FY N
             ending on 30 June N). See :mod:`chagai.cases.currency` for how each kind of column converts.
 
+        The frame's ``attrs["basis"]`` states the money, the rates and their sources, and the year convention.
+
         Raises
         ------
         InputError
@@ -126,7 +128,9 @@ class AnnualRun:
         presentation = Presentation.of(currency, nominal, fiscal_year)
         years, columns = self.presented_table(presentation)
         name = "fiscal_year" if presentation.fiscal_year == "jul" else "year"
-        return pd.DataFrame(columns, index=pd.Index(years, name=name))
+        frame = pd.DataFrame(columns, index=pd.Index(years, name=name))
+        frame.attrs["basis"] = self.presented_basis(presentation)
+        return frame
 
     def cashflow_csv(self, currency: str = "USD", nominal: bool = False, fiscal_year: str = "calendar") -> str:
         """The annual table as CSV text (six decimals), as ``chagai cashflow -o`` writes it and the API serves it."""

@@ -11,6 +11,9 @@ from chagai import services
 from chagai.cli import render
 from chagai.cli.appraise import appraisal_of
 from chagai.cli.options import (
+    CurrencyOpt,
+    FiscalYearOpt,
+    NominalOpt,
     RateOpt,
     ScenarioOpt,
     SellOpt,
@@ -18,6 +21,7 @@ from chagai.cli.options import (
     announce_compiling,
     case_of,
     in_existing_folder,
+    presentation_of,
     scenario_of,
 )
 
@@ -67,11 +71,19 @@ def export_xlsx(
     rate: RateOpt = None,
     paths: Annotated[int, typer.Option("--paths", min=0, help="also a Monte Carlo sheet with this many paths")] = 0,
     seed: Annotated[int, typer.Option("--seed", min=0, help="random seed of the Monte Carlo")] = 7,
+    currency: CurrencyOpt = "USD",
+    nominal: NominalOpt = False,
+    fiscal_year: FiscalYearOpt = "calendar",
 ) -> None:
-    """Write the appraisal as an Excel workbook: assumptions with sources, cash flow, stakeholders, debt, claims."""
+    """Write the appraisal as an Excel workbook: assumptions with sources, cash flow, stakeholders, debt, claims.
+
+    --currency PKR, --nominal and --fiscal-year jul restate the summary's money, the stakeholders and the cash
+    flow sheet, as for chagai appraise; the other sheets stay in US$m, as their headers say.
+    """
     from chagai.report.xlsx import write_workbook
 
-    result = appraisal_of(project, scenario, sets, sells, rate)
+    shown = presentation_of(currency, nominal, fiscal_year)
+    result = services.presented(appraisal_of(project, scenario, sets, sells, rate), shown)
     simulation = None
     if paths:
         from chagai.services.simulate import simulate as run

@@ -105,7 +105,9 @@ class AnnualRun:
         """
         return self.presented_table(presentation)[1]
 
-    def cashflow(self, currency: str = "USD", nominal: bool = False, fiscal_year: str = "calendar") -> pd.DataFrame:
+    def cashflow(
+        self, currency: str | None = None, nominal: bool | None = None, fiscal_year: str | None = None
+    ) -> pd.DataFrame:
         """The annual table: one row per year, one column per line item (unit in the column name).
 
         Parameters
@@ -118,6 +120,9 @@ class AnnualRun:
             ``calendar`` or ``jul``: Pakistan's July-June fiscal years (the index is then ``fiscal_year``, FY N
             ending on 30 June N). See :mod:`chagai.cases.currency` for how each kind of column converts.
 
+        Each left out is the run's own (:func:`chagai.services.appraise.presented`), else the model's: real
+        US$ of the base year by calendar year.
+
         The frame's ``attrs["basis"]`` states the money, the rates and their sources, and the year convention.
 
         Raises
@@ -125,14 +130,21 @@ class AnnualRun:
         InputError
             If a currency or year convention is not one accepted.
         """
-        presentation = Presentation.of(currency, nominal, fiscal_year)
+        own = self.presentation or Presentation()
+        presentation = Presentation.of(
+            own.currency if currency is None else currency,
+            own.nominal if nominal is None else nominal,
+            own.fiscal_year if fiscal_year is None else fiscal_year,
+        )
         years, columns = self.presented_table(presentation)
         name = "fiscal_year" if presentation.fiscal_year == "jul" else "year"
         frame = pd.DataFrame(columns, index=pd.Index(years, name=name))
         frame.attrs["basis"] = self.presented_basis(presentation)
         return frame
 
-    def cashflow_csv(self, currency: str = "USD", nominal: bool = False, fiscal_year: str = "calendar") -> str:
+    def cashflow_csv(
+        self, currency: str | None = None, nominal: bool | None = None, fiscal_year: str | None = None
+    ) -> str:
         """The annual table as CSV text (six decimals), as ``chagai cashflow -o`` writes it and the API serves it."""
         text: str = self.cashflow(currency, nominal, fiscal_year).to_csv(float_format="%.6f")
         return text

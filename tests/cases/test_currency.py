@@ -85,7 +85,9 @@ def test_a_table_converts_each_kind_of_column() -> None:
 
 def test_present_values_convert_at_the_valuation_years_rate_and_ignore_nominal() -> None:
     assert view().present_value(1.0, 2025) == pytest.approx(280.5)
-    assert view(nominal=False).present_value(1.0, 2026) == pytest.approx(280.5 * 1.06 / 1.023)
+    # rupees of 2026: a 2025 dollar is 1.023 dollars of 2026, at 2026's rate of 280.5 x 1.06 / 1.023
+    assert view(nominal=False).present_value(1.0, 2026) == pytest.approx(280.5 * 1.06)
+    assert view(nominal=True).present_value(1.0, 2026) == view(nominal=False).present_value(1.0, 2026)
     assert view("USD").present_value(7.0, 2030) == 7.0
 
 

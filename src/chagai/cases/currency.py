@@ -25,8 +25,9 @@ within a year, so each calendar year is taken as two even halves, and a column c
   where the other has none); never summed.
 
 Money is converted in calendar years first (each half at its own year's rate and prices), then regrouped.
-Present values are not flows: an NPV at the valuation year ``V`` converts at ``V``'s rate, and ``nominal`` does
-not change it (a present value has no later year to inflate), see :meth:`MoneyView.present_value`.
+Present values are not flows: an NPV at the valuation year ``V`` is stated in rupees of ``V`` (its base-year
+dollars brought to ``V`` by the CPI-U, at ``V``'s rate), and ``nominal`` does not change it (a present value has
+no later year to inflate), see :meth:`MoneyView.present_value`.
 """
 
 from __future__ import annotations
@@ -189,11 +190,16 @@ class MoneyView:
         return out
 
     def present_value(self, value: float, valuation_year: int) -> float:
-        """A present value at ``valuation_year`` in the presented currency: at that year's rate when in rupees.
+        """A present value at ``valuation_year`` in the presented currency [US$m or PKRm].
 
-        ``nominal`` does not change it; in US$ it stays in real base-year dollars [US$m or PKRm].
+        In rupees, it is money of the valuation year: the base-year dollars brought to that year by the US CPI-U,
+        at that year's average rate. ``nominal`` does not change it (a present value has no later year to
+        inflate); in US$ it stays in real base-year dollars, as the model computes it.
         """
-        return value * self.rate(valuation_year) if self.presentation.currency == "PKR" else value
+        if self.presentation.currency != "PKR":
+            return value
+        dollars = dollars_factor(self.base_year, valuation_year, self.us_inflation, "year")
+        return value * dollars * self.rate(valuation_year)
 
     def unit(self, unit: str) -> str:
         """The unit of a column once converted: ``US$m`` -> ``PKRm``, ``US$/t`` -> ``PKR/t``; others unchanged."""
@@ -236,8 +242,9 @@ class MoneyView:
             )
         if valuation_year is not None and p.currency == "PKR":
             parts.append(
-                f"NPVs are present values at {valuation_year}, converted at {valuation_year}'s rate of "
-                f"{self.rate(valuation_year):.1f} PKR per US$ (the same when nominal)"
+                f"NPVs are present values at {valuation_year} in rupees of {valuation_year}: converted at "
+                f"{valuation_year}'s rate of {self.rate(valuation_year):.1f} PKR per US$ of {valuation_year} "
+                "(the same when nominal)"
             )
         elif valuation_year is not None and p.nominal:
             parts.append(f"NPVs stay present values in real {self.base_year} US$ (nominal does not change them)")

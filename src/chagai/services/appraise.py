@@ -598,8 +598,8 @@ GOVERNMENT_ITEMS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
 def presented(a: Appraisal, presentation: Presentation) -> Appraisal:
     """The appraisal with its money figures in ``presentation``'s currency and terms (a copy; ``a`` unchanged).
 
-    * present values (NPVs, PVs of receipts) are values at the valuation year: in rupees at that year's rate,
-      and unchanged by ``nominal`` (:meth:`chagai.cases.currency.MoneyView.present_value`);
+    * present values (NPVs, PVs of receipts) are values at the valuation year: in rupees of that year at its
+      rate, and unchanged by ``nominal`` (:meth:`chagai.cases.currency.MoneyView.present_value`);
     * undiscounted totals (capital, revenue, receipts, an owner's paid-in and received) are the sums of their
       flows converted year by year (nominal terms change them); July-June years do not (the halves sum back);
     * prices (breakevens) are real base-year prices, in rupees at the base year's rate;

@@ -153,9 +153,13 @@ def test_levels_and_stocks_stay_within_their_calendar_range(values: np.ndarray) 
         assert np.all(fy <= values.max() + 1e-9)
 
 
-@given(flows.map(np.abs), st.booleans())
-def test_rupees_are_monotone_in_dollars(values: np.ndarray, nominal: bool) -> None:
+@given(flows, flows.map(np.abs), st.booleans(), st.sampled_from(["calendar", "jul"]))
+def test_more_dollars_never_give_fewer_rupees(values: np.ndarray, more: np.ndarray, nominal: bool, fiscal: str) -> None:
     years = np.arange(2024, 2024 + len(values))
-    factors = view("PKR", nominal).factors(years)
-    assert np.all(factors > 0)
-    np.testing.assert_array_less(values * factors - 1e-9, (values + 1.0) * factors)
+    extra = np.resize(more, len(values))
+    chosen = view("PKR", nominal, fiscal)
+
+    def rupees(x: np.ndarray) -> np.ndarray:
+        return present_table({"x": ("US$m", x)}, set(), years, chosen)[1]["x [PKRm]"]
+
+    assert np.all(rupees(values + extra) >= rupees(values) - 1e-6)

@@ -36,15 +36,26 @@ def report(
     rate: RateOpt = None,
     paths: Annotated[int, typer.Option("--paths", min=0, help="Monte Carlo paths (0: none)")] = 20_000,
     seed: Annotated[int, typer.Option("--seed", min=0, help="random seed of the Monte Carlo")] = 7,
+    currency: CurrencyOpt = "USD",
+    nominal: NominalOpt = False,
+    fiscal_year: FiscalYearOpt = "calendar",
 ) -> None:
-    """Write one self-contained HTML report: answers, charts, claims and every assumption's source."""
+    """Write one self-contained HTML report: answers, charts, claims and every assumption's source.
+
+    --currency PKR and --nominal restate one project's figures and owners' values, as for chagai appraise; the
+    charts stay in US$m, as their axes say.
+    """
     from chagai.report.html import build_compare_report, write_report
     from chagai.services.sensitivity import tornado
     from chagai.services.simulate import simulate as run
 
+    shown = presentation_of(currency, nominal, fiscal_year)
     if compare_ or len(projects) > 1:
         if len(projects) < 2:
             msg = "--compare needs two or more projects"
+            raise typer.BadParameter(msg)
+        if not shown.is_model_basis:
+            msg = "--currency, --nominal and --fiscal-year restate one project's report, not a comparison"
             raise typer.BadParameter(msg)
         chosen = scenario_of(scenario, sells, rate)
         cases = [case_of(p) for p in projects]
@@ -54,7 +65,7 @@ def report(
         output.write_text(build_compare_report(results, sims), encoding="utf-8")
         render.wrote(output)
         return
-    result = appraisal_of(projects[0], scenario, sets, sells, rate)
+    result = services.presented(appraisal_of(projects[0], scenario, sets, sells, rate), shown)
     simulation = run(result.case, paths, seed, result.compiled.scenario) if paths else None
     bars = tornado(result.compiled)
     render.wrote(write_report(result, output, simulation, bars))

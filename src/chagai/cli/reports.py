@@ -38,24 +38,23 @@ def report(
     seed: Annotated[int, typer.Option("--seed", min=0, help="random seed of the Monte Carlo")] = 7,
     currency: CurrencyOpt = "USD",
     nominal: NominalOpt = False,
-    fiscal_year: FiscalYearOpt = "calendar",
 ) -> None:
     """Write one self-contained HTML report: answers, charts, claims and every assumption's source.
 
     --currency PKR and --nominal restate one project's figures and owners' values, as for chagai appraise; the
-    charts stay in US$m, as their axes say.
+    charts stay in US$m by calendar year, as their axes say.
     """
     from chagai.report.html import build_compare_report, write_report
     from chagai.services.sensitivity import tornado
     from chagai.services.simulate import simulate as run
 
-    shown = presentation_of(currency, nominal, fiscal_year)
+    shown = presentation_of(currency, nominal, "calendar")
     if compare_ or len(projects) > 1:
         if len(projects) < 2:
             msg = "--compare needs two or more projects"
             raise typer.BadParameter(msg)
         if not shown.is_model_basis:
-            msg = "--currency, --nominal and --fiscal-year restate one project's report, not a comparison"
+            msg = "--currency and --nominal restate one project's report, not a comparison"
             raise typer.BadParameter(msg)
         chosen = scenario_of(scenario, sells, rate)
         cases = [case_of(p) for p in projects]

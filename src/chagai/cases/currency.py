@@ -249,7 +249,7 @@ class MoneyView:
         elif valuation_year is not None and p.nominal:
             parts.append(f"NPVs stay present values in real {self.base_year} US$ (nominal does not change them)")
         if valuation_year is not None and (p.nominal or p.fiscal_year == "jul"):
-            parts.append("shares, ratios and IRRs as the model computes them (real terms, calendar years)")
+            parts.append("shares, ratios, IRRs and the years figures name as the model computes them (real, calendar)")
         return "; ".join(parts)
 
 

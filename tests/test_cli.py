@@ -436,3 +436,61 @@ def test_a_cold_compile_cache_is_announced_before_the_minute_starts(tmp_path: Pa
     Path(folder, "chagai_core_kernel").mkdir(parents=True)
     Path(folder, "chagai_core_kernel", "kernel.run_block-1.py311.nbi").write_bytes(b"")
     assert ask()[1] == "True"
+
+
+def test_cashflow_in_rupees_nominal_and_fiscal_years(tmp_path: Path) -> None:
+    usd, pkr = tmp_path / "usd.csv", tmp_path / "pkr.csv"
+    run("cashflow", "reko-diq", "-o", str(usd))
+    run("cashflow", "reko-diq", "-o", str(pkr), "--currency", "pkr", "--nominal", "--fiscal-year", "jul")
+    import pandas as pd
+
+    dollars = pd.read_csv(usd, index_col=0)
+    rupees = pd.read_csv(pkr, index_col=0)
+    assert rupees.index.name == "fiscal_year"
+    assert list(rupees.index) == [*dollars.index, dollars.index[-1] + 1]
+    assert "gross_revenue [PKRm]" in rupees.columns
+    assert "throughput [t or MMscf]" in rupees.columns
+    # tonnes are summed by fiscal year: the same total as by calendar year
+    assert rupees["throughput [t or MMscf]"].sum() == pytest.approx(dollars["throughput [t or MMscf]"].sum())
+    # a 2025 dollar is 280.5 rupees in 2025, then 6% more a year by parity; FY2027 holds half of 2026 and 2027
+    capex = dollars["initial_capex [US$m]"]
+    assert rupees.loc[2027, "initial_capex [PKRm]"] == pytest.approx(
+        0.5 * capex[2026] * 280.5 * 1.06 + 0.5 * capex[2027] * 280.5 * 1.06**2, rel=1e-6
+    )
+    shown = run("cashflow", "saindak", "--currency", "PKR", "--fiscal-year", "jul")
+    assert "PKRm" in shown
+    assert "real 2025 rupees" in " ".join(shown.split())
+
+
+def test_appraise_in_rupees_states_the_rate_and_keeps_npvs_present_values() -> None:
+    dollars = run_json("appraise", "saindak", "--json")
+    rupees = run_json("appraise", "saindak", "--json", "--currency", "PKR", "--nominal")
+    nominal_dollars = run_json("appraise", "saindak", "--json", "--nominal")
+    assert isinstance(dollars, dict)
+    assert isinstance(rupees, dict)
+    assert isinstance(nominal_dollars, dict)
+    usd = {f["key"]: f for f in dollars["figures"]}
+    pkr = {f["key"]: f for f in rupees["figures"]}
+    nominal = {f["key"]: f for f in nominal_dollars["figures"]}
+    valuation = dollars["scenario"]["valuation_year"]
+    assert f"converted at {valuation}'s rate" in rupees["basis"]
+    assert "arynews-2025-09-24" in rupees["basis"]
+    rate = pkr["npv_post_tax"]["value"] / usd["npv_post_tax"]["value"]
+    assert pkr["npv_post_tax"]["unit"] == "PKRm"
+    assert 280.0 < rate < 320.0
+    assert nominal["npv_post_tax"]["value"] == usd["npv_post_tax"]["value"]  # nominal does not change an NPV
+    assert nominal["revenue_total"]["value"] > usd["revenue_total"]["value"]  # it changes a sum of later years
+    assert pkr["aetr"]["value"] == usd["aetr"]["value"]
+    assert rupees["annual"]["columns"]["gross_revenue [PKRm]"]
+    text = " ".join(run("appraise", "saindak", "--currency", "PKR").split())
+    assert "PKRm" in text
+    assert "real 2025 rupees" in text
+
+
+def test_bad_money_options_are_refused_clearly() -> None:
+    text = " ".join(run("cashflow", "saindak", "--currency", "EUR", code=2).split())
+    for part in ("currency", "EUR", "USD, PKR"):
+        assert part in text
+    text = " ".join(run("appraise", "saindak", "--fiscal-year", "april", code=2).split())
+    for part in ("fiscal_year", "april", "jul"):
+        assert part in text

@@ -11,8 +11,9 @@ import pytest
 
 import chagai
 from chagai.cases.compile import Scenario, StakeSale
+from chagai.cases.currency import Presentation
 from chagai.cases.library import bundled_case
-from chagai.errors import NotFoundError
+from chagai.errors import InputError, NotFoundError
 from chagai.services.appraise import appraise
 
 
@@ -72,7 +73,25 @@ def test_the_python_page_examples_run() -> None:
 
     page = (Path(__file__).parents[1] / "docs" / "python.md").read_text(encoding="utf-8")
     blocks = page.split("```python\n")[1:]
-    assert len(blocks) == 3
+    assert len(blocks) == 4
     namespace: dict[str, object] = {}
     for block in blocks:
         exec(block.split("```")[0], namespace)  # the examples share a session, as in a notebook
+
+
+def test_the_cash_flow_in_rupees_nominal_and_fiscal_years() -> None:
+    reko = chagai.appraise("reko-diq")
+    dollars = reko.cashflow()
+    rupees = reko.cashflow(currency="PKR", nominal=True, fiscal_year="jul")
+    assert rupees.index.name == "fiscal_year"
+    assert len(rupees) == len(dollars) + 1
+    # a dollar of 2026 (in 2025 dollars) is 280.5 x 1.06 rupees of 2026, half of it in FY2026 and half in FY2027
+    revenue = dollars["gross_revenue [US$m]"]
+    flows = revenue * reko.presented(Presentation("PKR", True)).factors(dollars.index.to_numpy())
+    assert rupees["gross_revenue [PKRm]"].sum() == pytest.approx(flows.sum())
+    assert flows[2026] == pytest.approx(revenue[2026] * 280.5 * 1.06)
+    assert rupees.loc[2027, "gross_revenue [PKRm]"] == pytest.approx(0.5 * flows[2026] + 0.5 * flows[2027])
+    assert "2025: 280.5" in rupees.attrs["basis"]
+    assert "July-June" in rupees.attrs["basis"]
+    with pytest.raises(InputError, match="currency"):
+        reko.cashflow(currency="EUR")

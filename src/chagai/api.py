@@ -3,6 +3,7 @@
 >>> import chagai
 >>> reko = chagai.appraise("Reco Diq")        # an id, a name or an alias, looked up in the registry
 >>> reko.cashflow()                           # the annual table: a pandas DataFrame, a row a year
+>>> reko.cashflow(currency="PKR", nominal=True, fiscal_year="jul")   # rupees of each year, July-June years
 >>> chagai.appraise("saindak", scenario="delay=2", overrides={"prices.copper": 8000}).figure("aetr").value
 >>> chagai.projects()                         # the registry as a DataFrame
 

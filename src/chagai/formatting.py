@@ -29,7 +29,7 @@ def format_value(value: Any, unit: str) -> str:
         return _without_negative_zero(f"{value:,.2f}x")
     if unit == "whole":
         return _without_negative_zero(f"{value:,.0f}")
-    if unit in ("US$m", "US$m/yr"):
+    if unit in ("US$m", "US$m/yr", "PKRm"):
         return _without_negative_zero(f"{value:,.0f}") + f" {unit}"
     return f"{figure_text(value)} {unit}"
 

@@ -175,3 +175,20 @@ def test_the_figures_state_their_shared_basis_once() -> None:
     figures = build_report(a).split('<section id="summary">')[1].split("</section>")[0]
     assert figures.count(a.basis) == 1  # above the table, not on every row
     assert "pre-tax net cash flow (revenue - selling costs - opex - capex - closure)</td>" in figures
+
+
+def test_report_in_rupees_states_its_money_and_basis(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from chagai.cli import app
+
+    target = tmp_path / "saindak.html"
+    args = ["report", "saindak", "-o", str(target), "--paths", "0", "--currency", "PKR", "--nominal"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    html = target.read_text(encoding="utf-8")
+    assert "PKRm" in html
+    assert "PKR per US$" in html
+    refused = CliRunner().invoke(app, ["report", "saindak", "sui", "-o", str(target), "--currency", "PKR"])
+    assert refused.exit_code == 2
+    assert "not a comparison" in " ".join(refused.output.split())

@@ -75,3 +75,28 @@ def test_texts_that_look_like_formulas_are_written_as_text(tmp_path: Path, pocke
     assert written <= set(texts), "every payload is in the workbook as written"
     assert f"{payloads[0]} (pocket-mine)" in texts
     assert set(texts.values()) == {"s"}, texts
+
+
+def test_export_xlsx_in_rupees_by_fiscal_year(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from chagai.cli import app
+
+    target = tmp_path / "saindak-pkr.xlsx"
+    args = ["export-xlsx", "saindak", "-o", str(target), "--currency", "PKR", "--nominal", "--fiscal-year", "jul"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    book = load_workbook(target)
+    flows = book["Cash flow"]
+    headers = [c.value for c in flows[1]]
+    assert headers[0] == "Fiscal year (ends 30 June)"
+    assert "gross_revenue [PKRm]" in headers
+    dollars = appraise(bundled_case("saindak"))
+    column = headers.index("throughput [t or MMscf]") + 1
+    tonnes = sum(row[0].value for row in flows.iter_rows(min_row=2, min_col=column, max_col=column))
+    assert tonnes == pytest.approx(float(dollars.line("throughput").sum()))  # flows keep their total
+    summary = {row[0].value: (row[1].value, row[2].value) for row in book["Summary"].iter_rows(min_row=2)}
+    assert "PKR per US$" in summary["Basis"][0]
+    assert summary["Project NPV after tax (unlevered)"][1] == "PKRm"
+    stakeholders = [c.value for c in book["Stakeholders"][1]]
+    assert "Paid in [PKRm]" in stakeholders

@@ -10,6 +10,9 @@ import typer
 from chagai import services
 from chagai.cli import render
 from chagai.cli.options import (
+    CurrencyOpt,
+    FiscalYearOpt,
+    NominalOpt,
     RateOpt,
     ScenarioOpt,
     SellOpt,
@@ -18,6 +21,7 @@ from chagai.cli.options import (
     case_of,
     in_existing_folder,
     overrides_of,
+    presentation_of,
     scenario_of,
 )
 
@@ -49,9 +53,17 @@ def appraise(
             "--full", help="also each claim's statement and rule, the progressivity curve and the model's notes"
         ),
     ] = False,
+    currency: CurrencyOpt = "USD",
+    nominal: NominalOpt = False,
+    fiscal_year: FiscalYearOpt = "calendar",
 ) -> None:
-    """Appraise a project: what each government receives, what each owner earns, can the loans be repaid."""
-    result = appraisal_of(project, scenario, sets, sells, rate)
+    """Appraise a project: what each government receives, what each owner earns, can the loans be repaid.
+
+    With --currency PKR, --nominal or --fiscal-year jul, the money figures and the annual table (--json) are
+    converted and the basis says how; NPVs stay present values at the valuation year.
+    """
+    shown = presentation_of(currency, nominal, fiscal_year)
+    result = services.presented(appraisal_of(project, scenario, sets, sells, rate), shown)
     if as_json:
         render.print_json(result.result().model_dump(mode="json"))
         return
@@ -85,12 +97,19 @@ def cashflow(
         Path | None,
         typer.Option("--output", "-o", callback=in_existing_folder, help="write every line as CSV to this file"),
     ] = None,
+    currency: CurrencyOpt = "USD",
+    nominal: NominalOpt = False,
+    fiscal_year: FiscalYearOpt = "calendar",
 ) -> None:
-    """The annual cash-flow table: production, revenue, costs, royalties, taxes, debt, dividends, governments."""
+    """The annual cash-flow table: production, revenue, costs, royalties, taxes, debt, dividends, governments.
+
+    --currency PKR, --nominal and --fiscal-year jul state it in rupees, money of each year and July-June years.
+    """
+    shown = presentation_of(currency, nominal, fiscal_year)
     result = appraisal_of(project, scenario, sets, sells, None)
     if output is not None:
-        frame = result.cashflow()
-        output.write_text(result.cashflow_csv(), encoding="utf-8")
+        frame = result.cashflow(shown.currency, shown.nominal, shown.fiscal_year)
+        output.write_text(result.cashflow_csv(shown.currency, shown.nominal, shown.fiscal_year), encoding="utf-8")
         render.wrote(output, f"{len(frame)} years x {len(frame.columns)} columns")
         return
-    render.cashflow(result)
+    render.cashflow(result, shown)

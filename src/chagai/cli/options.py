@@ -12,6 +12,7 @@ from chagai.cli.render import err
 
 if TYPE_CHECKING:  # the commands import what they use when they run, so the command line starts at once
     from chagai.cases.compile import Scenario
+    from chagai.cases.currency import Presentation
     from chagai.cases.schema import Case
     from chagai.registry.db import Registry
 
@@ -36,6 +37,26 @@ SellOpt = Annotated[
         "--sell",
         metavar="SALE",
         help="a stake sale: SHARE:SELLER->BUYER@YEAR[=PRICE_US$m], e.g. 15%:federal->manara@2027",
+    ),
+]
+CurrencyOpt = Annotated[
+    str,
+    typer.Option(
+        "--currency",
+        metavar="USD|PKR",
+        help="show money in US dollars (the model's) or Pakistani rupees, at sourced average rates",
+    ),
+]
+NominalOpt = Annotated[
+    bool,
+    typer.Option("--nominal", help="money of each year (inflated), not real dollars of the case's base year"),
+]
+FiscalYearOpt = Annotated[
+    str,
+    typer.Option(
+        "--fiscal-year",
+        metavar="calendar|jul",
+        help="calendar years, or July-June fiscal years (jul: FY N runs 1 July N-1 to 30 June N)",
     ),
 ]
 RateOpt = Annotated[float | None, typer.Option("--rate", help="discount rate, real (default 0.10)")]
@@ -82,6 +103,13 @@ def scenario_of(text: str | None, sells: list[str] | None, rate: float | None) -
         # the rate came from --rate, not from --scenario: name the option the user typed
         raise InputError([Issue("--rate", rate, wrong.expected, wrong.fix)])
     return scenario
+
+
+def presentation_of(currency: str, nominal: bool, fiscal_year: str) -> Presentation:
+    """The money and years of ``--currency``, ``--nominal`` and ``--fiscal-year`` (bad values: an input error)."""
+    from chagai.cases.currency import Presentation
+
+    return Presentation.of(currency, nominal, fiscal_year)
 
 
 def overrides_of(assignments: list[str] | None) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from chagai.formatting import claimed_text, format_value, own_basis
 if TYPE_CHECKING:
     from pydantic import BaseModel, JsonValue
 
+    from chagai.cases.currency import Presentation
     from chagai.cases.regimes import Regime
     from chagai.cases.schema import Case
     from chagai.registry.models import Change
@@ -312,19 +313,20 @@ def tokens(stored: Sequence[TokenInfo]) -> None:
 def _answers(a: Appraisal) -> list[str]:
     """The four answers of an appraisal, a sentence or two each: governments, owners, lenders, how sure."""
     value = {f.key: f.value for f in a.figures}
+    money = a.presented().unit("US$m")
     rate = f"{a.discount_rate:.0%}"
     answers = [
         "[bold]What each government gets:[/bold] federal "
-        f"{format_value(value['government_federal_total'], 'US$m')} over the life "
-        f"({format_value(value['government_federal_pv'], 'US$m')} today at {rate}); provincial "
-        f"{format_value(value['government_provincial_total'], 'US$m')} "
-        f"({format_value(value['government_provincial_pv'], 'US$m')} today). The province gets "
+        f"{format_value(value['government_federal_total'], money)} over the life "
+        f"({format_value(value['government_federal_pv'], money)} today at {rate}); provincial "
+        f"{format_value(value['government_provincial_total'], money)} "
+        f"({format_value(value['government_provincial_pv'], money)} today). The province gets "
         f"{format_value(value['local_share'], 'fraction')} of the project's pre-tax cash flow "
         f"({format_value(value['local_share_pv'], 'fraction')} discounted); all governments "
         f"{format_value(value['aetr'], 'fraction')} discounted, their own stakes included."
     ]
     earns = [
-        f"{s.label} {format_value(s.npv, 'US$m')}"
+        f"{s.label} {format_value(s.npv, money)}"
         + (f" (IRR {format_value(s.irr, 'fraction')})" if s.irr == s.irr else "")
         for s in a.stakeholders
     ]
@@ -334,14 +336,14 @@ def _answers(a: Appraisal) -> list[str]:
         answers.append("[bold]Can the loans be repaid?[/bold] The case has no loans.")
     elif lenders.default_year is None:
         answers.append(
-            f"[bold]Can the loans be repaid?[/bold] Yes: {format_value(lenders.total_debt, 'US$m')} drawn; the "
+            f"[bold]Can the loans be repaid?[/bold] Yes: {format_value(lenders.total_debt, money)} drawn; the "
             f"cash available covers debt service every year, at least {format_value(lenders.min_dscr, 'ratio')} "
             f"(in {lenders.min_dscr_year}); repaid by {lenders.final_maturity}."
         )
     else:
         answers.append(
             f"[bold]Can the loans be repaid?[/bold] No: the cash available falls short of debt service in "
-            f"{lenders.default_year} (largest shortfall {format_value(lenders.max_shortfall, 'US$m')}; minimum "
+            f"{lenders.default_year} (largest shortfall {format_value(lenders.max_shortfall, money)}; minimum "
             f"cover {format_value(lenders.min_dscr, 'ratio')})."
         )
     breakeven = next(f for f in a.figures if f.key == "breakeven_post_tax")
@@ -386,8 +388,9 @@ def appraisal(a: Appraisal, full: bool = False) -> None:
         summary.add_row(f.label, format_value(f.value, f.unit), "as above" if own and own == previous else escape(own))
         previous = own
     out.print(summary)
+    money = a.presented().unit("US$m")
     owners = table(
-        f"Stakeholders (US$m; NPV at {a.discount_rate:.0%})",
+        f"Stakeholders ({money}; NPV at {a.discount_rate:.0%})",
         ("Party", "Level", "NPV", "IRR", "Payback", "Paid in", "Received"),
         right=("NPV", "IRR", "Payback", "Paid in", "Received"),
         whole=("Level", "NPV", "IRR", "Payback", "Paid in", "Received"),
@@ -555,38 +558,66 @@ CASHFLOW_LINES = {
 """The lines of the annual table the terminal shows, with their headers (the CSV holds every line)."""
 
 
-def cashflow(a: Appraisal) -> None:
-    """The annual cash-flow table, years with any flow only [US$m; DSCR as a ratio].
+def cashflow(a: Appraisal, presentation: Presentation | None = None) -> None:
+    """The annual cash-flow table, years with any flow only [money as presented; DSCR as a ratio].
 
-    A line that is zero (or empty) every year is left out and named below the table, so the rest fit a terminal.
+    ``presentation`` (default: the model's basis) states the money in rupees or nominal terms and the years as
+    July-June fiscal years; the basis of the conversion is printed under the table. A line that is zero (or
+    empty) every year is left out and named below the table, so the rest fit a terminal.
     """
     import numpy as np
 
+    from chagai.services.annual import LINE_UNITS
+
+    years, columns = a.presented_table(presentation)
+    by_line = {name.split(" [")[0]: (name, values) for name, values in columns.items()}
+    view = a.presented(presentation)
+    money = view.unit("US$m")
+    terms = "nominal" if view.presentation.nominal else f"{a.case.money.basis} {a.case.money.base_year}"
+    fiscal = view.presentation.fiscal_year == "jul"
+
     def has_values(name: str) -> bool:
-        values = a.line(name)
+        values = by_line[name][1]
         return bool(np.any(np.abs(values[np.isfinite(values)]) > 1e-9))
 
     kept = [name for name in CASHFLOW_LINES if has_values(name)]
-    headers = [CASHFLOW_LINES[name] for name in kept]
-    shown = table(
-        f"{a.case.name}: annual cash flow (US$m, {a.case.money.basis} {a.case.money.base_year})",
-        ("Year", *headers),
-        right=headers,
-        whole=("Year", *headers),
-    )
-    shown.box, shown.padding = box.SIMPLE_HEAD, (0, 0)  # the box puts one space between columns: a dozen fit 100
-    for i, year in enumerate(a.years):
-        if not np.any(np.abs(a.lines[:, i][np.isfinite(a.lines[:, i])]) > 1e-9):
-            continue
-        cells = []
-        for name in kept:
-            v = a.line(name)[i]
-            cells.append("" if not np.isfinite(v) else (f"{v:.2f}" if name == "dscr" else f"{v:,.0f}"))
-        shown.add_row(str(year), *cells)
-    out.print(shown)
+    year_header = "FY" if fiscal else "Year"
+    every = np.vstack([values for name, (_, values) in by_line.items() if name in LINE_UNITS])
+    rows = [i for i in range(len(years)) if np.any(np.abs(every[:, i][np.isfinite(every[:, i])]) > 1e-9)]
+
+    def cell(name: str, i: int) -> str:
+        v = by_line[name][1][i]
+        return "" if not np.isfinite(v) else (f"{v:.2f}" if name == "dscr" else f"{v:,.0f}")
+
+    cells = {name: [cell(name, i) for i in rows] for name in kept}
+    widths = {
+        name: max([len(w) for w in CASHFLOW_LINES[name].split("\n")] + [len(c) for c in cells[name]]) for name in kept
+    }
+    # as many lines as fit the terminal in each table (one space between columns), the year repeated in each
+    room = out.width - 2 - max(len(year_header), *(len(str(years[i])) for i in rows)) if rows else out.width
+    parts: list[list[str]] = [[]]
+    for name in kept:
+        if parts[-1] and sum(widths[n] + 1 for n in [*parts[-1], name]) > room:
+            parts.append([])
+        parts[-1].append(name)
+    title = f"{a.case.name}: annual cash flow ({money}, {terms}{', July-June fiscal years' if fiscal else ''})"
+    for number, part in enumerate(parts, start=1):
+        headers = [CASHFLOW_LINES[name] for name in part]
+        shown = table(
+            title if len(parts) == 1 else f"{title}, part {number} of {len(parts)}",
+            (year_header, *headers),
+            right=headers,
+            whole=(year_header, *headers),
+        )
+        shown.box, shown.padding = box.SIMPLE_HEAD, (0, 0)  # the box puts one space between columns
+        for k, i in enumerate(rows):
+            shown.add_row(str(years[i]), *[cells[name][k] for name in part])
+        out.print(shown)
     left_out = [CASHFLOW_LINES[name].replace("\n", " ") for name in CASHFLOW_LINES if name not in kept]
     if left_out:
         dim(f"Zero every year, not shown: {', '.join(left_out)}.")
+    if presentation is not None and not presentation.is_model_basis:
+        dim(a.presented_basis(presentation))
     dim(f"Every line of the model, as CSV: chagai cashflow {a.case.id} -o {a.case.id}-cashflow.csv")
 
 

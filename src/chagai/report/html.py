@@ -347,6 +347,7 @@ def build_report(
         not_drawn=charts_not_drawn(a, simulation, sensitivity_bars),
         fmt=format_value,
         percent=percent_text,
+        money=a.presented().unit("US$m"),  # the figures' and stakeholders' money (the charts stay in US$m)
         own_basis=own_basis,
         version=__version__,
         inputs_hash=case_hash(case),

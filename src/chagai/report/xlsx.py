@@ -29,6 +29,7 @@ HEADER = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="2F4F6F")
 NUMBER_FORMATS = {
     "US$m": "#,##0.00",
+    "PKRm": "#,##0.00",
     "US$m/yr": "#,##0.00",
     "fraction": "0.0%",
     "ratio": "0.00",
@@ -103,11 +104,12 @@ def write_workbook(appraisal: Appraisal, path: Path, simulation: Simulation | No
     _sheet(book, "Assumptions", ["Input", "Value", "Unit", "Sources", "Estimate (reasoning)"], assumptions, {})
 
     table = a.cashflow()
-    headers = ["Year", *table.columns]
+    headers = ["Fiscal year (ends 30 June)" if table.index.name == "fiscal_year" else "Year", *table.columns]
     rows = [[int(year), *[float(v) for v in table.loc[year]]] for year in table.index]
     formats = {i + 2: ("0.00" if "[ratio]" in c else "#,##0.00") for i, c in enumerate(table.columns)}
     _sheet(book, "Cash flow", headers, rows, formats)
 
+    money = a.presented().unit("US$m")  # the stakeholders' money as presented (the tables below stay in US$m)
     stakeholder_rows = [
         [s.label, s.level, s.kind, s.npv, s.irr, s.payback_year, s.paid_in, s.received, s.irr_note]
         for s in a.stakeholders
@@ -119,11 +121,11 @@ def write_workbook(appraisal: Appraisal, path: Path, simulation: Simulation | No
             "Party",
             "Level",
             "Kind",
-            f"NPV at {a.discount_rate:.0%} [US$m]",
+            f"NPV at {a.discount_rate:.0%} [{money}]",
             "IRR [fraction]",
             "Payback [year]",
-            "Paid in [US$m]",
-            "Received [US$m]",
+            f"Paid in [{money}]",
+            f"Received [{money}]",
             "IRR note",
         ],
         stakeholder_rows,

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         comparison_rows,
         government_items,
         is_mine,
+        presented,
         project_irr,
     )
     from chagai.services.inputs import ProjectRef, case_of, compiled_case
@@ -33,6 +34,7 @@ _HOMES = {
             "comparison_rows",
             "government_items",
             "is_mine",
+            "presented",
             "project_irr",
         ),
         "chagai.services.appraise",
@@ -62,5 +64,6 @@ __all__ = [
     "compiled_case",
     "government_items",
     "is_mine",
+    "presented",
     "project_irr",
 ]

@@ -17,6 +17,7 @@ import numpy as np
 
 from chagai import __version__, results
 from chagai.cases.compile import Compiled, Scenario, compile_case
+from chagai.cases.currency import Presentation
 from chagai.cases.schema import Case, MineProduction
 from chagai.core import kernel
 from chagai.core.lines import LEVIES, Line
@@ -117,6 +118,7 @@ class Appraisal(AnnualRun):
     def result(self) -> results.Appraisal:
         """Everything a machine needs: the typed result the API returns and ``chagai appraise --json`` prints."""
         compiled, scenario = self.compiled, self.compiled.scenario
+        years, columns = self.presented_table()
         return results.Appraisal(
             project=results.ProjectName(id=self.case.id, name=self.case.name),
             chagai_version=__version__,
@@ -142,8 +144,8 @@ class Appraisal(AnnualRun):
             sales=self.sales,
             notes=compiled.notes,
             annual=results.AnnualTable(
-                years=[int(y) for y in self.years],
-                columns={name: values.tolist() for name, values in self.table_columns().items()},
+                years=[int(y) for y in years],
+                columns={name: values.tolist() for name, values in columns.items()},
             ),
             government=government_items(self),
         )
@@ -591,6 +593,60 @@ GOVERNMENT_ITEMS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("Profit share (net of pass-through)", ("profit_share_state",), ("profit_share_provincial",)),
     ("Withholding on dividends and interest", ("dividend_withholding", "interest_withholding"), ()),
 )
+
+
+def presented(a: Appraisal, presentation: Presentation) -> Appraisal:
+    """The appraisal with its money figures in ``presentation``'s currency and terms (a copy; ``a`` unchanged).
+
+    * present values (NPVs, PVs of receipts) are values at the valuation year: in rupees of that year at its
+      rate, and unchanged by ``nominal`` (:meth:`chagai.cases.currency.MoneyView.present_value`);
+    * undiscounted totals (capital, revenue, receipts, an owner's paid-in and received) are the sums of their
+      flows converted year by year (nominal terms change them); July-June years do not (the halves sum back);
+    * prices (breakevens) are real base-year prices, in rupees at the base year's rate;
+    * ratios, fractions and years are unchanged. The annual table (``cashflow()``, ``result().annual``) follows
+      the presentation; the lenders' figures stay in US$m, as their unit says.
+    """
+    if presentation.is_model_basis:
+        return a
+    view = a.presented(presentation)
+    factors = view.factors(a.years)
+    valuation = a.compiled.valuation_year
+    federal, provincial = _government_flows(a)
+    totals = {
+        "capex_total": a.line("initial_capex"),
+        "revenue_total": a.line("gross_revenue"),
+        "government_federal_total": federal,
+        "government_provincial_total": provincial,
+    }
+    base_rate = view.rate(a.case.money.base_year) if presentation.currency == "PKR" else 1.0
+    shown = dataclasses.replace(a, presentation=presentation)
+    old, new = a.basis, shown.basis
+
+    def converted(f: Figure) -> Figure:
+        value = f.value
+        if f.unit == "US$m":
+            value = float((totals[f.key] * factors).sum()) if f.key in totals else view.present_value(value, valuation)
+        elif f.unit.startswith("US$/"):
+            value = value * base_rate
+        basis = f.basis.replace(old, new)
+        if f.key in totals:
+            money = a.case.money
+            basis = basis.replace(f"{money.basis} {money.base_year} dollars", "in the money stated above")
+        return f.model_copy(update={"value": value, "unit": view.unit(f.unit), "basis": basis})
+
+    def owner(s: Stakeholder) -> Stakeholder:
+        flows = a.party_net[[p.id for p in a.compiled.parties].index(s.party)] * factors
+        return s.model_copy(
+            update={
+                "npv": view.present_value(s.npv, valuation),
+                "paid_in": float(-flows[flows < 0].sum()),
+                "received": float(flows[flows > 0].sum()),
+            }
+        )
+
+    shown.figures = [converted(f) for f in a.figures]
+    shown.stakeholders = [owner(s) for s in a.stakeholders]
+    return shown
 
 
 def state_equity(a: AnnualRun) -> tuple[float, float]:

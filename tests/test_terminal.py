@@ -133,3 +133,13 @@ def test_the_annual_table_fits_the_terminal_without_cutting_a_number(user_env: d
     assert header.split()[-2:] == ["federal", "province"]  # the last column, the province's receipts, is shown
     row_2032 = next(line for line in lines if line.lstrip().startswith("2032"))
     assert len(row_2032.split()) == len(header.split())  # a figure in every column
+
+
+def test_a_wide_table_in_rupees_is_split_into_parts_that_fit(user_env: dict[str, str]) -> None:
+    lines, code = terminal(user_env, "cashflow", "reko-diq", "--currency", "PKR", "--nominal", "--fiscal-year", "jul")
+    assert code == 0
+    assert all(len(line) <= COLUMNS for line in lines), max(lines, key=len)
+    text = "\n".join(lines)
+    assert "…" not in text
+    assert "part 1 of" in text
+    assert "PKR" in text
